@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "cors-audit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "cors-audit", targets: ["cors-audit"]),
+        .library(name: "AuditCore", targets: ["AuditCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // libssh2 from the system (Debian: libssh2-1-dev); shim.h wraps the function-like macros.
+        .systemLibrary(
+            name: "CLibssh2",
+            pkgConfig: "libssh2",
+            providers: [.apt(["libssh2-1-dev"])]
+        ),
+        // The only importer of CLibssh2.
+        .target(name: "SSHClient", dependencies: ["CLibssh2"]),
+        // The VOS CLI conversation as a pure state machine over bytes.
+        .target(name: "VOSShell"),
+        // One parser per VOS command; pure text in, typed values out.
+        .target(name: "CLIParsers", dependencies: ["VOSShell"]),
+        // Inventory, expected origins, findings, remediation, report model (no I/O but reading the inventory file).
+        .target(name: "AuditCore", dependencies: [
+            "CLIParsers",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // Runs many nodes at once over SSH and hands their command outputs to the core.
+        .target(name: "Collector", dependencies: [
+            "SSHClient", "VOSShell", "AuditCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "cors-audit", dependencies: [
+            "AuditCore", "Collector", "CLIParsers",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "CLIParsersTests", dependencies: ["CLIParsers"], resources: [.copy("Golden")]),
+        .testTarget(name: "VOSShellTests", dependencies: ["VOSShell"]),
+        .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore", "CLIParsers"], resources: [.copy("Golden")]),
+        .testTarget(name: "SSHClientTests", dependencies: ["SSHClient"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["AuditCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+print("cors-audit")
