@@ -1,0 +1,153 @@
+import CLIParsers
+
+/// The whole result of one audit run: the value every renderer, the history and the exit code start from.
+public struct AuditReport: Sendable, Equatable {
+    public static let schema = "cors-audit/report/v1"
+
+    /// ISO 8601 UTC time of the run.
+    public var generatedAt: String
+    public var inventoryPath: String
+    public var clusters: [String]
+    public var nodes: [NodeReport]
+    public var findings: [Finding]
+    public var plans: [RemediationPlan]
+
+    public init(generatedAt: String, inventoryPath: String, clusters: [String], nodes: [NodeReport],
+                findings: [Finding], plans: [RemediationPlan]) {
+        self.generatedAt = generatedAt; self.inventoryPath = inventoryPath; self.clusters = clusters
+        self.nodes = nodes; self.plans = plans
+        // Deterministic order: cluster, node (cluster-level after the cluster's nodes), list, severity, kind, origin.
+        let clusterIndex = Dictionary(clusters.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let nodeIndex = Dictionary(nodes.enumerated().map { ($1.host, $0) }, uniquingKeysWith: { a, _ in a })
+        let kindIndex = Dictionary(FindingKind.allCases.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        self.findings = findings.enumerated().sorted { l, r in
+            let a = l.element, b = r.element
+            let ka = (clusterIndex[a.cluster] ?? 0, a.host.flatMap { nodeIndex[$0] } ?? Int.max,
+                      a.list.map { ListKind.allCases.firstIndex(of: $0)! } ?? 9, -Severity.allCases.firstIndex(of: a.severity)!)
+            let kb = (clusterIndex[b.cluster] ?? 0, b.host.flatMap { nodeIndex[$0] } ?? Int.max,
+                      b.list.map { ListKind.allCases.firstIndex(of: $0)! } ?? 9, -Severity.allCases.firstIndex(of: b.severity)!)
+            if ka != kb { return ka < kb }
+            if kindIndex[a.kind]! != kindIndex[b.kind]! { return kindIndex[a.kind]! < kindIndex[b.kind]! }
+            return l.offset < r.offset
+        }.map(\.element)
+    }
+
+    /// True when every node was audited or deliberately skipped.
+    public var complete: Bool { nodes.allSatisfy { $0.status.isComplete } }
+
+    public var incompleteNodes: [NodeReport] { nodes.filter { !$0.status.isComplete } }
+
+    public func count(_ severity: Severity) -> Int { findings.filter { $0.severity == severity }.count }
+
+    /// clean, drift or incomplete: what the first line of every report says.
+    public func verdict(failOn: Severity = .warning) -> Verdict {
+        if !complete { return .incomplete }
+        return findings.contains { $0.severity >= failOn } ? .drift : .clean
+    }
+}
+
+public enum Verdict: String, Sendable {
+    case clean, drift, incomplete
+
+    /// Process exit code: 0 clean, 1 findings at or above the threshold, 2 incomplete.
+    public var exitCode: Int32 {
+        switch self { case .clean: 0; case .drift: 1; case .incomplete: 2 }
+    }
+}
+
+extension AuditReport {
+    /// The documented JSON report (schema cors-audit/report/v1).
+    public func json(failOn: Severity = .warning) -> JSONValue {
+        var statusCounts: [(String, JSONValue)] = []
+        for status in NodeStatus.allCases {
+            let n = nodes.filter { $0.status == status }.count
+            if n > 0 { statusCounts.append((status.rawValue, .int(n))) }
+        }
+        let summary: JSONValue = .object([
+            ("result", .string(verdict(failOn: failOn).rawValue)),
+            ("fail_on", .string(failOn.rawValue)),
+            ("clusters", .int(clusters.count)),
+            ("nodes", .int(nodes.count)),
+            ("audited", .int(nodes.filter { $0.status == .audited }.count)),
+            ("skipped", .int(nodes.filter { $0.status == .skipped }.count)),
+            ("incomplete", .int(incompleteNodes.count)),
+            ("statuses", .object(statusCounts)),
+            ("findings", .object(Severity.allCases.reversed().map { ($0.rawValue, .int(count($0))) })),
+        ])
+        return .object([
+            ("schema", .string(Self.schema)),
+            ("generated_at", .string(generatedAt)),
+            ("inventory", .string(inventoryPath)),
+            ("complete", .bool(complete)),
+            ("summary", summary),
+            ("nodes", .array(nodes.map(\.json))),
+            ("findings", .array(findings.map(\.json))),
+            ("remediation", .array(plans.map(\.json))),
+        ])
+    }
+}
+
+extension NodeReport {
+    var json: JSONValue {
+        var lists: [(String, JSONValue)] = []
+        for list in self.lists {
+            lists.append((list.kind.rawValue, .object([
+                ("enabled", .optional(list.enabled)),
+                ("state", .optional(list.state?.rawValue)),
+                ("origins", list.origins.map { .strings($0) } ?? .null),
+                ("expected", .strings(list.expected)),
+            ])))
+        }
+        let services: JSONValue = self.services.map { list in
+            .array(list.services.map { s in
+                .object([("name", .string(s.name)), ("state", .string(s.rawState)), ("not_activated", .bool(s.notActivated))])
+            })
+        } ?? .null
+        return .object([
+            ("cluster", .string(cluster)),
+            ("host", .string(host)),
+            ("product", .string(product.rawValue)),
+            ("role", .optional(role?.rawValue)),
+            ("status", .string(status.rawValue)),
+            ("detail", detail.isEmpty ? .null : .string(detail)),
+            ("version", .optional(version)),
+            ("lists", .object(lists)),
+            ("services", services),
+            ("unparsed", .array(unparsed.map { .object([("command", .string($0.command)), ("reason", .string($0.reason)), ("raw", .string($0.raw))]) })),
+            ("notes", .strings(notes)),
+        ])
+    }
+}
+
+extension Finding {
+    var json: JSONValue {
+        .object([
+            ("kind", .string(kind.rawValue)),
+            ("severity", .string(severity.rawValue)),
+            ("cluster", .string(cluster)),
+            ("host", .optional(host)),
+            ("hosts", .strings(hosts)),
+            ("list", .optional(list?.rawValue)),
+            ("origin", .optional(origin)),
+            ("message", .string(message)),
+            ("remediation", .strings(remediation)),
+        ])
+    }
+}
+
+extension RemediationPlan {
+    var json: JSONValue {
+        .object([
+            ("cluster", .string(cluster)),
+            ("host", .string(host)),
+            ("steps", .array(steps.map { step in
+                switch step {
+                case .command(let c): .object([("type", .string("command")), ("line", .string(c))])
+                case .delete(let command, let index, let origin):
+                    .object([("type", .string("delete")), ("line", .string(command)), ("index", .int(index)), ("origin", .string(origin))])
+                case .note(let n): .object([("type", .string("note")), ("text", .string(n))])
+                }
+            })),
+        ])
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import CLIParsers
+
+/// Turns an inventory and what was received from its nodes into node reports, findings and runbooks.
+///
+/// Pure: the same inventory and observations always give the same report.
+public enum Auditor {
+    public static func audit(inventory: Inventory, observations: [String: NodeObservation], generatedAt: String) -> AuditReport {
+        var nodes: [NodeReport] = []
+        var findings: [Finding] = []
+        var plans: [RemediationPlan] = []
+        for cluster in inventory.clusters {
+            let expected = ExpectedOrigins.required(for: cluster)
+            var clusterNodes: [NodeReport] = []
+            for node in cluster.nodes {
+                let report = evaluate(node: node, cluster: cluster, expected: expected, observation: observations[node.host])
+                clusterNodes.append(report)
+                let nodeFindings = NodeRules.findings(for: report, node: node, cluster: cluster)
+                findings += nodeFindings
+                if let plan = RemediationPlanner.plan(for: report, cluster: cluster) { plans.append(plan) }
+            }
+            findings += ClusterRules.findings(cluster: cluster, nodes: clusterNodes)
+            nodes += clusterNodes
+        }
+        return AuditReport(generatedAt: generatedAt, inventoryPath: inventory.path, clusters: inventory.clusters.map(\.name),
+                           nodes: nodes, findings: findings, plans: plans)
+    }
+
+    /// Parses what one node returned and decides its status. Findings come later, from parsed data only.
+    static func evaluate(node: InventoryNode, cluster: Cluster, expected: [Origin], observation: NodeObservation?) -> NodeReport {
+        var report = NodeReport(cluster: cluster.name, host: node.host, product: node.product, role: node.role,
+                                status: .audited, detail: "", version: nil,
+                                lists: node.lists.map { ObservedList(kind: $0, state: nil, origins: nil,
+                                                                     expected: $0 == .finesse ? [] : expected.map(\.description)) },
+                                services: nil, unparsed: [], notes: observation?.notes ?? [])
+        guard node.audit else {
+            report.status = .skipped
+            report.detail = "audit: false in the inventory (topology only, not contacted)"
+            return report
+        }
+        guard let observation else {
+            report.status = .partial
+            report.detail = "nothing was collected from this node"
+            return report
+        }
+        var problems: [(NodeStatus, String)] = []
+        if let failure = observation.failure { problems.append((failure.status, failure.detail)) }
+        var missing: [String] = []
+
+        /// The output of a command when it completed without a failure marker; records the problem otherwise.
+        func output(_ command: VOSCommand) -> String? {
+            guard let capture = observation.capture(command) else {
+                if observation.failure == nil { missing.append(command.rawValue) }
+                return nil
+            }
+            if let failure = capture.failure {
+                problems.append((.commandFailed, "`\(command.rawValue)` did not complete: \(failure)"))
+                return nil
+            }
+            if let marker = FailureMarker.detect(in: capture.output) {
+                problems.append((.commandFailed, "`\(command.rawValue)` failed: \(marker)"))
+                return nil
+            }
+            return capture.output
+        }
+        func accept<T>(_ outcome: ParseOutcome<T>, _ command: VOSCommand, raw: String) -> T? {
+            switch outcome {
+            case .parsed(let value): return value
+            case .failed(let marker):
+                problems.append((.commandFailed, "`\(command.rawValue)` failed: \(marker)"))
+            case .unparsed(let reason):
+                problems.append((.unparsed, "`\(command.rawValue)` output not understood (\(reason)): \"\(Escaping.excerpt(raw, limit: 200))\""))
+                report.unparsed.append(UnparsedOutput(command: command.rawValue, reason: reason, raw: raw))
+            }
+            return nil
+        }
+
+        for index in report.lists.indices {
+            let kind = report.lists[index].kind
+            let statusCommand = VOSCommand.status(of: kind)
+            if let text = output(statusCommand) {
+                report.lists[index].state = accept(CorsStatusParser.parse(text), statusCommand, raw: text)
+            }
+            let listCommand = VOSCommand.list(of: kind)
+            if let text = output(listCommand) {
+                let parsed = kind == .finesse ? OriginListParser.parseFinesse(text) : OriginListParser.parseNumbered(text)
+                report.lists[index].origins = accept(parsed, listCommand, raw: text)?.origins
+            }
+        }
+        if let text = output(.version) {
+            report.version = accept(VersionParser.parse(text), .version, raw: text)?.active
+        }
+        if let text = output(.services) {
+            report.services = accept(ServiceListParser.parse(text), .services, raw: text)
+        }
+        if !missing.isEmpty {
+            problems.append((.partial, "the transcript lacks \(missing.map { "`\($0)`" }.joined(separator: ", "))"))
+        }
+        if let first = problems.first {
+            // The collection failure, when there is one, names the status; otherwise the first problem in command order.
+            let order: [NodeStatus] = [.commandFailed, .unparsed, .partial]
+            let status = observation.failure?.status ?? order.first { s in problems.contains { $0.0 == s } } ?? first.0
+            report.status = status
+            report.detail = problems.map(\.1).joined(separator: "; ")
+        }
+        return report
+    }
+}
+
+/// Escapes device text for one-line messages: control characters made visible, length capped.
+public enum Escaping {
+    public static func visible(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) {
+                    out += "\\u{\(String(scalar.value, radix: 16))}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+
+    /// The first `limit` characters of `text`, escaped, with an ellipsis when cut.
+    public static func excerpt(_ text: String, limit: Int) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let cut = trimmed.count > limit
+        return visible(cut ? String(trimmed.prefix(limit)) : trimmed) + (cut ? "…" : "")
+    }
+}

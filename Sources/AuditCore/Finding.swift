@@ -1,0 +1,48 @@
+/// What kind of problem a finding reports; the raw value is the JSON `kind`.
+public enum FindingKind: String, Sendable, Codable, CaseIterable {
+    case missingOrigin = "missing-origin"
+    case unexpectedOrigin = "unexpected-origin"
+    case ineffectiveOrigin = "ineffective-origin"
+    case duplicateOrigin = "duplicate-origin"
+    case asymmetricList = "asymmetric-list"
+    case corsDisabled = "cors-disabled"
+    case corsPermissive = "cors-permissive"
+    case versionSkew = "version-skew"
+    case serviceStopped = "service-stopped"
+
+    public var severity: Severity {
+        switch self {
+        case .missingOrigin, .asymmetricList, .corsDisabled: .error
+        case .unexpectedOrigin, .ineffectiveOrigin, .corsPermissive, .versionSkew, .serviceStopped: .warning
+        case .duplicateOrigin: .info
+        }
+    }
+}
+
+public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
+    case info, warning, error
+    public static func < (a: Severity, b: Severity) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// One problem, with the sentence a person reads and the CLI lines that fix it.
+public struct Finding: Sendable, Equatable {
+    public var kind: FindingKind
+    public var severity: Severity { kind.severity }
+    public var cluster: String
+    /// The node; nil for cluster-level findings, which name theirs in `hosts`.
+    public var host: String?
+    public var hosts: [String]
+    public var list: ListKind?
+    public var origin: String?
+    public var message: String
+    public var remediation: [String]
+
+    public init(kind: FindingKind, cluster: String, host: String?, hosts: [String] = [], list: ListKind?,
+                origin: String? = nil, message: String, remediation: [String] = []) {
+        self.kind = kind; self.cluster = cluster; self.host = host
+        self.hosts = host.map { [$0] } ?? hosts
+        self.list = list; self.origin = origin; self.message = message; self.remediation = remediation
+    }
+}

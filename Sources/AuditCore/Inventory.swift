@@ -1,0 +1,108 @@
+/// The products whose nodes an inventory lists.
+public enum Product: String, Sendable, Codable, CaseIterable {
+    case cuic, livedata, finesse
+}
+
+/// A CORS allowed-origin list held by a node; its raw value is the JSON/CLI name.
+public enum ListKind: String, Sendable, Codable, CaseIterable, Comparable {
+    case cuic
+    case liveData = "live-data"
+    case finesse
+
+    public static func < (a: ListKind, b: ListKind) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+
+    /// The VOS CLI command family for this list (`utils <family> cors ...`).
+    public var cliFamily: String { rawValue }
+}
+
+public enum CUICRole: String, Sendable, Codable { case publisher, subscriber }
+
+public enum HostKeyPolicySetting: String, Sendable, Codable { case strict, acceptNew = "accept-new", off }
+
+/// Where a node's secret comes from. Secrets are never written inline in an inventory.
+public enum CredentialSource: Sendable, Equatable {
+    case passwordEnv(String)
+    case passwordFile(String)
+    case keyFile(path: String, passphraseEnv: String?)
+    case none
+}
+
+/// Per-phase time limits, in seconds.
+public struct Timeouts: Sendable, Equatable {
+    public var connect: Double
+    public var login: Double
+    public var command: Double
+    public init(connect: Double = 10, login: Double = 90, command: Double = 60) {
+        self.connect = connect; self.login = login; self.command = command
+    }
+}
+
+/// How to reach and log in to a node (defaults merged with the node's own keys).
+public struct ConnectionSettings: Sendable, Equatable {
+    public var address: String
+    public var port: Int
+    public var username: String
+    public var credential: CredentialSource
+    public var knownHosts: String
+    public var hostKeyPolicy: HostKeyPolicySetting
+    public var timeouts: Timeouts
+}
+
+/// One node of a cluster as the inventory describes it.
+public struct InventoryNode: Sendable, Equatable {
+    /// The node's FQDN: its identity and, for Finesse, its name in expected origins.
+    public var host: String
+    public var product: Product
+    public var aliases: [String]
+    public var role: CUICRole?
+    /// A CUIC node that also holds a Live Data CORS list.
+    public var coresidentLiveData: Bool
+    /// False: topology only, never contacted.
+    public var audit: Bool
+    public var connection: ConnectionSettings
+    /// Where the node is declared (1-based), for messages.
+    public var line: Int
+
+    /// The CORS lists this node holds, in report order.
+    public var lists: [ListKind] {
+        switch product {
+        case .cuic: return coresidentLiveData ? [.cuic, .liveData] : [.cuic]
+        case .livedata: return [.liveData]
+        case .finesse: return [.finesse]
+        }
+    }
+}
+
+/// Site policy for the expected origins of a cluster.
+public struct ExpectedPolicy: Sendable, Equatable {
+    public var finessePorts: [Int] = [443, 8445]
+    public var extraOrigins: [Origin] = []
+    public var toleratedOrigins: [Origin] = []
+    public init(finessePorts: [Int] = [443, 8445], extraOrigins: [Origin] = [], toleratedOrigins: [Origin] = []) {
+        self.finessePorts = finessePorts; self.extraOrigins = extraOrigins; self.toleratedOrigins = toleratedOrigins
+    }
+}
+
+public struct Cluster: Sendable, Equatable {
+    public var name: String
+    public var finesse: [InventoryNode]
+    public var cuic: [InventoryNode]
+    public var liveData: [InventoryNode]
+    public var expected: ExpectedPolicy
+
+    /// Every node in report order: CUIC, standalone Live Data, Finesse.
+    public var nodes: [InventoryNode] { cuic + liveData + finesse }
+}
+
+public struct Inventory: Sendable, Equatable {
+    public var version: Int
+    public var clusters: [Cluster]
+    /// The file it was read from, for messages.
+    public var path: String
+
+    public var nodes: [(cluster: Cluster, node: InventoryNode)] {
+        clusters.flatMap { c in c.nodes.map { (c, $0) } }
+    }
+}

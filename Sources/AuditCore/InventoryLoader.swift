@@ -1,0 +1,378 @@
+import Foundation
+import Yams
+
+/// One problem in an inventory file, located at `path:line:column` and naming the key.
+public struct InventoryError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var line: Int
+    public var column: Int
+    /// Dotted key path, e.g. `clusters[0].cuic[1].role`.
+    public var key: String
+    public var message: String
+
+    public var description: String { "\(path):\(line):\(column): \(key): \(message)" }
+}
+
+/// Every problem found in an inventory; the inventory is unusable while any remains.
+public struct InventoryErrors: Error, Sendable, CustomStringConvertible {
+    public var errors: [InventoryError]
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
+/// Reads the YAML inventory (schema version 1), rejecting anything it does not understand.
+public enum InventoryLoader {
+    public static func load(path: String) throws -> Inventory {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw InventoryErrors(errors: [InventoryError(path: path, line: 0, column: 0, key: "(file)",
+                                                          message: "cannot read the inventory: \(error.localizedDescription)")])
+        }
+        let base = (path as NSString).deletingLastPathComponent
+        return try parse(yaml: text, path: path, baseDirectory: base.isEmpty ? "." : base)
+    }
+
+    /// Parses inventory text; relative file paths in it resolve against `baseDirectory`.
+    public static func parse(yaml: String, path: String, baseDirectory: String = ".",
+                             environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Inventory {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw InventoryErrors(errors: [yamlSyntaxError(error, path: path)])
+        }
+        var walker = Walker(path: path, baseDirectory: baseDirectory, home: environment["HOME"] ?? NSHomeDirectory())
+        guard let root else {
+            throw InventoryErrors(errors: [InventoryError(path: path, line: 1, column: 1, key: "(document)", message: "the inventory is empty")])
+        }
+        let inventory = walker.inventory(root)
+        if !walker.errors.isEmpty || inventory == nil {
+            throw InventoryErrors(errors: walker.errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+        }
+        return inventory!
+    }
+
+    static func yamlSyntaxError(_ error: YamlError, path: String) -> InventoryError {
+        switch error {
+        case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
+            return InventoryError(path: path, line: mark.line, column: mark.column, key: "(syntax)", message: "invalid YAML: \(problem)")
+        default:
+            return InventoryError(path: path, line: 1, column: 1, key: "(syntax)", message: "invalid YAML: \(error)")
+        }
+    }
+}
+
+private let connectionKeys = ["username", "password_env", "password_file", "key_file", "passphrase_env",
+                              "port", "known_hosts", "host_key_policy", "timeouts"]
+private let defaultsKeys = Set(connectionKeys)
+private let nodeKeys = Set(connectionKeys + ["host", "address", "aliases", "audit"])
+private let cuicOnlyKeys: Set<String> = ["role", "live_data"]
+private let clusterKeys: Set<String> = ["name", "finesse", "cuic", "live_data", "expected"]
+private let topKeys: Set<String> = ["version", "defaults", "clusters"]
+private let expectedKeys: Set<String> = ["finesse_ports", "extra_origins", "tolerated_origins"]
+private let timeoutKeys: Set<String> = ["connect", "login", "command"]
+private let inlineSecretKeys: Set<String> = ["password", "passphrase", "secret"]
+
+/// Connection keys as written at one level (defaults or node), before merging.
+private struct ConnectionKeys {
+    var username: String?
+    var credential: CredentialSource?
+    var passphraseEnv: String?
+    var port: Int?
+    var knownHosts: String?
+    var hostKeyPolicy: HostKeyPolicySetting?
+    var timeouts: [String: Double] = [:]
+}
+
+private struct Walker {
+    let path: String
+    let baseDirectory: String
+    let home: String
+    var errors: [InventoryError] = []
+    var seenHosts: [String: String] = [:]  // lower-cased host -> where first declared
+
+    init(path: String, baseDirectory: String, home: String) {
+        self.path = path; self.baseDirectory = baseDirectory; self.home = home
+    }
+
+    mutating func fail(_ node: Node?, _ key: String, _ message: String) {
+        let mark = node?.mark
+        errors.append(InventoryError(path: path, line: mark?.line ?? 0, column: mark?.column ?? 0, key: key, message: message))
+    }
+
+    /// The mapping's pairs keyed by name, reporting unknown and duplicate keys.
+    mutating func mapping(_ node: Node, at key: String, allowed: Set<String>, hint: (String) -> String? = { _ in nil }) -> [String: (key: Node, value: Node)]? {
+        guard let mapping = node.mapping else {
+            fail(node, key, "expected a mapping of keys (\(allowed.sorted().joined(separator: ", ")))")
+            return nil
+        }
+        var result: [String: (key: Node, value: Node)] = [:]
+        for (k, v) in mapping {
+            guard let name = k.scalar?.string else { fail(k, key, "keys must be plain names"); continue }
+            let path = key.isEmpty ? name : "\(key).\(name)"
+            if inlineSecretKeys.contains(name) {
+                fail(k, path, "secrets are never written in the inventory: use password_env (an environment variable), password_file (a file readable only by you) or key_file")
+                continue
+            }
+            guard allowed.contains(name) else {
+                if let special = hint(name) { fail(k, path, special); continue }
+                let suggestion = closest(name, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
+                fail(k, path, "unknown key '\(name)'\(suggestion); expected one of: \(allowed.sorted().joined(separator: ", "))")
+                continue
+            }
+            if result[name] != nil { fail(k, path, "key '\(name)' appears twice"); continue }
+            result[name] = (k, v)
+        }
+        return result
+    }
+
+    mutating func string(_ node: Node, at key: String) -> String? {
+        guard let s = node.scalar?.string, !s.isEmpty else { fail(node, key, "expected a non-empty text value"); return nil }
+        return s
+    }
+
+    mutating func int(_ node: Node, at key: String, range: ClosedRange<Int>) -> Int? {
+        guard let s = node.scalar?.string, let v = Int(s), range.contains(v) else {
+            fail(node, key, "expected a whole number in \(range.lowerBound)...\(range.upperBound)")
+            return nil
+        }
+        return v
+    }
+
+    mutating func bool(_ node: Node, at key: String) -> Bool? {
+        switch node.scalar?.string.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: fail(node, key, "expected true or false"); return nil
+        }
+    }
+
+    mutating func sequence(_ node: Node, at key: String) -> [Node]? {
+        if let s = node.scalar?.string, s.isEmpty || s == "~" || s.lowercased() == "null" { return [] }
+        guard let seq = node.sequence else { fail(node, key, "expected a list"); return nil }
+        return Array(seq)
+    }
+
+    func expand(_ p: String) -> String {
+        var p = p
+        if p == "~" { p = home } else if p.hasPrefix("~/") { p = home + p.dropFirst(1) }
+        if !p.hasPrefix("/") { p = baseDirectory + "/" + p }
+        return p
+    }
+
+    mutating func inventory(_ root: Node) -> Inventory? {
+        guard let top = mapping(root, at: "", allowed: topKeys) else { return nil }
+        var version = 1
+        if let v = top["version"] {
+            if let n = int(v.value, at: "version", range: 0...Int.max) {
+                if n != 1 { fail(v.value, "version", "unsupported inventory version \(n); this cors-audit reads version 1") }
+                version = n
+            }
+        } else {
+            fail(root, "version", "missing 'version: 1'")
+        }
+        var defaults = ConnectionKeys()
+        if let d = top["defaults"], let m = mapping(d.value, at: "defaults", allowed: defaultsKeys) {
+            defaults = connectionKeys(m, at: "defaults")
+        }
+        guard let c = top["clusters"] else { fail(root, "clusters", "missing 'clusters' (a list of clusters)"); return nil }
+        guard let seq = sequence(c.value, at: "clusters") else { return nil }
+        if seq.isEmpty { fail(c.value, "clusters", "no clusters: list at least one") }
+        var clusters: [Cluster] = []
+        var names: Set<String> = []
+        for (i, node) in seq.enumerated() {
+            if let cluster = cluster(node, at: "clusters[\(i)]", defaults: defaults) {
+                if !names.insert(cluster.name.lowercased()).inserted {
+                    fail(node, "clusters[\(i)].name", "cluster name '\(cluster.name)' is used twice")
+                }
+                clusters.append(cluster)
+            }
+        }
+        return Inventory(version: version, clusters: clusters, path: path)
+    }
+
+    mutating func connectionKeys(_ m: [String: (key: Node, value: Node)], at key: String) -> ConnectionKeys {
+        var c = ConnectionKeys()
+        if let v = m["username"] { c.username = string(v.value, at: "\(key).username") }
+        if let v = m["port"] { c.port = int(v.value, at: "\(key).port", range: 1...65535) }
+        if let v = m["known_hosts"], let s = string(v.value, at: "\(key).known_hosts") { c.knownHosts = expand(s) }
+        if let v = m["host_key_policy"], let s = string(v.value, at: "\(key).host_key_policy") {
+            if let p = HostKeyPolicySetting(rawValue: s) { c.hostKeyPolicy = p } else {
+                fail(v.value, "\(key).host_key_policy", "'\(s)' is not a host key policy; use strict, accept-new or off")
+            }
+        }
+        if let v = m["passphrase_env"] { c.passphraseEnv = envName(v.value, at: "\(key).passphrase_env") }
+        let credentialKeys = ["password_env", "password_file", "key_file"].filter { m[$0] != nil }
+        if credentialKeys.count > 1 {
+            fail(m[credentialKeys[1]]!.key, "\(key).\(credentialKeys[1])",
+                 "give only one of password_env, password_file, key_file (found \(credentialKeys.joined(separator: " and ")))")
+        } else if let name = credentialKeys.first {
+            let v = m[name]!.value
+            switch name {
+            case "password_env": if let e = envName(v, at: "\(key).password_env") { c.credential = .passwordEnv(e) }
+            case "password_file": if let s = string(v, at: "\(key).password_file") { c.credential = .passwordFile(expand(s)) }
+            default: if let s = string(v, at: "\(key).key_file") { c.credential = .keyFile(path: expand(s), passphraseEnv: nil) }
+            }
+        }
+        if let t = m["timeouts"], let tm = mapping(t.value, at: "\(key).timeouts", allowed: timeoutKeys) {
+            for (name, pair) in tm {
+                guard let s = pair.value.scalar?.string, let d = Double(s), d > 0, d.isFinite else {
+                    fail(pair.value, "\(key).timeouts.\(name)", "expected a positive number of seconds"); continue
+                }
+                c.timeouts[name] = d
+            }
+        }
+        return c
+    }
+
+    mutating func envName(_ node: Node, at key: String) -> String? {
+        guard let s = string(node, at: key) else { return nil }
+        let ok = s.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } ?? false
+            && s.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
+        if !ok { fail(node, key, "'\(s)' is not an environment variable name (the password itself never goes in the inventory)") }
+        return ok ? s : nil
+    }
+
+    mutating func cluster(_ node: Node, at key: String, defaults: ConnectionKeys) -> Cluster? {
+        guard let m = mapping(node, at: key, allowed: clusterKeys) else { return nil }
+        var name = "?"
+        if let n = m["name"] { name = string(n.value, at: "\(key).name") ?? "?" } else { fail(node, "\(key).name", "missing cluster 'name'") }
+        var expected = ExpectedPolicy()
+        if let e = m["expected"], let em = mapping(e.value, at: "\(key).expected", allowed: expectedKeys) {
+            expected = expectedPolicy(em, at: "\(key).expected")
+        }
+        let finesse = nodes(m["finesse"]?.value, at: "\(key).finesse", product: .finesse, defaults: defaults)
+        let cuic = nodes(m["cuic"]?.value, at: "\(key).cuic", product: .cuic, defaults: defaults)
+        let liveData = nodes(m["live_data"]?.value, at: "\(key).live_data", product: .livedata, defaults: defaults)
+        if finesse.isEmpty {
+            fail(m["finesse"]?.key ?? node, "\(key).finesse", "cluster '\(name)' lists no Finesse nodes, so no origin can be expected: list its Finesse nodes (audit: false if they are not to be contacted)")
+        }
+        if cuic.isEmpty && liveData.isEmpty {
+            fail(node, key, "cluster '\(name)' lists no CUIC or Live Data nodes: nothing to audit")
+        }
+        return Cluster(name: name, finesse: finesse, cuic: cuic, liveData: liveData, expected: expected)
+    }
+
+    mutating func expectedPolicy(_ m: [String: (key: Node, value: Node)], at key: String) -> ExpectedPolicy {
+        var p = ExpectedPolicy()
+        if let v = m["finesse_ports"], let seq = sequence(v.value, at: "\(key).finesse_ports") {
+            var ports: [Int] = []
+            for (i, n) in seq.enumerated() {
+                guard let port = int(n, at: "\(key).finesse_ports[\(i)]", range: 1...65535) else { continue }
+                if ports.contains(port) { fail(n, "\(key).finesse_ports[\(i)]", "port \(port) is listed twice") } else { ports.append(port) }
+            }
+            if seq.isEmpty { fail(v.value, "\(key).finesse_ports", "list at least one port (443 means the origin without a port)") }
+            p.finessePorts = ports
+        }
+        p.extraOrigins = origins(m["extra_origins"]?.value, at: "\(key).extra_origins")
+        p.toleratedOrigins = origins(m["tolerated_origins"]?.value, at: "\(key).tolerated_origins")
+        return p
+    }
+
+    mutating func origins(_ node: Node?, at key: String) -> [Origin] {
+        guard let node, let seq = sequence(node, at: key) else { return [] }
+        var result: [Origin] = []
+        for (i, n) in seq.enumerated() {
+            guard let s = string(n, at: "\(key)[\(i)]") else { continue }
+            switch OriginAnalysis.analyze(s) {
+            case .effective(let o): result.append(o)
+            case .ineffective(let reason, let meant):
+                let hint = meant.map { "; write '\($0)'" } ?? ""
+                fail(n, "\(key)[\(i)]", "'\(s)' is not a valid browser origin (http[s]://host[:port], lower case, no path or default port): it \(reason)\(hint)")
+            }
+        }
+        return result
+    }
+
+    mutating func nodes(_ node: Node?, at key: String, product: Product, defaults: ConnectionKeys) -> [InventoryNode] {
+        guard let node, let seq = sequence(node, at: key) else { return [] }
+        return seq.enumerated().compactMap { i, n in inventoryNode(n, at: "\(key)[\(i)]", product: product, defaults: defaults) }
+    }
+
+    mutating func inventoryNode(_ node: Node, at key: String, product: Product, defaults: ConnectionKeys) -> InventoryNode? {
+        let allowed = product == .cuic ? nodeKeys.union(cuicOnlyKeys) : nodeKeys
+        guard let m = mapping(node, at: key, allowed: allowed, hint: { name in
+            cuicOnlyKeys.contains(name) ? "key '\(name)' applies only to cuic nodes" : nil
+        }) else { return nil }
+        guard let h = m["host"] else { fail(node, "\(key).host", "missing 'host' (the node's FQDN)"); return nil }
+        guard let hostRaw = string(h.value, at: "\(key).host") else { return nil }
+        let host = hostRaw.lowercased()
+        if !(OriginAnalysis.isDNSName(host) || OriginAnalysis.isIPv4(host)) {
+            fail(h.value, "\(key).host", "'\(hostRaw)' is not a host name (letters, digits, hyphens and dots)")
+        }
+        if let first = seenHosts[host] {
+            fail(h.value, "\(key).host", "host '\(host)' is already listed at \(first)")
+        } else {
+            seenHosts[host] = "\(path):\(h.value.mark?.line ?? 0)"
+        }
+        var aliases: [String] = []
+        if let a = m["aliases"], let seq = sequence(a.value, at: "\(key).aliases") {
+            for (i, n) in seq.enumerated() {
+                guard let s = string(n, at: "\(key).aliases[\(i)]") else { continue }
+                if OriginAnalysis.isDNSName(s) || OriginAnalysis.isIPv4(s) { aliases.append(s.lowercased()) } else {
+                    fail(n, "\(key).aliases[\(i)]", "'\(s)' is not a host name")
+                }
+            }
+        }
+        var role: CUICRole?
+        var coresident = false
+        if product == .cuic {
+            if let r = m["role"], let s = string(r.value, at: "\(key).role") {
+                role = CUICRole(rawValue: s)
+                if role == nil { fail(r.value, "\(key).role", "'\(s)' is not a role; use publisher or subscriber") }
+            } else if m["role"] == nil {
+                fail(node, "\(key).role", "missing 'role' (publisher or subscriber)")
+            }
+            if let l = m["live_data"], let s = string(l.value, at: "\(key).live_data") {
+                switch s {
+                case "coresident": coresident = true
+                case "none": coresident = false
+                default: fail(l.value, "\(key).live_data", "'\(s)' is not valid; use coresident (this node holds a Live Data list) or none")
+                }
+            }
+        }
+        var audit = true
+        if let a = m["audit"] { audit = bool(a.value, at: "\(key).audit") ?? true }
+        let own = connectionKeys(m, at: key)
+        var address = host
+        if let a = m["address"], let s = string(a.value, at: "\(key).address") { address = s }
+        var credential = own.credential ?? defaults.credential ?? .none
+        if case .keyFile(let p, _) = credential {
+            credential = .keyFile(path: p, passphraseEnv: own.passphraseEnv ?? defaults.passphraseEnv)
+        }
+        let t = Timeouts()
+        let timeouts = Timeouts(
+            connect: own.timeouts["connect"] ?? defaults.timeouts["connect"] ?? t.connect,
+            login: own.timeouts["login"] ?? defaults.timeouts["login"] ?? t.login,
+            command: own.timeouts["command"] ?? defaults.timeouts["command"] ?? t.command)
+        let connection = ConnectionSettings(
+            address: address,
+            port: own.port ?? defaults.port ?? 22,
+            username: own.username ?? defaults.username ?? "admin",
+            credential: credential,
+            knownHosts: own.knownHosts ?? defaults.knownHosts ?? expand("~/.ssh/known_hosts"),
+            hostKeyPolicy: own.hostKeyPolicy ?? defaults.hostKeyPolicy ?? .strict,
+            timeouts: timeouts)
+        return InventoryNode(host: host, product: product, aliases: aliases, role: role, coresidentLiveData: coresident,
+                             audit: audit, connection: connection, line: node.mark?.line ?? 0)
+    }
+}
+
+/// The allowed name nearest to a typo, when it is close enough to be a likely slip.
+private func closest(_ word: String, in candidates: Set<String>) -> String? {
+    func distance(_ a: [Character], _ b: [Character]) -> Int {
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var prev = row[0]; row[0] = i
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                let cur = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
+                prev = cur
+            }
+        }
+        return row[b.count]
+    }
+    let w = Array(word)
+    return candidates.map { ($0, distance(w, Array($0))) }.filter { $0.1 <= 2 }.min { ($0.1, $0.0) < ($1.1, $1.0) }?.0
+}

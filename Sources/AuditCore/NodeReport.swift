@@ -1,0 +1,38 @@
+import CLIParsers
+
+/// One CORS list as observed on a node, beside what it should hold.
+public struct ObservedList: Sendable, Equatable {
+    public var kind: ListKind
+    /// Parsed CORS state; nil when not received or not understood.
+    public var state: CorsState?
+    /// Entries exactly as the node printed them, in order; nil when not received or not understood.
+    public var origins: [String]?
+    /// What the list must hold (empty for Finesse lists, which have no required set).
+    public var expected: [String]
+
+    /// `enabled` as the report schema states it: enable_all counts as enabled.
+    public var enabled: Bool? { state.map { $0 != .disabled } }
+}
+
+/// A command whose output could not be understood, kept verbatim for the reader.
+public struct UnparsedOutput: Sendable, Equatable {
+    public var command: String
+    public var reason: String
+    public var raw: String
+}
+
+/// Everything the audit learnt about one node.
+public struct NodeReport: Sendable, Equatable {
+    public var cluster: String
+    public var host: String
+    public var product: Product
+    public var role: CUICRole?
+    public var status: NodeStatus
+    /// Empty when audited; otherwise what failed: phase, cause, last bytes seen.
+    public var detail: String
+    public var version: String?
+    public var lists: [ObservedList]
+    public var services: ServiceList?
+    public var unparsed: [UnparsedOutput]
+    public var notes: [String]
+}

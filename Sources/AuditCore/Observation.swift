@@ -1,0 +1,85 @@
+/// The outcome of auditing one node; the raw value is the JSON `status`.
+public enum NodeStatus: String, Sendable, Codable, CaseIterable {
+    case audited, unreachable
+    case hostKeyRejected = "host_key_rejected"
+    case authFailed = "auth_failed"
+    case timeout, disconnected
+    case commandFailed = "command_failed"
+    case unparsed, partial, skipped
+
+    /// Audited and skipped nodes leave the run complete; every other status makes it incomplete.
+    public var isComplete: Bool { self == .audited || self == .skipped }
+}
+
+/// The read-only VOS CLI commands the audit runs.
+public enum VOSCommand: String, Sendable, CaseIterable, Codable {
+    case cuicStatus = "utils cuic cors status"
+    case cuicList = "utils cuic cors allowed_origin list"
+    case liveDataStatus = "utils live-data cors status"
+    case liveDataList = "utils live-data cors allowed_origin list"
+    case finesseStatus = "utils finesse cors status"
+    case finesseList = "utils finesse cors allowed_origin list"
+    case version = "show version active"
+    case services = "utils service list"
+
+    public static func status(of list: ListKind) -> VOSCommand {
+        switch list { case .cuic: .cuicStatus; case .liveData: .liveDataStatus; case .finesse: .finesseStatus }
+    }
+
+    public static func list(of list: ListKind) -> VOSCommand {
+        switch list { case .cuic: .cuicList; case .liveData: .liveDataList; case .finesse: .finesseList }
+    }
+}
+
+extension InventoryNode {
+    /// Every command a complete audit of this node needs, in the order they are run.
+    public var auditCommands: [VOSCommand] {
+        lists.flatMap { [VOSCommand.status(of: $0), VOSCommand.list(of: $0)] } + [.version, .services]
+    }
+}
+
+/// One command's output as collected (live) or split from a pasted transcript.
+public struct CommandCapture: Sendable, Equatable {
+    public var command: String
+    /// Output without the echo and the trailing prompt.
+    public var output: String
+    /// Why the command did not complete (aborted at a confirmation prompt, truncated, ...); nil when it did.
+    public var failure: String?
+
+    public init(command: String, output: String, failure: String? = nil) {
+        self.command = command; self.output = output; self.failure = failure
+    }
+}
+
+/// Why collection from a node stopped before every command completed.
+public struct CollectionFailure: Sendable, Equatable {
+    public var status: NodeStatus
+    /// Phase, cause and the last bytes seen.
+    public var detail: String
+    public init(status: NodeStatus, detail: String) { self.status = status; self.detail = detail }
+}
+
+/// Everything received from one node, however it was collected.
+public struct NodeObservation: Sendable, Equatable {
+    public var host: String
+    public var captures: [CommandCapture]
+    public var failure: CollectionFailure?
+    /// Facts about the collection worth reporting (e.g. host key not checked).
+    public var notes: [String]
+
+    public init(host: String, captures: [CommandCapture], failure: CollectionFailure? = nil, notes: [String] = []) {
+        self.host = host; self.captures = captures; self.failure = failure; self.notes = notes
+    }
+
+    /// The last completed capture of a command, matched on its words (spacing and case tolerated).
+    public func capture(_ command: VOSCommand) -> CommandCapture? {
+        let wanted = VOSCommand.normalize(command.rawValue)
+        return captures.last { VOSCommand.normalize($0.command) == wanted }
+    }
+}
+
+extension VOSCommand {
+    static func normalize(_ s: String) -> String {
+        s.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+    }
+}
