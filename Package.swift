@@ -31,13 +31,15 @@ let package = Package(
             "CLIParsers",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Renderers from an audit report to text (no I/O).
+        .target(name: "Reports", dependencies: ["AuditCore"]),
         // Runs many nodes at once over SSH and hands their command outputs to the core.
         .target(name: "Collector", dependencies: [
             "SSHClient", "VOSShell", "AuditCore",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "cors-audit", dependencies: [
-            "AuditCore", "Collector", "CLIParsers",
+            "AuditCore", "Collector", "CLIParsers", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -45,6 +47,7 @@ let package = Package(
         .testTarget(name: "VOSShellTests", dependencies: ["VOSShell"]),
         .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore", "CLIParsers"], resources: [.copy("Golden")]),
         .testTarget(name: "SSHClientTests", dependencies: ["SSHClient"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "AuditCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["AuditCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -83,3 +83,13 @@ extension VOSCommand {
         s.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
     }
 }
+
+import CLIParsers
+
+extension NodeObservation {
+    /// What a pasted (or saved) CLI session of `host` shows: each command typed at a prompt and its output.
+    public static func fromTranscript(host: String, text: String) -> NodeObservation {
+        let captures = TranscriptSplitter.split(text).map { CommandCapture(command: $0.command, output: $0.output) }
+        return NodeObservation(host: host, captures: captures)
+    }
+}

@@ -1,0 +1,30 @@
+# Two commands matter: `make demo` (first run on a fresh machine) and `make test`.
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages the build and the tests need: libssh2 (the SSH client library), OpenSSH's sshd (the
+# real server the SSH tests start on loopback) and its client tools (ssh-keygen).
+APT_PACKAGES := libssh2-1-dev openssh-server openssh-client pkg-config
+
+.PHONY: deps build test demo clean
+
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+test: deps
+	$(SWIFT) test
+
+demo: deps
+	$(SWIFT) build --product cors-audit
+	@echo '$$ cors-audit audit --inventory inventory/lab.yaml --transcripts inventory/transcripts/lab --output reports/demo'
+	@$(SWIFT) run --skip-build cors-audit audit --inventory inventory/lab.yaml --transcripts inventory/transcripts/lab --output reports/demo; \
+	code=$$?; echo "(exit $$code: 1 means drift was found, as planted in the lab)"; [ $$code -le 2 ]
+
+clean:
+	rm -rf .build

@@ -1,0 +1,116 @@
+import AuditCore
+
+/// The terminal view of a report: the answer first (per-cluster table), then the evidence, then the fix.
+public struct TableRenderer: Sendable {
+    public var failOn: Severity
+    /// Where the full runbooks were written, mentioned in the fix section.
+    public var runbookLocation: String?
+
+    public init(failOn: Severity = .warning, runbookLocation: String? = nil) {
+        self.failOn = failOn; self.runbookLocation = runbookLocation
+    }
+
+    public func render(_ report: AuditReport) -> String {
+        var out: [String] = []
+        for cluster in report.clusters {
+            let nodes = report.nodes.filter { $0.cluster == cluster }
+            let findings = report.findings.filter { $0.cluster == cluster }
+            let failed = nodes.filter { !$0.status.isComplete }.count
+            var counts = Severity.allCases.reversed().compactMap { s -> String? in
+                let n = findings.filter { $0.severity == s }.count
+                return n == 0 ? nil : "\(n) \(s.rawValue)\(n == 1 ? "" : "s")"
+            }
+            if failed > 0 { counts.insert("\(failed) node\(failed == 1 ? "" : "s") not audited", at: 0) }
+            out.append("cluster \(cluster) — \(counts.isEmpty ? "clean" : counts.joined(separator: ", "))")
+            var rows: [[String]] = [["NODE", "LIST", "STATUS", "ORIGINS", "FINDINGS"]]
+            var failures: [String] = []
+            for node in nodes {
+                if !node.status.isComplete {
+                    failures.append("  \(node.host)  —  \(node.status.rawValue.uppercased()) (\(node.detail))")
+                }
+                if node.status == .skipped {
+                    rows.append([node.host, node.lists.map(\.kind.rawValue).joined(separator: ","), "skipped", "—", "not contacted (audit: false)"])
+                    continue
+                }
+                for list in node.lists {
+                    let mine = findings.filter { $0.host == node.host && $0.list == list.kind }
+                    rows.append([node.host, list.kind.rawValue, stateText(list, node: node), originsText(list), summary(mine, node: node)])
+                }
+                let nodeLevel = findings.filter { $0.host == node.host && $0.list == nil }
+                if !nodeLevel.isEmpty { rows.append([node.host, "services", "", "", summary(nodeLevel, node: node)]) }
+            }
+            out += Self.align(rows).map { "  " + $0 }
+            if !failures.isEmpty { out.append(""); out += failures }
+            if !findings.isEmpty {
+                out.append("")
+                out += findings.map { "  \(Self.symbol($0.severity)) \($0.message)" }
+            }
+            out.append("")
+        }
+        let plans = report.plans
+        if !plans.isEmpty {
+            let location = runbookLocation.map { "; full runbooks in \($0)" } ?? ""
+            out.append("Fix (run at each node's admin: prompt\(location)):")
+            for plan in plans {
+                out.append("  \(plan.host)")
+                for step in plan.steps {
+                    switch step {
+                    case .command(let c): out.append("    \(c)")
+                    case .delete(let c, let index, let origin):
+                        out.append("    \(c)")
+                        out.append("    \(index)    ← at the index prompt; must be \(Escaping.visible(origin))")
+                    case .note(let n): out.append("    # \(n)")
+                    }
+                }
+            }
+            out.append("")
+        }
+        let verdict = report.verdict(failOn: failOn)
+        var result = "Result: \(verdict.rawValue.uppercased()) (exit \(verdict.exitCode))"
+        if verdict == .incomplete {
+            result += " · \(report.incompleteNodes.count) of \(report.nodes.count) nodes not fully audited"
+        }
+        out.append(result)
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    func stateText(_ list: ObservedList, node: NodeReport) -> String {
+        if let state = list.state { return state.rawValue }
+        return node.status == .audited ? "?" : "—"
+    }
+
+    func originsText(_ list: ObservedList) -> String {
+        guard let origins = list.origins else { return "—" }
+        if list.expected.isEmpty { return "\(origins.count)" }
+        let present = Set(origins)
+        let have = list.expected.filter(present.contains).count
+        let extra = Set(origins).subtracting(list.expected).count
+        return "\(have)/\(list.expected.count)" + (extra > 0 ? " +\(extra)" : "")
+    }
+
+    func summary(_ findings: [Finding], node: NodeReport) -> String {
+        guard let worst = findings.max(by: { $0.severity < $1.severity }) else {
+            return node.status == .audited ? "ok" : "not audited"
+        }
+        let kinds = Dictionary(grouping: findings, by: \.kind)
+        let parts = FindingKind.allCases.compactMap { kind -> String? in
+            guard let n = kinds[kind]?.count else { return nil }
+            return "\(n) \(kind.rawValue)"
+        }
+        return "\(Self.symbol(worst.severity)) " + parts.joined(separator: ", ")
+    }
+
+    static func symbol(_ severity: Severity) -> String {
+        switch severity { case .error: "✗"; case .warning: "!"; case .info: "i" }
+    }
+
+    /// Left-aligned columns two spaces apart, measured in characters.
+    static func align(_ rows: [[String]]) -> [String] {
+        let widths = (0..<(rows.first?.count ?? 0)).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { c, cell in
+                c == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[c] - cell.count)
+            }.joined(separator: "  ")
+        }
+    }
+}
