@@ -1,1 +1,169 @@
-// placeholder
+import AuditCore
+import Foundation
+import Logging
+import SSHClient
+import VOSShell
+
+/// Collects every audited node of an inventory over SSH, all at once, and hands the core what each returned.
+public struct Collector: Sendable {
+    public struct Options: Sendable {
+        /// Most sessions open at once; nil: all nodes at once.
+        public var concurrency: Int?
+        /// The whole run's time limit.
+        public var runTimeout: Duration?
+        public var environment: [String: String]
+        public init(concurrency: Int? = nil, runTimeout: Duration? = nil,
+                    environment: [String: String] = ProcessInfo.processInfo.environment) {
+            self.concurrency = concurrency; self.runTimeout = runTimeout; self.environment = environment
+        }
+    }
+
+    /// One node's collection: the observation for the core, and the raw session for saving.
+    public struct NodeResult: Sendable {
+        public var observation: NodeObservation
+        /// Every byte the shell sent, replayable with `--transcripts`; nil when no shell opened.
+        public var transcript: [UInt8]?
+        public var info: SSHSessionInfo?
+        public var phaseTimings: [(phase: String, seconds: Double)]
+    }
+
+    public var options: Options
+    public var logger: Logger
+
+    public init(options: Options = .init(), logger: Logger = Logger(label: "cors-audit.collector")) {
+        self.options = options; self.logger = logger
+    }
+
+    public func collect(_ inventory: Inventory, progress: (@Sendable (SSHProgress) -> Void)? = nil) async -> [String: NodeResult] {
+        var results: [String: NodeResult] = [:]
+        var jobs: [SSHJob<VOSDriver>] = []
+        var jobNodes: [InventoryNode] = []
+        for (_, node) in inventory.nodes where node.audit {
+            let credential: SSHCredential
+            do {
+                credential = try Credentials.resolve(node.connection.credential, environment: options.environment)
+            } catch {
+                results[node.host] = NodeResult(
+                    observation: NodeObservation(host: node.host, captures: [],
+                        failure: CollectionFailure(status: .authFailed, detail: "phase auth: \(error.message); not contacted")),
+                    transcript: nil, info: nil, phaseTimings: [])
+                continue
+            }
+            let c = node.connection
+            let target = SSHTarget(host: node.host, address: c.address, port: c.port, username: c.username,
+                                   credential: credential, knownHostsPath: c.knownHosts,
+                                   hostKeyPolicy: HostKeyPolicy(rawValue: c.hostKeyPolicy.rawValue) ?? .strict,
+                                   connectTimeout: .seconds(c.timeouts.connect), loginTimeout: .seconds(c.timeouts.login))
+            let commands = node.auditCommands.map(\.rawValue)
+            let timeouts = c.timeouts
+            jobs.append(SSHJob(target: target, makeDriver: { VOSDriver(commands: commands, timeouts: timeouts) }))
+            jobNodes.append(node)
+        }
+        let deadline = options.runTimeout.map { ContinuousClock.now + $0 }
+        let outcomes = await SSHRunner(concurrency: options.concurrency).run(jobs, deadline: deadline, progress: progress)
+        for (node, outcome) in zip(jobNodes, outcomes) {
+            let result = Self.nodeResult(node: node, outcome: outcome)
+            if let info = outcome.info as SSHSessionInfo? {
+                logger.debug("session", metadata: [
+                    "host": "\(node.host)", "kex": "\(info.kex ?? "-")", "hostkey": "\(info.hostKeyType ?? "-")",
+                    "cipher": "\(info.cipherClientToServer ?? "-")", "mac": "\(info.macClientToServer ?? "-")",
+                    "auth": "\(info.authMethod ?? "-")",
+                    "timings": "\((info.phaseTimings + result.phaseTimings).map { "\($0.phase)=\(String(format: "%.2f", $0.seconds))s" }.joined(separator: " "))",
+                ])
+            }
+            results[node.host] = result
+        }
+        return results
+    }
+
+    /// Maps the SSH outcome and the conversation into the core's observation, failing closed.
+    static func nodeResult(node: InventoryNode, outcome: SSHJobResult<ShellTranscript>) -> NodeResult {
+        let shell = outcome.driverResult
+        var captures: [CommandCapture] = []
+        for result in shell?.results ?? [] {
+            switch result.outcome {
+            case .completed:
+                captures.append(CommandCapture(command: result.command, output: result.output))
+            case .aborted(let prompt):
+                captures.append(CommandCapture(command: result.command, output: result.output,
+                    failure: "it asked \"\(Escaping.visible(prompt))\", which an audit never confirms; the command was aborted"))
+            case .truncated, .disconnected, .timedOut, .notRun:
+                continue  // explained by the failure below; partial output is never parsed
+            }
+        }
+        var notes: [String] = []
+        if let note = outcome.info.hostKeyNote { notes.append(note) }
+        var failure: CollectionFailure?
+        let last = shell?.lastBytes ?? ""
+        let lastText = last.isEmpty ? "no bytes received" : "last bytes: \"\(last)\""
+        if let error = outcome.error {
+            failure = CollectionFailure(status: status(for: error.kind),
+                                        detail: "phase \(error.phase.rawValue): \(describe(error)); \(lastText)")
+        } else if let vos = shell?.failure {
+            switch vos {
+            case .timeout(let phase):
+                failure = CollectionFailure(status: .timeout, detail: "phase \(phaseName(phase, shell)): no admin: prompt within the \(phaseLimit(phase, node)) s limit; \(lastText)")
+            case .disconnected(let phase):
+                failure = CollectionFailure(status: .disconnected, detail: "phase \(phaseName(phase, shell)): the node closed the session; \(lastText)")
+            case .outputLimit(let command, let limit):
+                failure = CollectionFailure(status: .commandFailed, detail: "phase command: `\(command)` printed more than \(limit) bytes; stopped; \(lastText)")
+            case .pagerLimit(let command):
+                failure = CollectionFailure(status: .commandFailed, detail: "phase command: `\(command)` kept paging past the limit; stopped; \(lastText)")
+            }
+        } else if shell == nil {
+            failure = CollectionFailure(status: .disconnected, detail: "phase shell: no shell was opened; \(lastText)")
+        }
+        return NodeResult(observation: NodeObservation(host: node.host, captures: captures, failure: failure, notes: notes),
+                          transcript: shell?.transcript, info: outcome.info, phaseTimings: shell?.phaseTimings ?? [])
+    }
+
+    static func status(for kind: SSHErrorKind) -> NodeStatus {
+        switch kind {
+        case .refused, .dnsFailure, .noRoute, .connectTimeout, .handshakeTimeout, .noCommonAlgorithm, .protocolError:
+            return .unreachable
+        case .hostKeyUnknown, .hostKeyChanged:
+            return .hostKeyRejected
+        case .authRejected, .authUnsupported, .unexpectedKeyboardInteractivePrompt:
+            return .authFailed
+        case .loginTimeout, .runDeadline:
+            return .timeout
+        case .channelFailure, .disconnected, .io:
+            return .disconnected
+        }
+    }
+
+    static func describe(_ error: SSHError) -> String {
+        switch error.kind {
+        case .hostKeyUnknown(let fp, let line):
+            return "unknown host key \(fp) for \(error.host) (host_key_policy strict); if it is right, add to known_hosts: \(line)"
+        case .hostKeyChanged(let fp, let line):
+            return "HOST KEY CHANGED for \(error.host): the node presents \(fp), known_hosts holds another; verify it, then replace the entry with: \(line)"
+        case .noCommonAlgorithm(let ours, let theirs):
+            return "no common algorithm: we offer \(ours)" + (theirs.map { "; the server offers \($0)" } ?? "") + " (\(error.message))"
+        case .authRejected(let tried):
+            return "authentication rejected (tried \(tried.joined(separator: ", ")))"
+        case .authUnsupported(let offered):
+            return "no usable authentication method: the server offers \(offered.joined(separator: ", "))"
+        case .unexpectedKeyboardInteractivePrompt(let prompt):
+            return "keyboard-interactive asked \"\(Escaping.visible(prompt))\", which is not a password prompt"
+        default:
+            return error.description
+        }
+    }
+
+    static func phaseName(_ phase: VOSPhase, _ shell: ShellTranscript?) -> String {
+        switch phase {
+        case .login: return "login"
+        case .setup: return "command (set cli pagination off)"
+        case .command(let i):
+            let command = shell.flatMap { i < $0.results.count ? $0.results[i].command : nil } ?? "#\(i + 1)"
+            return "command (`\(command)`)"
+        case .exiting, .finished: return "exit"
+        }
+    }
+
+    static func phaseLimit(_ phase: VOSPhase, _ node: InventoryNode) -> String {
+        let t = phase == .login ? node.connection.timeouts.login : node.connection.timeouts.command
+        return t == t.rounded() ? String(Int(t)) : String(t)
+    }
+}

@@ -1,0 +1,48 @@
+import AuditCore
+import Foundation
+import SSHClient
+
+/// Resolves a node's credential source into the secret itself, at collection time only.
+enum Credentials {
+    struct Problem: Error { var message: String }
+
+    static func resolve(_ source: CredentialSource, environment: [String: String]) throws(Problem) -> SSHCredential {
+        switch source {
+        case .passwordEnv(let name):
+            guard let value = environment[name], !value.isEmpty else {
+                throw Problem(message: "password_env \(name) is not set in the environment")
+            }
+            return .password(value)
+        case .passwordFile(let path):
+            return .password(try readSecretFile(path))
+        case .keyFile(let path, let passphraseEnv):
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw Problem(message: "key_file \(path) is missing or unreadable")
+            }
+            var passphrase: String?
+            if let name = passphraseEnv {
+                guard let value = environment[name] else { throw Problem(message: "passphrase_env \(name) is not set in the environment") }
+                passphrase = value
+            }
+            return .privateKey(path: path, passphrase: passphrase)
+        case .none:
+            throw Problem(message: "no credential configured (set password_env, password_file or key_file)")
+        }
+    }
+
+    /// A password file's first line; refused when group or others may read it.
+    static func readSecretFile(_ path: String) throws(Problem) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw Problem(message: "password_file \(path) cannot be read: \(String(cString: strerror(errno)))") }
+        if info.st_mode & 0o077 != 0 {
+            throw Problem(message: "password_file \(path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))): chmod 600 it")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Problem(message: "password_file \(path) cannot be read")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        let line = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).first.map(String.init) ?? ""
+        guard !line.isEmpty else { throw Problem(message: "password_file \(path) is empty") }
+        return line
+    }
+}
