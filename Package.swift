@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore", "CLIParsers"], resources: [.copy("Golden")]),
         .testTarget(name: "SSHClientTests", dependencies: ["SSHClient"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "AuditCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["AuditCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["AuditCore", "cors-audit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+/// The package root, found from this file's location.
+let repoRoot: String = {
+    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(3)
+    return parts.joined(separator: "/")
+}()
+
+/// The cors-audit binary built beside this test bundle.
+let binary: String = {
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+    while !FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("cors-audit").path), dir.path != "/" {
+        dir.deleteLastPathComponent()
+    }
+    return dir.appendingPathComponent("cors-audit").path
+}()
+
+struct Run {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs the binary from the package root and waits for it (bounded by the test's own runtime).
+func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: binary)
+    p.arguments = arguments
+    p.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
+    var env = ProcessInfo.processInfo.environment
+    env["NO_COLOR"] = "1"
+    env.merge(environment) { $1 }
+    p.environment = env
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
+
+@Suite struct OfflineAuditTests {
+    @Test func labAuditFindsTheSubscriberGapAndExits1() throws {
+        let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", "inventory/transcripts/lab", "--format", "json"],
+                        environment: ["SOURCE_DATE_EPOCH": "1795683600"])
+        #expect(r.status == 1, "stderr: \(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(json["schema"] as? String == "cors-audit/report/v1")
+        #expect(json["complete"] as? Bool == true)
+        #expect(json["generated_at"] as? String == "2026-11-27T09:00:00Z")
+        let findings = json["findings"] as! [[String: Any]]
+        let missing = findings.filter { $0["kind"] as? String == "missing-origin" }
+        #expect(missing.count == 1)
+        #expect(missing.first?["host"] as? String == "cuicsub.uccelab.tac")
+        #expect(missing.first?["origin"] as? String == "https://finessep.uccelab.tac:8445")
+        #expect(missing.first?["list"] as? String == "cuic")
+        let asym = findings.filter { $0["kind"] as? String == "asymmetric-list" && $0["list"] as? String == "cuic" }
+        #expect(asym.count == 1)
+        #expect(asym.first?["host"] is NSNull)
+        #expect((asym.first?["hosts"] as? [String]) == ["cuicsub.uccelab.tac"])
+        let nodes = json["nodes"] as! [[String: Any]]
+        #expect(nodes.map { $0["status"] as? String } == ["audited", "audited", "audited", "audited"])
+    }
+
+    @Test func tableOutputAndReportFiles() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("cors-audit-e2e-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", "inventory/transcripts/lab", "--output", out])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("cuicsub.uccelab.tac  cuic       enabled  3/4"))
+        #expect(r.stdout.contains("utils cuic cors allowed_origin add https://finessep.uccelab.tac:8445"))
+        #expect(r.stdout.contains("Result: DRIFT (exit 1)"))
+        #expect(FileManager.default.fileExists(atPath: out + "/report.json"))
+        let runbook = try String(contentsOfFile: out + "/remediation/cuicsub.uccelab.tac.txt", encoding: .utf8)
+        #expect(runbook.contains("utils service restart Intelligence Center Reporting Service"))
+        #expect(!FileManager.default.fileExists(atPath: out + "/remediation/cuicpub.uccelab.tac.txt"))
+    }
+
+    @Test func failOnErrorStillReportsTheMissingOrigin() throws {
+        let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", "inventory/transcripts/lab", "--fail-on", "error"])
+        #expect(r.status == 1)
+    }
+
+    @Test func missingTranscriptMakesTheRunIncomplete() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cors-audit-tx-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for host in ["cuicpub", "finessep", "finesses"] {
+            try FileManager.default.copyItem(atPath: "\(repoRoot)/inventory/transcripts/lab/\(host).uccelab.tac.txt", toPath: "\(dir)/\(host).uccelab.tac.txt")
+        }
+        let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", dir])
+        #expect(r.status == 2)
+        #expect(r.stdout.contains("cuicsub.uccelab.tac  —  PARTIAL (no transcript: \(dir)/cuicsub.uccelab.tac.txt is missing or unreadable)"))
+        #expect(r.stdout.contains("Result: INCOMPLETE (exit 2)"))
+    }
+
+    @Test func badInventoryExits64WithFileLineColumn() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).yaml").path
+        try "version: 1\nclusters:\n  - name: x\n    finesse:\n      - host: f.tac\n    cuic:\n      - host: c.tac\n        rol: publisher\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let r = try run(["audit", "--inventory", file, "--transcripts", "inventory/transcripts/lab"])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("\(file):8:9: clusters[0].cuic[0].rol: unknown key 'rol' (did you mean 'role'?)"))
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func usageErrorExits64() throws {
+        #expect(try run(["audit"]).status == 64)
+        #expect(try run(["audit", "--inventory", "x", "--fail-on", "sometimes"]).status == 64)
+    }
+}
