@@ -1,13 +1,21 @@
 import AuditCore
+import Foundation
 
 /// The terminal view of a report: the answer first (per-cluster table), then the evidence, then the fix.
 public struct TableRenderer: Sendable {
     public var failOn: Severity
     /// Where the full runbooks were written, mentioned in the fix section.
     public var runbookLocation: String?
+    /// ANSI colour: only on a terminal and when NO_COLOR is unset (the caller decides).
+    public var color: Bool
 
-    public init(failOn: Severity = .warning, runbookLocation: String? = nil) {
-        self.failOn = failOn; self.runbookLocation = runbookLocation
+    public init(failOn: Severity = .warning, runbookLocation: String? = nil, color: Bool = false) {
+        self.failOn = failOn; self.runbookLocation = runbookLocation; self.color = color
+    }
+
+    private func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+    private func paint(_ text: String, _ severity: Severity) -> String {
+        paint(text, severity == .error ? "31" : severity == .warning ? "33" : "36")
     }
 
     public func render(_ report: AuditReport) -> String {
@@ -21,12 +29,12 @@ public struct TableRenderer: Sendable {
                 return n == 0 ? nil : "\(n) \(s.rawValue)\(n == 1 ? "" : "s")"
             }
             if failed > 0 { counts.insert("\(failed) node\(failed == 1 ? "" : "s") not audited", at: 0) }
-            out.append("cluster \(cluster) — \(counts.isEmpty ? "clean" : counts.joined(separator: ", "))")
+            out.append(paint("cluster \(cluster)", "1") + " — \(counts.isEmpty ? paint("clean", "32") : counts.joined(separator: ", "))")
             var rows: [[String]] = [["NODE", "LIST", "STATUS", "ORIGINS", "FINDINGS"]]
             var failures: [String] = []
             for node in nodes {
                 if !node.status.isComplete {
-                    failures.append("  \(node.host)  —  \(node.status.rawValue.uppercased()) (\(node.detail))")
+                    failures.append("  \(node.host)  —  " + paint("\(node.status.rawValue.uppercased())", "1;31") + " (\(node.detail))")
                 }
                 if node.status == .skipped {
                     rows.append([node.host, node.lists.map(\.kind.rawValue).joined(separator: ","), "skipped", "—", "not contacted (audit: false)"])
@@ -34,16 +42,16 @@ public struct TableRenderer: Sendable {
                 }
                 for list in node.lists {
                     let mine = findings.filter { $0.host == node.host && $0.list == list.kind }
-                    rows.append([node.host, list.kind.rawValue, stateText(list, node: node), originsText(list), summary(mine, node: node)])
+                    rows.append([node.host, list.kind.rawValue, Summary.stateCell(list, node: node), Summary.originsCell(list), summary(mine, node: node)])
                 }
                 let nodeLevel = findings.filter { $0.host == node.host && $0.list == nil }
                 if !nodeLevel.isEmpty { rows.append([node.host, "services", "", "", summary(nodeLevel, node: node)]) }
             }
-            out += Self.align(rows).map { "  " + $0 }
+            out += Self.align(rows).enumerated().map { i, line in "  " + (i == 0 ? paint(line, "1") : colorize(line)) }
             if !failures.isEmpty { out.append(""); out += failures }
             if !findings.isEmpty {
                 out.append("")
-                out += findings.map { "  \(Self.symbol($0.severity)) \($0.message)" }
+                out += findings.map { "  " + paint(Self.symbol($0.severity), $0.severity) + " \($0.message)" }
             }
             out.append("")
         }
@@ -66,7 +74,8 @@ public struct TableRenderer: Sendable {
             out.append("")
         }
         let verdict = report.verdict(failOn: failOn)
-        var result = "Result: \(verdict.rawValue.uppercased()) (exit \(verdict.exitCode))"
+        let word = verdict.rawValue.uppercased()
+        var result = "Result: " + paint(word, verdict == .clean ? "1;32" : verdict == .drift ? "1;33" : "1;31") + " (exit \(verdict.exitCode))"
         if verdict == .incomplete {
             result += " · \(report.incompleteNodes.count) of \(report.nodes.count) nodes not fully audited"
         }
@@ -74,18 +83,16 @@ public struct TableRenderer: Sendable {
         return out.joined(separator: "\n") + "\n"
     }
 
-    func stateText(_ list: ObservedList, node: NodeReport) -> String {
-        if let state = list.state { return state.rawValue }
-        return node.status == .audited ? "?" : "—"
-    }
-
-    func originsText(_ list: ObservedList) -> String {
-        guard let origins = list.origins else { return "—" }
-        if list.expected.isEmpty { return "\(origins.count)" }
-        let present = Set(origins)
-        let have = list.expected.filter(present.contains).count
-        let extra = Set(origins).subtracting(list.expected).count
-        return "\(have)/\(list.expected.count)" + (extra > 0 ? " +\(extra)" : "")
+    /// Colours the findings cell of an aligned row by its leading symbol.
+    private func colorize(_ line: String) -> String {
+        guard color else { return line }
+        for (symbol, severity) in [("✗", Severity.error), ("!", .warning), ("i ", .info)] {
+            if let r = line.range(of: "  " + symbol) {
+                return String(line[..<r.lowerBound]) + "  " + paint(String(line[line.index(r.lowerBound, offsetBy: 2)...]), severity)
+            }
+        }
+        if line.hasSuffix("  ok") { return String(line.dropLast(2)) + paint("ok", "32") }
+        return line
     }
 
     func summary(_ findings: [Finding], node: NodeReport) -> String {

@@ -1,0 +1,79 @@
+import AuditCore
+
+/// A report for tickets and change requests: verdict, per-cluster table, findings, failures, runbooks.
+public struct MarkdownRenderer: Sendable {
+    public var failOn: Severity
+    public init(failOn: Severity = .warning) { self.failOn = failOn }
+
+    public func render(_ report: AuditReport) -> String {
+        let s = Summary(report: report, failOn: failOn)
+        var out: [String] = []
+        out.append("# CORS audit: \(s.verdict.rawValue.uppercased())")
+        out.append("")
+        out.append("**\(Escape.markdown(s.headline))**  ")
+        out.append("Run \(report.generatedAt) · inventory `\(report.inventoryPath)` · \(s.nodeCounts) · exit \(s.verdict.exitCode)")
+        for notice in s.notices { out.append(""); out.append("> ⚠ \(Escape.markdown(notice))") }
+        for cluster in report.clusters {
+            let nodes = report.nodes.filter { $0.cluster == cluster }
+            let findings = report.findings.filter { $0.cluster == cluster }
+            out += ["", "## Cluster \(Escape.markdown(cluster))", "", "| Node | List | Status | CORS | Origins | Findings |", "|---|---|---|---|---|---|"]
+            for node in nodes {
+                for list in node.lists {
+                    let mine = findings.filter { $0.host == node.host && $0.list == list.kind }
+                    let cell = mine.isEmpty ? (node.status == .audited ? "ok" : "—") : mine.map { "\($0.kind.rawValue)" }.joined(separator: ", ")
+                    out.append("| \(Escape.markdown(node.host)) | \(list.kind.rawValue) | \(node.status.rawValue) | \(Summary.stateCell(list, node: node)) | \(Summary.originsCell(list)) | \(cell) |")
+                }
+            }
+            let failed = nodes.filter { !$0.status.isComplete }
+            if !failed.isEmpty {
+                out += ["", "### Not fully audited", ""]
+                out += failed.map { "- **\(Escape.markdown($0.host))**: `\($0.status.rawValue)`: \(Escape.markdown($0.detail))" }
+            }
+            if !findings.isEmpty {
+                out += ["", "### Findings", ""]
+                for f in findings {
+                    out.append("- **\(f.severity.rawValue)** `\(f.kind.rawValue)`\(f.host.map { " on \(Escape.markdown($0))" } ?? ""): \(Escape.markdown(f.message))")
+                }
+            }
+            let evidence = nodes.flatMap { n in n.lists.compactMap { l in l.origins.map { (n, l, $0) } } }
+            if !evidence.isEmpty {
+                out += ["", "<details><summary>Observed lists</summary>", ""]
+                for (node, list, origins) in evidence {
+                    out.append("**\(Escape.markdown(node.host)) · \(list.kind.rawValue)** (\(origins.count) entries)")
+                    out.append("")
+                    out.append("```")
+                    out += origins.enumerated().map { "\($0 + 1). \(Escape.fence($1))" }
+                    out.append("```")
+                    out.append("")
+                }
+                out.append("</details>")
+            }
+        }
+        if !report.plans.isEmpty {
+            out += ["", "## Fix", "", "Run at each node's `admin:` prompt, in order. Lines starting with `#` are notes."]
+            for plan in report.plans {
+                out += ["", "### \(Escape.markdown(plan.host))", "", "```", plan.text.trimmingTrailingNewline.fenceSafe, "```"]
+            }
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+}
+
+extension Escape {
+    /// Inside a code fence only a fence-closing run of backticks is dangerous.
+    static func fence(_ s: String) -> String { s.fenceSafe }
+}
+
+extension String {
+    var fenceSafe: String {
+        var out = ""
+        var run = 0
+        for ch in self {
+            if ch == "`" { run += 1; if run >= 3 { out.append("ˋ"); run = 0; continue } } else { run = 0 }
+            out.append(ch == "\r" ? " " : ch)
+        }
+        return out
+    }
+
+    var trimmingTrailingNewline: String { hasSuffix("\n") ? String(dropLast()) : self }
+}

@@ -1,0 +1,51 @@
+import AuditCore
+
+/// Facts every renderer states the same way.
+struct Summary {
+    let report: AuditReport
+    let failOn: Severity
+
+    var verdict: Verdict { report.verdict(failOn: failOn) }
+
+    var headline: String {
+        switch verdict {
+        case .clean: "CLEAN: every node audited, no finding at or above \(failOn.rawValue)"
+        case .drift: "DRIFT: \(counts)"
+        case .incomplete: "INCOMPLETE: \(report.incompleteNodes.count) of \(report.nodes.count) nodes not fully audited; \(counts)"
+        }
+    }
+
+    var counts: String {
+        let parts = Severity.allCases.reversed().map { s in
+            let n = report.count(s)
+            return "\(n) \(s.rawValue)\(n == 1 ? "" : "s")"
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    var nodeCounts: String {
+        let audited = report.nodes.filter { $0.status == .audited }.count
+        let skipped = report.nodes.filter { $0.status == .skipped }.count
+        return "\(report.nodes.count) nodes: \(audited) audited" + (skipped > 0 ? ", \(skipped) skipped" : "")
+            + (report.incompleteNodes.isEmpty ? "" : ", \(report.incompleteNodes.count) not fully audited")
+    }
+
+    /// Notes that every report must carry (e.g. host keys not checked).
+    var notices: [String] {
+        var seen: Set<String> = []
+        return report.nodes.flatMap { n in n.notes.map { "\(n.host): \($0)" } }.filter { seen.insert($0).inserted }
+    }
+
+    static func originsCell(_ list: ObservedList) -> String {
+        guard let origins = list.origins else { return "—" }
+        if list.expected.isEmpty { return "\(origins.count)" }
+        let present = Set(origins)
+        let have = list.expected.filter(present.contains).count
+        let extra = present.subtracting(list.expected).count
+        return "\(have)/\(list.expected.count)" + (extra > 0 ? " +\(extra)" : "")
+    }
+
+    static func stateCell(_ list: ObservedList, node: NodeReport) -> String {
+        list.state?.rawValue ?? "—"
+    }
+}
