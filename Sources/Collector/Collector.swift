@@ -27,6 +27,13 @@ public struct Collector: Sendable {
         public var phaseTimings: [(phase: String, seconds: Double)]
     }
 
+    /// Nodes finished so far, for a progress display.
+    public struct Progress: Sendable {
+        public var done: Int
+        public var total: Int
+        public var failed: Int
+    }
+
     public var options: Options
     public var logger: Logger
 
@@ -34,7 +41,7 @@ public struct Collector: Sendable {
         self.options = options; self.logger = logger
     }
 
-    public func collect(_ inventory: Inventory, progress: (@Sendable (SSHProgress) -> Void)? = nil) async -> [String: NodeResult] {
+    public func collect(_ inventory: Inventory, progress: (@Sendable (Progress) -> Void)? = nil) async -> [String: NodeResult] {
         var results: [String: NodeResult] = [:]
         var jobs: [SSHJob<VOSDriver>] = []
         var jobNodes: [InventoryNode] = []
@@ -60,10 +67,16 @@ public struct Collector: Sendable {
             jobNodes.append(node)
         }
         let deadline = options.runTimeout.map { ContinuousClock.now + $0 }
-        let outcomes = await SSHRunner(concurrency: options.concurrency).run(jobs, deadline: deadline, progress: progress)
+        let skippedFailures = results.count
+        let outcomes = await SSHRunner(concurrency: options.concurrency).run(jobs, deadline: deadline, progress: progress.map { report in
+            { @Sendable (p: SSHProgress) in
+                report(Progress(done: p.done + skippedFailures, total: p.total + skippedFailures, failed: p.failed + skippedFailures))
+            }
+        })
         for (node, outcome) in zip(jobNodes, outcomes) {
             let result = Self.nodeResult(node: node, outcome: outcome)
-            if let info = outcome.info as SSHSessionInfo? {
+            do {
+                let info = outcome.info
                 logger.debug("session", metadata: [
                     "host": "\(node.host)", "kex": "\(info.kex ?? "-")", "hostkey": "\(info.hostKeyType ?? "-")",
                     "cipher": "\(info.cipherClientToServer ?? "-")", "mac": "\(info.macClientToServer ?? "-")",

@@ -1,15 +1,14 @@
 import ArgumentParser
 import AuditCore
+import Collector
 import Foundation
+import Logging
 import Reports
-
-enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
-    case table, json
-}
 
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Audit every node of an inventory, live over SSH or from saved CLI transcripts.")
+        abstract: "Audit every node of an inventory, live over SSH or from saved CLI transcripts.",
+        discussion: "Exit codes: 0 clean; 1 findings at or above --fail-on; 2 incomplete (a node not fully audited); 64 usage or inventory error.")
 
     @Option(name: .long, help: "The inventory file (YAML, version 1).")
     var inventory: String
@@ -17,41 +16,55 @@ struct Audit: AsyncParsableCommand {
     @Option(name: .long, help: "Audit offline from DIR/<host>.txt CLI transcripts instead of connecting.")
     var transcripts: String?
 
-    @Option(name: .long, help: "What to print on stdout: table or json.")
-    var format: OutputFormat = .table
+    @OptionGroup var reporting: ReportingOptions
 
-    @Option(name: .long, help: "Also write report.json and remediation/<host>.txt into DIR.")
-    var output: String?
+    @Option(name: .long, help: "Most SSH sessions open at once (default: every node at once).")
+    var concurrency: Int?
 
-    @Option(name: .customLong("fail-on"), help: "Lowest finding severity that makes the exit code 1: error, warning or info.")
-    var failOn: Severity = .warning
+    @Option(name: .long, help: "Time limit for the whole run, in seconds (each node also has its own phase timeouts).")
+    var timeout: Double?
+
+    @Flag(name: .long, help: "Log each node's negotiated algorithms and phase timings on stderr.")
+    var verbose = false
+
+    func validate() throws {
+        if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+    }
 
     func run() async throws {
-        let inventory: Inventory
-        do {
-            inventory = try InventoryLoader.load(path: self.inventory)
-        } catch let errors as InventoryErrors {
-            FileHandle.standardError.write(Data((errors.description + "\n").utf8))
-            throw ExitCode(64)
-        }
+        let inventory = try loadInventory(self.inventory)
+        let generatedAt = Clock.timestamp()
         let observations: [String: NodeObservation]
+        var sessionTranscripts: [String: [UInt8]] = [:]
         if let transcripts {
             observations = TranscriptDirectory(path: transcripts).observations(for: inventory)
         } else {
-            FileHandle.standardError.write(Data("cors-audit: live collection over SSH is not available in this build; use --transcripts DIR\n".utf8))
-            throw ExitCode(64)
+            var logger = Logger(label: "cors-audit")
+            logger.logLevel = verbose ? .debug : .warning
+            let progress = Progress(enabled: !reporting.quiet && isatty(STDERR_FILENO) == 1,
+                                    total: inventory.nodes.filter { $0.node.audit }.count,
+                                    clusters: inventory.clusters.count)
+            let collector = Collector(options: .init(concurrency: concurrency, runTimeout: timeout.map { .milliseconds(Int($0 * 1000)) }),
+                                      logger: logger)
+            let results = await collector.collect(inventory, progress: { progress.update($0) })
+            progress.finish()
+            observations = results.mapValues(\.observation)
+            sessionTranscripts = results.compactMapValues(\.transcript)
         }
-        let report = Auditor.audit(inventory: inventory, observations: observations, generatedAt: Clock.timestamp())
-        var runbookLocation: String?
-        if let output {
-            try ReportFiles(directory: output).write(report, failOn: failOn)
-            runbookLocation = output + "/remediation/"
-        }
-        switch format {
-        case .json: print(report.json(failOn: failOn).serialized(), terminator: "")
-        case .table: print(TableRenderer(failOn: failOn, runbookLocation: runbookLocation).render(report), terminator: "")
-        }
-        throw ExitCode(report.verdict(failOn: failOn).exitCode)
+        let report = Auditor.audit(inventory: inventory, observations: observations, generatedAt: generatedAt)
+        let code = try reporting.emit(report, transcripts: sessionTranscripts)
+        throw ExitCode(code)
+    }
+}
+
+/// Reads the inventory, or prints every problem as `file:line:column: key: message` and exits 64.
+func loadInventory(_ path: String) throws -> Inventory {
+    do {
+        return try InventoryLoader.load(path: path)
+    } catch let errors as InventoryErrors {
+        FileHandle.standardError.write(Data((errors.description + "\n").utf8))
+        throw ExitCode(64)
     }
 }
 
@@ -76,21 +89,33 @@ struct TranscriptDirectory {
     }
 }
 
-/// Writes a run's files, each atomically (a temporary file, then rename), so a reader never sees half a report.
-struct ReportFiles {
-    var directory: String
+/// Nodes done / total on stderr while a live run goes on; only on a terminal.
+final class Progress: Sendable {
+    let enabled: Bool
+    let total: Int
+    let start = ContinuousClock.now
 
-    func write(_ report: AuditReport, failOn: Severity) throws {
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: directory + "/remediation", withIntermediateDirectories: true)
-        try atomicWrite(report.json(failOn: failOn).serialized(), to: directory + "/report.json")
-        for plan in report.plans {
-            try atomicWrite(plan.text, to: "\(directory)/remediation/\(plan.host).txt")
+    init(enabled: Bool, total: Int, clusters: Int) {
+        self.enabled = enabled
+        self.total = total
+        if enabled {
+            FileHandle.standardError.write(Data("Auditing \(total) node\(total == 1 ? "" : "s") in \(clusters) cluster\(clusters == 1 ? "" : "s") ...".utf8))
         }
     }
 
-    func atomicWrite(_ text: String, to path: String) throws {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    func update(_ p: Collector.Progress) {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[KAuditing \(p.total) nodes ...  \(p.done)/\(p.total) done (\(p.failed) failed)  \(elapsed)".utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("  \(elapsed)\n".utf8))
+    }
+
+    var elapsed: String {
+        let d = ContinuousClock.now - start
+        return String(format: "%.1f s", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
     }
 }
 

@@ -18,6 +18,10 @@ let binary: String = {
     return dir.appendingPathComponent("cors-audit").path
 }()
 
+func temporaryDirectory() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("cors-audit-e2e-\(UUID().uuidString)").path
+}
+
 struct Run {
     var status: Int32
     var stdout: String
@@ -46,13 +50,15 @@ func run(_ arguments: [String], environment: [String: String] = [:]) throws -> R
 
 @Suite struct OfflineAuditTests {
     @Test func labAuditFindsTheSubscriberGapAndExits1() throws {
-        let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", "inventory/transcripts/lab", "--format", "json"],
+        let out = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", "inventory/transcripts/lab", "--format", "json", "--output", out],
                         environment: ["SOURCE_DATE_EPOCH": "1795683600"])
         #expect(r.status == 1, "stderr: \(r.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         #expect(json["schema"] as? String == "cors-audit/report/v1")
         #expect(json["complete"] as? Bool == true)
-        #expect(json["generated_at"] as? String == "2026-11-27T09:00:00Z")
+        #expect(json["generated_at"] as? String == "2026-11-26T09:00:00Z")
         let findings = json["findings"] as! [[String: Any]]
         let missing = findings.filter { $0["kind"] as? String == "missing-origin" }
         #expect(missing.count == 1)
@@ -68,7 +74,7 @@ func run(_ arguments: [String], environment: [String: String] = [:]) throws -> R
     }
 
     @Test func tableOutputAndReportFiles() throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("cors-audit-e2e-\(UUID().uuidString)").path
+        let out = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: out) }
         let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", "inventory/transcripts/lab", "--output", out])
         #expect(r.status == 1)
@@ -82,7 +88,9 @@ func run(_ arguments: [String], environment: [String: String] = [:]) throws -> R
     }
 
     @Test func failOnErrorStillReportsTheMissingOrigin() throws {
-        let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", "inventory/transcripts/lab", "--fail-on", "error"])
+        let out = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", "inventory/transcripts/lab", "--fail-on", "error", "--output", out])
         #expect(r.status == 1)
     }
 
@@ -93,7 +101,7 @@ func run(_ arguments: [String], environment: [String: String] = [:]) throws -> R
         for host in ["cuicpub", "finessep", "finesses"] {
             try FileManager.default.copyItem(atPath: "\(repoRoot)/inventory/transcripts/lab/\(host).uccelab.tac.txt", toPath: "\(dir)/\(host).uccelab.tac.txt")
         }
-        let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", dir])
+        let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", dir, "--output", dir + "/out"])
         #expect(r.status == 2)
         #expect(r.stdout.contains("cuicsub.uccelab.tac  —  PARTIAL (no transcript: \(dir)/cuicsub.uccelab.tac.txt is missing or unreadable)"))
         #expect(r.stdout.contains("Result: INCOMPLETE (exit 2)"))
