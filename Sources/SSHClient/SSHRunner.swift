@@ -1,0 +1,208 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs SSH sessions to many nodes at once.
+///
+/// All sessions of a run are driven non-blocking from one `poll()` loop on a thread the runner
+/// creates, so the number of nodes in flight is not capped by Swift's cooperative pool (two
+/// threads on a two-core machine) and a slow node never delays the others. Each libssh2 session
+/// and each driver is confined to that thread.
+public final class SSHRunner: Sendable {
+    /// Most sessions open at once; nil means all jobs at once.
+    public let concurrency: Int?
+
+    public init(concurrency: Int? = nil) {
+        self.concurrency = concurrency.map { max(1, $0) }
+    }
+
+    /// Runs every job on the runner's own thread; returns results in job order.
+    ///
+    /// - Parameters:
+    ///   - deadline: when the whole run must end; unfinished jobs then fail with `.runDeadline`
+    ///     (their drivers still `finish()`), after a close of at most a second.
+    ///   - progress: called on the runner's thread after each job ends.
+    ///
+    /// Cancelling the calling task ends the run like its deadline.
+    public func run<D: ShellDriver>(_ jobs: [SSHJob<D>], deadline: ContinuousClock.Instant? = nil,
+                                    progress: (@Sendable (SSHProgress) -> Void)? = nil) async -> [SSHJobResult<D.Result>] {
+        if jobs.isEmpty { return [] }
+        LibSSH2.ensureInitialized()
+        let control = RunControl()
+        let limit = concurrency
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<[SSHJobResult<D.Result>], Never>) in
+                // Only generic code is instantiated from D on the thread; everything that crosses
+                // (jobs, results, callbacks) is Sendable. The box keeps the metatype out of the
+                // @Sendable closure's captures.
+                let body = UncheckedSendableBox {
+                    let loop = EventLoop(jobs: jobs, concurrency: limit, deadline: deadline, progress: progress,
+                                         control: control)
+                    continuation.resume(returning: loop.run())
+                }
+                let thread = Thread { body.value() }
+                thread.name = "cors-audit.ssh-runner"
+                thread.start()
+            }
+        } onCancel: {
+            control.cancel()
+        }
+    }
+}
+
+/// Carries a closure to the runner thread, which alone calls it.
+struct UncheckedSendableBox: @unchecked Sendable {
+    let value: () -> Void
+    init(_ value: @escaping () -> Void) { self.value = value }
+}
+
+/// Lets other threads stop a run: the cancel flag plus a wake-up of the poll loop.
+final class RunControl: @unchecked Sendable {
+    let waker = Waker()
+    private let lock = NSLock()
+    private var cancelled = false
+
+    var isCancelled: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return cancelled
+    }
+
+    func cancel() {
+        lock.lock(); cancelled = true; lock.unlock()
+        waker.wake()
+    }
+}
+
+/// The poll loop of one run. Lives entirely on the runner's thread.
+final class EventLoop<D: ShellDriver> {
+    private let jobs: [SSHJob<D>]
+    private let limit: Int
+    private let deadline: ContinuousClock.Instant?
+    private let progress: (@Sendable (SSHProgress) -> Void)?
+    private let control: RunControl
+    private let context: RunContext
+
+    private var results: [SSHJobResult<D.Result>?]
+    private var queue: ArraySlice<Int>
+    private var active: [Session<D>] = []
+    private var lastAdvanced: [ObjectIdentifier: ContinuousClock.Instant] = [:]
+    private var done = 0
+    private var failed = 0
+    private var stopping = false
+
+    /// libssh2 may hold already-read packets a poll cannot see; no session waits longer than this
+    /// without being stepped.
+    private static var maxIdle: Duration { .milliseconds(250) }
+
+    init(jobs: [SSHJob<D>], concurrency: Int?, deadline: ContinuousClock.Instant?,
+         progress: (@Sendable (SSHProgress) -> Void)?, control: RunControl) {
+        self.jobs = jobs
+        self.deadline = deadline
+        self.progress = progress
+        self.control = control
+        context = RunContext(resolver: Resolver(waker: control.waker))
+        results = Array(repeating: nil, count: jobs.count)
+        queue = ArraySlice(jobs.indices)
+        // One socket per session: stay clear of the descriptor limit whatever was asked.
+        let descriptors = max(16, FileDescriptorLimit.raised - 64)
+        limit = min(concurrency ?? jobs.count, descriptors)
+    }
+
+    func run() -> [SSHJobResult<D.Result>] {
+        var pollFDs: [pollfd] = []
+        var polled: [Session<D>] = []
+        while done < jobs.count {
+            var now = ContinuousClock.now
+            if !stopping, control.isCancelled || (deadline.map { now >= $0 } ?? false) {
+                stop(now: now, reason: control.isCancelled ? "the run was cancelled" : "the run's deadline passed")
+            }
+            while !stopping, active.count < limit, let next = queue.popFirst() {
+                let session = Session(index: next, job: jobs[next])
+                active.append(session)
+                session.start(context, now: now)
+                step(session, now: now)
+            }
+            for session in active {
+                session.tick(context, now: now)
+                if now - (lastAdvanced[ObjectIdentifier(session)] ?? now) >= Self.maxIdle || session.isFinished {
+                    step(session, now: now)
+                }
+            }
+            collectFinished()
+            if done >= jobs.count { break }
+
+            pollFDs.removeAll(keepingCapacity: true)
+            polled.removeAll(keepingCapacity: true)
+            pollFDs.append(pollfd(fd: control.waker.readFD, events: Int16(POLLIN), revents: 0))
+            var wake = now + Self.maxIdle
+            if let deadline, !stopping { wake = min(wake, deadline) }
+            for session in active {
+                if let request = session.pollRequest() {
+                    pollFDs.append(pollfd(fd: request.fd, events: request.events, revents: 0))
+                    polled.append(session)
+                }
+                if let next = session.nextDeadline { wake = min(wake, next) }
+            }
+            let timeout = max(.zero, wake - now)
+            let milliseconds = Int32(clamping: timeout.components.seconds * 1000
+                                     + Int64((timeout.components.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000))
+            let ready = poll(&pollFDs, nfds_t(pollFDs.count), milliseconds)
+            now = ContinuousClock.now
+            if ready > 0 {
+                if pollFDs[0].revents != 0 { control.waker.drain() }
+                for (offset, session) in polled.enumerated() where pollFDs[offset + 1].revents != 0 {
+                    step(session, now: now)
+                }
+            }
+            for (name, answer) in context.resolver.takeCompleted() {
+                for session in active where session.resolvingName == name {
+                    session.resolved(answer, context, now: now)
+                    step(session, now: now)
+                }
+            }
+        }
+        return results.map { $0! }
+    }
+
+    private func step(_ session: Session<D>, now: ContinuousClock.Instant) {
+        session.advance(context, now: now)
+        lastAdvanced[ObjectIdentifier(session)] = now
+    }
+
+    /// The deadline passed or the run was cancelled: queued jobs fail at once, running ones close
+    /// within a short budget.
+    private func stop(now: ContinuousClock.Instant, reason: String) {
+        stopping = true
+        context.closeBudget = .milliseconds(500)
+        while let next = queue.popFirst() {
+            let target = jobs[next].target
+            record(next, SSHJobResult(host: target.host,
+                                      error: SSHError(host: target.host, phase: .connect, kind: .runDeadline,
+                                                      message: "not started: \(reason)"),
+                                      info: SSHSessionInfo(), driverResult: nil))
+        }
+        for session in active { session.abort(context, now: now, message: reason) }
+    }
+
+    private func collectFinished() {
+        var still: [Session<D>] = []
+        for session in active {
+            if session.isFinished {
+                lastAdvanced[ObjectIdentifier(session)] = nil
+                record(session.index, SSHJobResult(host: session.target.host, error: session.error, info: session.info,
+                                                   driverResult: session.driverResult))
+            } else {
+                still.append(session)
+            }
+        }
+        active = still
+    }
+
+    private func record(_ index: Int, _ result: SSHJobResult<D.Result>) {
+        results[index] = result
+        done += 1
+        if result.error != nil { failed += 1 }
+        progress?(SSHProgress(done: done, total: jobs.count, failed: failed))
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import SSHClient
+import SSHTestHarness
+
+/// Whether real-sshd tests can run here (root, sshd, python3), for `.enabled(if:)`.
+let realSSHDAvailable = SSHDFleet.skipReason == nil
+/// Shown when they are skipped.
+let realSSHDSkipNote: Comment = Comment(rawValue: SSHDFleet.skipReason ?? "")
+
+import Testing
+
+/// A scratch directory per test, removed at the end.
+final class Scratch {
+    let path: String
+
+    init() {
+        path = NSTemporaryDirectory() + "/ssh-client-tests-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func file(_ name: String) -> String { path + "/" + name }
+}
+
+extension SSHDInstance {
+    /// A target for this instance under an inventory name, with short test timeouts.
+    func target(name: String = "cuicpub.test", credential: SSHCredential = .password(SSHDFleet.password),
+                knownHosts: String?, policy: HostKeyPolicy = .strict,
+                connectTimeout: Duration = .seconds(5), loginTimeout: Duration = .seconds(10)) -> SSHTarget {
+        SSHTarget(host: name, address: address, port: port, username: SSHDFleet.username, credential: credential,
+                  knownHostsPath: knownHosts, hostKeyPolicy: policy, connectTimeout: connectTimeout,
+                  loginTimeout: loginTimeout)
+    }
+}
+
+/// Runs jobs with the test driver and returns results and the wall time.
+func runJobs(_ targets: [SSHTarget], concurrency: Int? = nil, deadline: Duration? = nil,
+             makeDriver: @escaping @Sendable () -> PromptDriver = { PromptDriver() })
+    async -> (results: [SSHJobResult<PromptDriver.Result>], seconds: Double) {
+    let start = ContinuousClock.now
+    let jobs = targets.map { SSHJob(target: $0, makeDriver: makeDriver) }
+    let results = await SSHRunner(concurrency: concurrency).run(jobs, deadline: deadline.map { start + $0 })
+    let elapsed = ContinuousClock.now - start
+    return (results, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+}
+
+/// Open file descriptors of this process.
+func openFileDescriptorCount() -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+}
