@@ -477,17 +477,14 @@ final class Session<D: ShellDriver> {
         return true
     }
 
-    /// libssh2 1.10 reports a failed algorithm negotiation as a key-exchange failure whose text
-    /// names the missing kind ("Unable to agree on ..." / "No matching ..." ); other KEX errors
-    /// (a bad signature, a broken DH) are protocol errors.
+    /// libssh2 1.10 reports a failed algorithm negotiation only as "Unable to exchange encryption
+    /// keys" (LIBSSH2_ERROR_KEX_FAILURE), the same as other key-exchange failures: treat it as a
+    /// candidate, and let the probe of the server's offer decide (`finishProbe`).
     static func classifyHandshake(_ code: Int32, _ message: String) -> SSHErrorKind? {
-        let lower = message.lowercased()
-        if lower.contains("agree") || lower.contains("no matching") || lower.contains("not supported")
-            || code == CORS_LIBSSH2_ERROR_METHOD_NOT_SUPPORTED {
-            return .noCommonAlgorithm(ours: "", theirs: nil)
-        }
         switch code {
-        case CORS_LIBSSH2_ERROR_KEX_FAILURE, CORS_LIBSSH2_ERROR_KEY_EXCHANGE_FAILURE, CORS_LIBSSH2_ERROR_HOSTKEY_INIT:
+        case CORS_LIBSSH2_ERROR_KEX_FAILURE, CORS_LIBSSH2_ERROR_METHOD_NOT_SUPPORTED:
+            return .noCommonAlgorithm(ours: "", theirs: nil)
+        case CORS_LIBSSH2_ERROR_KEY_EXCHANGE_FAILURE, CORS_LIBSSH2_ERROR_HOSTKEY_INIT:
             return .protocolError
         default:
             return nil
@@ -519,7 +516,13 @@ final class Session<D: ShellDriver> {
         failure.kind = .noCommonAlgorithm(ours: probeOffer.description, theirs: theirs?.description)
         if let theirs {
             let gaps = probeOffer.familiesWithoutOverlap(theirs)
-            if !gaps.isEmpty { failure.message += "; no common " + gaps.joined(separator: ", ") }
+            if gaps.isEmpty {
+                // Every family overlaps: the exchange failed for another reason.
+                failure.kind = .protocolError
+                failure.message += "; the algorithm lists overlap (server offers \(theirs))"
+            } else {
+                failure.message += "; no common " + gaps.joined(separator: ", ")
+            }
         } else if let reason = probe?.failureReason {
             failure.message += "; the server's offer could not be read (\(reason))"
         }
@@ -851,7 +854,9 @@ final class Session<D: ShellDriver> {
             self.channel = nil
         }
         if let session {
-            for _ in 0..<3 where libssh2_session_free(session) == CORS_LIBSSH2_ERROR_EAGAIN {}
+            // With the socket shut down libssh2 cannot wait on it; a few tries bound the worst case.
+            var attempts = 0
+            while libssh2_session_free(session) == CORS_LIBSSH2_ERROR_EAGAIN && attempts < 3 { attempts += 1 }
             self.session = nil
         }
         if fd >= 0 {
@@ -864,7 +869,8 @@ final class Session<D: ShellDriver> {
         if isFinished { return }
         probe?.close()
         probe = nil
-        if isClosing { mark("close", now) }
+        // The phase that was cut short still gets its time (a slow refusal, a silent listener).
+        mark(isClosing ? "close" : currentPhase.rawValue, now)
         releaseTransport()
         state = .finished
         finalize(now: now)

@@ -35,3 +35,55 @@ struct SessionTests {
         #expect(phases.starts(with: ["resolve", "connect", "handshake", "host-key", "auth", "shell"]))
     }
 }
+
+extension SessionTests {
+    @Test func keyboardInteractiveOnlyServerGetsThePasswordAnswered() async throws {
+        let fleet = try SSHDFleet.start(instances: [SSHDInstanceConfig(auth: [.keyboardInteractive])])
+        defer { fleet.stop() }
+        let server = fleet.instances[0]
+        let (results, _) = await runJobs([server.target(knownHosts: nil, policy: .off)])
+        let result = try #require(results.first)
+        #expect(result.error == nil, "\(String(describing: result.error)) \(server.log())")
+        #expect(result.info.authMethod == "keyboard-interactive")
+        #expect(result.driverResult?.outputs.count == 2)
+    }
+
+    @Test(arguments: ["ed25519", "ecdsa"])
+    func publicKeyLoginDerivesThePublicKeyFromThePrivateKeyFile(keyType: String) async throws {
+        let fleet = try SSHDFleet.start(instances: [SSHDInstanceConfig(auth: [.publicKey])])
+        defer { fleet.stop() }
+        let server = fleet.instances[0]
+        let scratch = Scratch()
+        // Only the private key, no ".pub" beside it: libssh2 must derive the public half.
+        let key = scratch.file("id_\(keyType)")
+        try FileManager.default.copyItem(atPath: keyType == "ed25519" ? fleet.userKeyPath : fleet.userECDSAKeyPath,
+                                         toPath: key)
+        let (results, _) = await runJobs([server.target(credential: .privateKey(path: key, passphrase: nil),
+                                                        knownHosts: nil, policy: .off)])
+        let result = try #require(results.first)
+        #expect(result.error == nil, "\(String(describing: result.error)) \(server.log())")
+        #expect(result.info.authMethod == "publickey")
+        #expect(result.driverResult?.outputs.count == 2)
+    }
+
+    @Test func wrongPasswordIsRejectedNamingTheMethodsTried() async throws {
+        let fleet = try SSHDFleet.start(instances: [SSHDInstanceConfig(auth: [.password]),
+                                                     SSHDInstanceConfig(auth: [.keyboardInteractive])])
+        defer { fleet.stop() }
+        let targets = fleet.instances.map { $0.target(credential: .password("not-the-password"), knownHosts: nil, policy: .off) }
+        let (results, _) = await runJobs(targets)
+        #expect(results[0].error?.kind == .authRejected(methodsTried: ["password"]))
+        #expect(results[1].error?.kind == .authRejected(methodsTried: ["keyboard-interactive"]))
+        for result in results {
+            #expect(result.error?.phase == .auth)
+            #expect(result.driverResult == nil, "no shell, no driver")
+        }
+    }
+
+    @Test func credentialTheServerCannotUseIsUnsupported() async throws {
+        let fleet = try SSHDFleet.start(instances: [SSHDInstanceConfig(auth: [.publicKey])])
+        defer { fleet.stop() }
+        let (results, _) = await runJobs([fleet.instances[0].target(knownHosts: nil, policy: .off)])
+        #expect(results[0].error?.kind == .authUnsupported(offered: ["publickey"]))
+    }
+}

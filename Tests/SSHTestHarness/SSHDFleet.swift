@@ -30,10 +30,13 @@ public struct SSHDInstanceConfig: Sendable {
     public var emulatorArguments: [String]
     /// Extra `sshd_config` lines, e.g. `Ciphers chacha20-poly1305@openssh.com` to break negotiation.
     public var extraSSHDConfig: [String]
+    /// Which of the fleet's host keys (`ed25519`, `ecdsa`, `rsa`) this instance serves.
+    public var hostKeyTypes: [String]
 
     public init(auth: Set<Auth> = [.password], startupDelay: Double = 0, neverPrompt: Bool = false,
                 dropAfterBytes: Int? = nil, pager: Bool = false, failCommands: [String] = [],
-                emulatorArguments: [String] = [], extraSSHDConfig: [String] = []) {
+                emulatorArguments: [String] = [], extraSSHDConfig: [String] = [],
+                hostKeyTypes: [String] = ["ed25519", "ecdsa", "rsa"]) {
         self.auth = auth
         self.startupDelay = startupDelay
         self.neverPrompt = neverPrompt
@@ -42,6 +45,7 @@ public struct SSHDInstanceConfig: Sendable {
         self.failCommands = failCommands
         self.emulatorArguments = emulatorArguments
         self.extraSSHDConfig = extraSSHDConfig
+        self.hostKeyTypes = hostKeyTypes
     }
 }
 
@@ -287,7 +291,9 @@ public final class SSHDFleet: @unchecked Sendable {
             "PubkeyAcceptedAlgorithms +ssh-rsa",
             "ForceCommand \(emulator.joined(separator: " "))",
         ]
-        lines += keys.hostKeyFiles.map { "HostKey \($0)" }
+        lines += keys.hostKeyFiles
+            .filter { file in config.hostKeyTypes.contains { file.hasSuffix("ssh_host_\($0)_key") } }
+            .map { "HostKey \($0)" }
         // sshd keeps the first value of a keyword, so overrides go first.
         return (config.extraSSHDConfig + lines).joined(separator: "\n") + "\n"
     }
