@@ -744,6 +744,15 @@ final class Session<D: ShellDriver> {
                     break
                 }
             }
+            // Reading one stream can pull the other stream's packets off the socket into
+            // libssh2's queue, where poll() cannot see them: drain until nothing is queued.
+            if !endOfFile && (libssh2_poll_channel_read(channel, 0) != 0 || libssh2_poll_channel_read(channel, 1) != 0) {
+                if !incoming.isEmpty, let driver {
+                    apply(driver.received(incoming, now: now), run, now: now)
+                    if driverClosed { return true }
+                }
+                continue
+            }
             if !incoming.isEmpty, let driver {
                 apply(driver.received(incoming, now: now), run, now: now)
                 if driverClosed { return true }
