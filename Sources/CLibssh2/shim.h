@@ -53,7 +53,7 @@ static inline void cors_kbdint_set_response(LIBSSH2_USERAUTH_KBDINT_RESPONSE *re
                                             const char *text, unsigned int length) {
     char *copy = (char *)malloc(length + 1);
     if (copy == NULL) { responses[index].text = NULL; responses[index].length = 0; return; }
-    memcpy(copy, text, length);
+    if (length > 0 && text != NULL) memcpy(copy, text, length);
     copy[length] = '\0';
     responses[index].text = copy;
     responses[index].length = length;

@@ -14,27 +14,35 @@ final class AuthContext {
     init(password: String?) {
         self.password = password.map { Array($0.utf8) }
     }
+
+    /// Answers password prompts with the password and nothing else: any other question (an OTP,
+    /// a confirmation) is recorded and answered empty so the login fails. An expired password's
+    /// "New password:" is not a login prompt either: an audit never changes a password.
+    func answers(to prompts: [String]) -> [[UInt8]] {
+        prompts.map { text in
+            let lower = text.lowercased()
+            if lower.contains("password"), !lower.contains("new"), let password { return password }
+            if unexpectedPrompt == nil { unexpectedPrompt = text }
+            return []
+        }
+    }
 }
 
-/// Answers password prompts with the password and nothing else: any other question (an OTP,
-/// "new password", a banner needing confirmation) is recorded and answered empty so the login fails.
+/// libssh2's keyboard-interactive callback: a C function, so its context comes through the
+/// session's abstract pointer.
 let keyboardInteractiveResponder: cors_kbdint_callback = { _, _, _, _, count, prompts, responses, abstract in
     guard let abstract, let raw = abstract.pointee, let prompts, let responses else { return }
     let context = Unmanaged<AuthContext>.fromOpaque(raw).takeUnretainedValue()
-    for index in 0..<Int(max(count, 0)) {
-        let prompt = prompts[index]
-        let text = prompt.text.map {
-            String(decoding: UnsafeRawBufferPointer(start: $0, count: Int(prompt.length)), as: UTF8.self)
+    let texts = (0..<Int(max(count, 0))).map { index in
+        prompts[index].text.map {
+            String(decoding: UnsafeRawBufferPointer(start: $0, count: Int(prompts[index].length)), as: UTF8.self)
         } ?? ""
-        if text.lowercased().contains("password"), let password = context.password {
-            password.withUnsafeBufferPointer { buffer in
-                buffer.withMemoryRebound(to: CChar.self) {
-                    cors_kbdint_set_response(responses, Int32(index), $0.baseAddress, UInt32($0.count))
-                }
+    }
+    for (index, answer) in context.answers(to: texts).enumerated() {
+        answer.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) {
+                cors_kbdint_set_response(responses, Int32(index), $0.baseAddress, UInt32($0.count))
             }
-        } else {
-            if context.unexpectedPrompt == nil { context.unexpectedPrompt = text }
-            cors_kbdint_set_response(responses, Int32(index), "", 0)
         }
     }
 }

@@ -10,7 +10,9 @@ private func rawTarget(_ address: String, _ port: Int, connectTimeout: Duration 
               connectTimeout: connectTimeout, loginTimeout: .seconds(5))
 }
 
-extension SessionTests {
+/// Failures that need no sshd (and no root): fake listeners and refused ports.
+@Suite("SSH failures before login")
+struct ConnectFailureTests {
     @Test func refusedPortIsReportedAsRefused() async throws {
         let (address, port) = LoopbackAddresses.refusedEndpoint()
         let result = await runJobs([rawTarget(address, port)]).results[0]
@@ -55,6 +57,47 @@ extension SessionTests {
         }
     }
 
+    /// A fake "old node" that sends an identification and a KEXINIT, then nothing: libssh2 must
+    /// fail to negotiate, and the probe must read the server's lists over a second connection.
+    @Test(arguments: [
+        ("cipher", ["diffie-hellman-group14-sha1"], ["aes128-gcm@openssh.com", "chacha20-poly1305@openssh.com"]),
+        ("key exchange", ["sntrup761x25519-sha512@openssh.com"], ["aes128-ctr"]),
+    ])
+    func noCommonAlgorithmReadsTheServersOffer(gap: String, kex: [String], ciphers: [String]) async throws {
+        let listener = try TestListener(.send(Array("SSH-2.0-OpenSSH_5.3\r\n".utf8)
+            + kexinitPacket(kex: kex, hostKey: ["ssh-rsa"], ciphers: ciphers, macs: ["hmac-sha1"])))
+        defer { listener.stop() }
+        let result = await runJobs([rawTarget(listener.address, listener.port)]).results[0]
+        let error = try #require(result.error)
+        guard case .noCommonAlgorithm(let ours, let theirs) = error.kind else {
+            Issue.record("expected noCommonAlgorithm, got \(error)")
+            return
+        }
+        #expect(ours.contains("aes256-ctr") && ours.contains("diffie-hellman-group14-sha1"))
+        #expect(theirs == "kex: \(kex.joined(separator: ",")); host key: ssh-rsa; ciphers: \(ciphers.joined(separator: ",")); macs: hmac-sha1")
+        #expect(error.message.hasSuffix("no common \(gap)"), "\(error.message)")
+        #expect(error.function == "libssh2_session_handshake")
+        #expect(error.code == -5)
+    }
+}
+
+/// An unencrypted SSH binary packet holding a KEXINIT with these name-lists.
+private func kexinitPacket(kex: [String], hostKey: [String], ciphers: [String], macs: [String]) -> [UInt8] {
+    func uint32(_ value: Int) -> [UInt8] { [24, 16, 8, 0].map { UInt8((value >> $0) & 0xFF) } }
+    func nameList(_ names: [String]) -> [UInt8] {
+        let bytes = Array(names.joined(separator: ",").utf8)
+        return uint32(bytes.count) + bytes
+    }
+    var payload: [UInt8] = [20] + Array(repeating: 0x5A, count: 16)
+    for list in [kex, hostKey, ciphers, ciphers, macs, macs, ["none"], ["none"], [], []] { payload += nameList(list) }
+    payload += [0] + uint32(0)
+    // Total length (4 + 1 + payload + padding) a multiple of 8, at least 4 bytes of padding.
+    var padding = 8 - (5 + payload.count) % 8
+    if padding < 4 { padding += 8 }
+    return uint32(1 + payload.count + padding) + [UInt8(padding)] + payload + Array(repeating: 0, count: padding)
+}
+
+extension SessionTests {
     @Test func noCommonCipherNamesBothOffers() async throws {
         // libssh2 1.10 has neither chacha20-poly1305 nor AES-GCM.
         let fleet = try SSHDFleet.start(instances: [SSHDInstanceConfig(
