@@ -51,12 +51,16 @@ enum Resolution: Sendable {
     case failure(code: Int32, message: String)
 }
 
-/// Wakes the poll loop from other threads. Owns both pipe ends and closes them only when the
-/// last user (the loop, or a resolver thread finishing late) lets go, so nobody ever writes into
-/// a closed or reused descriptor.
+/// Wakes the poll loop from other threads (resolver threads, task cancellation).
+///
+/// Closing is explicit, at the end of a run, so the run's descriptors are back before `run`
+/// returns; a lock makes a late `wake()` (a lookup finishing after the run) a no-op instead of a
+/// write into a closed, possibly reused, descriptor.
 final class Waker: @unchecked Sendable {
     let readFD: Int32
     private let writeFD: Int32
+    private let lock = NSLock()
+    private var closed = false
 
     init() {
         var fds: [Int32] = [-1, -1]
@@ -69,20 +73,28 @@ final class Waker: @unchecked Sendable {
         }
     }
 
-    deinit {
-        if readFD >= 0 { close(readFD) }
-        if writeFD >= 0 { close(writeFD) }
-    }
+    deinit { close() }
 
     func wake() {
+        lock.lock(); defer { lock.unlock() }
+        guard !closed, writeFD >= 0 else { return }
         var byte: UInt8 = 1
         // A full pipe already guarantees a wake-up: EAGAIN is fine.
         _ = write(writeFD, &byte, 1)
     }
 
+    /// Loop thread only.
     func drain() {
         var buffer = [UInt8](repeating: 0, count: 256)
         while read(readFD, &buffer, buffer.count) > 0 {}
+    }
+
+    func close() {
+        lock.lock(); defer { lock.unlock() }
+        guard !closed else { return }
+        closed = true
+        if readFD >= 0 { Glibc.close(readFD) }
+        if writeFD >= 0 { Glibc.close(writeFD) }
     }
 }
 

@@ -162,6 +162,7 @@ final class EventLoop<D: ShellDriver> {
                 }
             }
         }
+        control.waker.close()
         return results.map { $0! }
     }
 

@@ -35,7 +35,7 @@ final class CountingDriver: ShellDriver {
     }
 }
 
-extension SessionTests {
+extension SSHClientTests.SessionTests {
     @Test func fiftyNodesWithSlowPromptsRunAtOnceAndReleaseEveryDescriptor() async throws {
         let fleet = try SSHDFleet.start(instances: Array(repeating: SSHDInstanceConfig(startupDelay: 1), count: 5))
         defer { fleet.stop() }

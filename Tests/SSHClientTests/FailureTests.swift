@@ -11,73 +11,75 @@ private func rawTarget(_ address: String, _ port: Int, connectTimeout: Duration 
 }
 
 /// Failures that need no sshd (and no root): fake listeners and refused ports.
-@Suite("SSH failures before login")
-struct ConnectFailureTests {
-    @Test func refusedPortIsReportedAsRefused() async throws {
-        let (address, port) = LoopbackAddresses.refusedEndpoint()
-        let result = await runJobs([rawTarget(address, port)]).results[0]
-        let error = try #require(result.error)
-        #expect(error.kind == .refused)
-        #expect(error.phase == .connect)
-        #expect(error.function == "connect")
-        #expect(error.code == ECONNREFUSED)
-        #expect(error.host == "broken.test")
-        #expect(result.driverResult == nil)
-    }
+extension SSHClientTests {
+    @Suite("SSH failures before login")
+    struct ConnectFailureTests {
+        @Test func refusedPortIsReportedAsRefused() async throws {
+            let (address, port) = LoopbackAddresses.refusedEndpoint()
+            let result = await runJobs([rawTarget(address, port)]).results[0]
+            let error = try #require(result.error)
+            #expect(error.kind == .refused)
+            #expect(error.phase == .connect)
+            #expect(error.function == "connect")
+            #expect(error.code == ECONNREFUSED)
+            #expect(error.host == "broken.test")
+            #expect(result.driverResult == nil)
+        }
 
-    @Test func unresolvableNameIsADNSFailure() async throws {
-        let target = rawTarget("no-such-node.invalid", 22)
-        let result = await runJobs([target]).results[0]
-        let error = try #require(result.error)
-        #expect(error.kind == .dnsFailure)
-        #expect(error.function == "getaddrinfo")
-        #expect(error.message.contains("no-such-node.invalid"))
-    }
+        @Test func unresolvableNameIsADNSFailure() async throws {
+            let target = rawTarget("no-such-node.invalid", 22)
+            let result = await runJobs([target]).results[0]
+            let error = try #require(result.error)
+            #expect(error.kind == .dnsFailure)
+            #expect(error.function == "getaddrinfo")
+            #expect(error.message.contains("no-such-node.invalid"))
+        }
 
-    @Test func listenerThatNeverSpeaksTimesOutInTheHandshake() async throws {
-        let listener = try TestListener(.silent)
-        defer { listener.stop() }
-        let (results, seconds) = await runJobs([rawTarget(listener.address, listener.port, connectTimeout: .milliseconds(700))])
-        let error = try #require(results[0].error)
-        #expect(error.kind == .handshakeTimeout)
-        #expect(error.phase == .handshake)
-        #expect(seconds >= 0.6 && seconds < 3, "took \(seconds) s")
-    }
+        @Test func listenerThatNeverSpeaksTimesOutInTheHandshake() async throws {
+            let listener = try TestListener(.silent)
+            defer { listener.stop() }
+            let (results, seconds) = await runJobs([rawTarget(listener.address, listener.port, connectTimeout: .milliseconds(700))])
+            let error = try #require(results[0].error)
+            #expect(error.kind == .handshakeTimeout)
+            #expect(error.phase == .handshake)
+            #expect(seconds >= 0.6 && seconds < 3, "took \(seconds) s")
+        }
 
-    @Test func garbageBannerIsAProtocolError() async throws {
-        let garbage = Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8)
-        for behavior in [TestListener.Behavior.sendAndClose(garbage), .send(garbage + Array(repeating: 0x41, count: 600))] {
-            let listener = try TestListener(behavior)
+        @Test func garbageBannerIsAProtocolError() async throws {
+            let garbage = Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8)
+            for behavior in [TestListener.Behavior.sendAndClose(garbage), .send(garbage + Array(repeating: 0x41, count: 600))] {
+                let listener = try TestListener(behavior)
+                defer { listener.stop() }
+                let result = await runJobs([rawTarget(listener.address, listener.port)]).results[0]
+                let error = try #require(result.error)
+                #expect(error.kind == .protocolError, "\(behavior): \(error)")
+                #expect(error.phase == .handshake)
+                #expect(!error.message.isEmpty)
+            }
+        }
+
+        /// A fake "old node" that sends an identification and a KEXINIT, then nothing: libssh2 must
+        /// fail to negotiate, and the probe must read the server's lists over a second connection.
+        @Test(arguments: [
+            ("cipher", ["diffie-hellman-group14-sha1"], ["aes128-gcm@openssh.com", "chacha20-poly1305@openssh.com"]),
+            ("key exchange", ["sntrup761x25519-sha512@openssh.com"], ["aes128-ctr"]),
+        ])
+        func noCommonAlgorithmReadsTheServersOffer(gap: String, kex: [String], ciphers: [String]) async throws {
+            let listener = try TestListener(.send(Array("SSH-2.0-OpenSSH_5.3\r\n".utf8)
+                + kexinitPacket(kex: kex, hostKey: ["ssh-rsa"], ciphers: ciphers, macs: ["hmac-sha1"])))
             defer { listener.stop() }
             let result = await runJobs([rawTarget(listener.address, listener.port)]).results[0]
             let error = try #require(result.error)
-            #expect(error.kind == .protocolError, "\(behavior): \(error)")
-            #expect(error.phase == .handshake)
-            #expect(!error.message.isEmpty)
+            guard case .noCommonAlgorithm(let ours, let theirs) = error.kind else {
+                Issue.record("expected noCommonAlgorithm, got \(error)")
+                return
+            }
+            #expect(ours.contains("aes256-ctr") && ours.contains("diffie-hellman-group14-sha1"))
+            #expect(theirs == "kex: \(kex.joined(separator: ",")); host key: ssh-rsa; ciphers: \(ciphers.joined(separator: ",")); macs: hmac-sha1")
+            #expect(error.message.hasSuffix("no common \(gap)"), "\(error.message)")
+            #expect(error.function == "libssh2_session_handshake")
+            #expect(error.code == -5)
         }
-    }
-
-    /// A fake "old node" that sends an identification and a KEXINIT, then nothing: libssh2 must
-    /// fail to negotiate, and the probe must read the server's lists over a second connection.
-    @Test(arguments: [
-        ("cipher", ["diffie-hellman-group14-sha1"], ["aes128-gcm@openssh.com", "chacha20-poly1305@openssh.com"]),
-        ("key exchange", ["sntrup761x25519-sha512@openssh.com"], ["aes128-ctr"]),
-    ])
-    func noCommonAlgorithmReadsTheServersOffer(gap: String, kex: [String], ciphers: [String]) async throws {
-        let listener = try TestListener(.send(Array("SSH-2.0-OpenSSH_5.3\r\n".utf8)
-            + kexinitPacket(kex: kex, hostKey: ["ssh-rsa"], ciphers: ciphers, macs: ["hmac-sha1"])))
-        defer { listener.stop() }
-        let result = await runJobs([rawTarget(listener.address, listener.port)]).results[0]
-        let error = try #require(result.error)
-        guard case .noCommonAlgorithm(let ours, let theirs) = error.kind else {
-            Issue.record("expected noCommonAlgorithm, got \(error)")
-            return
-        }
-        #expect(ours.contains("aes256-ctr") && ours.contains("diffie-hellman-group14-sha1"))
-        #expect(theirs == "kex: \(kex.joined(separator: ",")); host key: ssh-rsa; ciphers: \(ciphers.joined(separator: ",")); macs: hmac-sha1")
-        #expect(error.message.hasSuffix("no common \(gap)"), "\(error.message)")
-        #expect(error.function == "libssh2_session_handshake")
-        #expect(error.code == -5)
     }
 }
 
@@ -97,7 +99,7 @@ private func kexinitPacket(kex: [String], hostKey: [String], ciphers: [String], 
     return uint32(1 + payload.count + padding) + [UInt8(padding)] + payload + Array(repeating: 0, count: padding)
 }
 
-extension SessionTests {
+extension SSHClientTests.SessionTests {
     @Test func noCommonCipherNamesBothOffers() async throws {
         // libssh2 1.10 has neither chacha20-poly1305 nor AES-GCM.
         let fleet = try SSHDFleet.start(instances: [SSHDInstanceConfig(

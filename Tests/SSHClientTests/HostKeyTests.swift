@@ -3,7 +3,7 @@ import SSHClient
 import SSHTestHarness
 import Testing
 
-extension SessionTests {
+extension SSHClientTests.SessionTests {
     @Test func unknownHostKeyUnderStrictGivesFingerprintAndTheLineToAdd() async throws {
         let fleet = try SSHDFleet.start(instances: [SSHDInstanceConfig()])
         defer { fleet.stop() }

@@ -9,6 +9,10 @@ let realSSHDSkipNote: Comment = Comment(rawValue: SSHDFleet.skipReason ?? "")
 
 import Testing
 
+/// All SSH client tests, one at a time: several count this process's open descriptors and time
+/// concurrent sessions, which other tests running alongside would disturb.
+@Suite(.serialized) struct SSHClientTests {}
+
 /// A scratch directory per test, removed at the end.
 final class Scratch {
     let path: String

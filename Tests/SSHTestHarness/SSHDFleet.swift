@@ -116,17 +116,23 @@ public final class SSHDFleet: @unchecked Sendable {
     public let userKeyPath: String
     /// The test user's ECDSA private key, also authorized.
     public let userECDSAKeyPath: String
+    /// The test user's RSA private key, also authorized (signs with ssh-rsa, i.e. SHA-1, under libssh2 1.10).
+    public let userRSAKeyPath: String
+    /// An authorized ed25519 key encrypted with `userKeyPassphrase`.
+    public let userProtectedKeyPath: String
+    public static let userKeyPassphrase = "corsaudit passphrase"
 
     private let lock = NSLock()
     private var processes: [Process]
     private var stopped = false
 
-    private init(instances: [SSHDInstance], directory: String, userKeyPath: String, userECDSAKeyPath: String,
-                 processes: [Process]) {
+    private init(instances: [SSHDInstance], directory: String, keys: Keys, processes: [Process]) {
         self.instances = instances
         self.directory = directory
-        self.userKeyPath = userKeyPath
-        self.userECDSAKeyPath = userECDSAKeyPath
+        userKeyPath = keys.userKey
+        userECDSAKeyPath = keys.userECDSAKey
+        userRSAKeyPath = keys.userRSAKey
+        userProtectedKeyPath = keys.userProtectedKey
         self.processes = processes
     }
 
@@ -140,7 +146,7 @@ public final class SSHDFleet: @unchecked Sendable {
         let directory = try makeDirectory()
         var started: [Process] = []
         do {
-            let keys = try generateKeys(in: directory)
+            let keys = try KeyCache.keys()
             let script = directory + "/vos_cli.py"
             try write(VOSEmulatorScript.source, to: script, mode: 0o644)
             try write(keys.authorizedKeys, to: directory + "/authorized_keys", mode: 0o644)
@@ -151,8 +157,7 @@ public final class SSHDFleet: @unchecked Sendable {
                 started.append(process)
                 instances.append(instance)
             }
-            return SSHDFleet(instances: instances, directory: directory, userKeyPath: keys.userKey,
-                             userECDSAKeyPath: keys.userECDSAKey, processes: started)
+            return SSHDFleet(instances: instances, directory: directory, keys: keys, processes: started)
         } catch {
             for process in started { terminateTree(process) }
             try? FileManager.default.removeItem(atPath: directory)
@@ -180,12 +185,14 @@ public final class SSHDFleet: @unchecked Sendable {
 
     // MARK: - Starting
 
-    private struct Keys {
+    struct Keys {
         var hostKeyFiles: [String]
         var hostKeys: [String: String]
         var wrongHostKey: String
         var userKey: String
         var userECDSAKey: String
+        var userRSAKey: String
+        var userProtectedKey: String
         var authorizedKeys: String
     }
 
@@ -200,9 +207,9 @@ public final class SSHDFleet: @unchecked Sendable {
         return path
     }
 
-    private static func generateKeys(in directory: String) throws -> Keys {
-        func keygen(_ type: String, _ bits: String?, _ path: String) throws -> String {
-            var argv = ["/usr/bin/ssh-keygen", "-q", "-t", type, "-N", "", "-C", "", "-f", path]
+    static func generateKeys(in directory: String) throws -> Keys {
+        func keygen(_ type: String, _ bits: String?, _ path: String, passphrase: String = "") throws -> String {
+            var argv = ["/usr/bin/ssh-keygen", "-q", "-t", type, "-N", passphrase, "-C", "", "-f", path]
             if let bits { argv += ["-b", bits] }
             try Subprocess.run(argv)
             let pub = try String(contentsOfFile: path + ".pub", encoding: .utf8)
@@ -222,8 +229,13 @@ public final class SSHDFleet: @unchecked Sendable {
         let userLine = try keygen("ed25519", nil, userKey)
         let userECDSA = directory + "/user_ecdsa"
         let ecdsaLine = try keygen("ecdsa", "256", userECDSA)
+        let userRSA = directory + "/user_rsa"
+        let rsaLine = try keygen("rsa", "2048", userRSA)
+        let protected = directory + "/user_ed25519_protected"
+        let protectedLine = try keygen("ed25519", nil, protected, passphrase: userKeyPassphrase)
         return Keys(hostKeyFiles: files, hostKeys: hostKeys, wrongHostKey: wrong, userKey: userKey,
-                    userECDSAKey: userECDSA, authorizedKeys: userLine + "\n" + ecdsaLine + "\n")
+                    userECDSAKey: userECDSA, userRSAKey: userRSA, userProtectedKey: protected,
+                    authorizedKeys: [userLine, ecdsaLine, rsaLine, protectedLine].map { $0 + "\n" }.joined())
     }
 
     private static func startOne(index: Int, config: SSHDInstanceConfig, directory: String, keys: Keys,
@@ -330,6 +342,33 @@ public final class SSHDFleet: @unchecked Sendable {
             throw HarnessError("cannot write \(path)")
         }
         chmod(path, mode)
+    }
+}
+
+/// Keys are generated once per test process (RSA generation alone costs a good part of a second)
+/// and shared by every fleet; the directory goes away when the process exits.
+enum KeyCache {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var cached: SSHDFleet.Keys?
+    nonisolated(unsafe) private static var directory: String?
+
+    static func keys() throws -> SSHDFleet.Keys {
+        lock.lock(); defer { lock.unlock() }
+        if let cached { return cached }
+        var template = Array((NSTemporaryDirectory() + "/corsaudit-keys.XXXXXX").utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw HarnessError("mkdtemp failed: errno \(errno)")
+        }
+        let path = String(cString: made)
+        directory = path
+        atexit { KeyCache.removeDirectory() }
+        let keys = try SSHDFleet.generateKeys(in: path)
+        cached = keys
+        return keys
+    }
+
+    private static func removeDirectory() {
+        if let directory { try? FileManager.default.removeItem(atPath: directory) }
     }
 }
 
