@@ -117,6 +117,8 @@ final class EventLoop<D: ShellDriver> {
             if !stopping, control.isCancelled || (deadline.map { now >= $0 } ?? false) {
                 stop(now: now, reason: control.isCancelled ? "the run was cancelled" : "the run's deadline passed")
             }
+            // Finished sessions free their slots before new ones start.
+            collectFinished()
             while !stopping, active.count < limit, let next = queue.popFirst() {
                 let session = Session(index: next, job: jobs[next])
                 active.append(session)
@@ -124,8 +126,8 @@ final class EventLoop<D: ShellDriver> {
                 step(session, now: now)
             }
             for session in active {
-                session.tick(context, now: now)
-                if now - (lastAdvanced[ObjectIdentifier(session)] ?? now) >= Self.maxIdle || session.isFinished {
+                let acted = session.tick(context, now: now)
+                if acted || now - (lastAdvanced[ObjectIdentifier(session)] ?? now) >= Self.maxIdle {
                     step(session, now: now)
                 }
             }

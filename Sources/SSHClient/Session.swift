@@ -200,43 +200,44 @@ final class Session<D: ShellDriver> {
         }
     }
 
-    /// Acts on deadlines that passed (the loop then advances the session).
-    func tick(_ run: RunContext, now: ContinuousClock.Instant) {
+    /// Acts on deadlines that passed; true when it did something, so the loop steps the session
+    /// at once rather than at the next socket event.
+    @discardableResult
+    func tick(_ run: RunContext, now: ContinuousClock.Instant) -> Bool {
         switch state {
         case .connecting:
-            if let deadline = connectDeadline, now >= deadline {
-                fail(SSHError(host: target.host, phase: .connect, kind: .connectTimeout, function: "connect",
-                              message: "TCP connect to \(currentAddressDescription) not done within \(target.connectTimeout)"),
-                     run, now: now)
-            }
+            guard let deadline = connectDeadline, now >= deadline else { return false }
+            fail(SSHError(host: target.host, phase: .connect, kind: .connectTimeout, function: "connect",
+                          message: "TCP connect to \(currentAddressDescription) not done within \(target.connectTimeout)"),
+                 run, now: now)
         case .handshaking:
-            if let deadline = connectDeadline, now >= deadline {
-                let banner = session.flatMap { libssh2_session_banner_get($0) }.map { String(cString: $0) }
-                let detail = banner.map { "server identified as \"\($0)\"" } ?? "no SSH identification received"
-                fail(SSHError(host: target.host, phase: .handshake, kind: .handshakeTimeout,
-                              function: "libssh2_session_handshake",
-                              message: "SSH handshake not done within \(target.connectTimeout) (\(detail))"),
-                     run, now: now)
-            }
+            guard let deadline = connectDeadline, now >= deadline else { return false }
+            let banner = session.flatMap { libssh2_session_banner_get($0) }.map { String(cString: $0) }
+            let detail = banner.map { "server identified as \"\($0)\"" } ?? "no SSH identification received"
+            fail(SSHError(host: target.host, phase: .handshake, kind: .handshakeTimeout,
+                          function: "libssh2_session_handshake",
+                          message: "SSH handshake not done within \(target.connectTimeout) (\(detail))"),
+                 run, now: now)
         case .hostKey, .authList, .authenticating, .openingChannel, .requestingPTY, .startingShell:
-            if let deadline = loginDeadline, now >= deadline {
-                fail(SSHError(host: target.host, phase: currentPhase, kind: .loginTimeout,
-                              message: "login (host key, authentication, shell) not done within \(target.loginTimeout)"),
-                     run, now: now)
-            }
+            guard let deadline = loginDeadline, now >= deadline else { return false }
+            fail(SSHError(host: target.host, phase: currentPhase, kind: .loginTimeout,
+                          message: "login (host key, authentication, shell) not done within \(target.loginTimeout)"),
+                 run, now: now)
         case .interactive:
-            if !driverDeadlineFired, let driver, let deadline = driver.deadline, now >= deadline {
-                driverDeadlineFired = true
-                driver.deadlinePassed(now: now)
-                beginClose(run, now: now)
-            }
+            guard !driverDeadlineFired, let driver, let deadline = driver.deadline, now >= deadline else { return false }
+            driverDeadlineFired = true
+            driver.deadlinePassed(now: now)
+            beginClose(run, now: now)
         case .probing:
-            if let probe, now >= probe.deadline { finishProbe(run, now: now) }
+            guard let probe, now >= probe.deadline else { return false }
+            finishProbe(run, now: now)
         case .closing:
-            if let deadline = closeDeadline, now >= deadline { teardown(now: now) }
+            guard let deadline = closeDeadline, now >= deadline else { return false }
+            teardown(now: now)
         default:
-            break
+            return false
         }
+        return true
     }
 
     /// The whole run's deadline passed (or the run was cancelled): stop now, keep what we have.

@@ -97,4 +97,21 @@ extension SSHClientTests.SessionTests {
         #expect(results[3].driverResult == nil)
         #expect(seconds >= 1.4 && seconds < 3, "took \(seconds) s")
     }
+
+    @Test func cancellingTheTaskEndsTheRunLikeItsDeadline() async throws {
+        let fleet = try SSHDFleet.start(instances: [SSHDInstanceConfig(neverPrompt: true)])
+        defer { fleet.stop() }
+        let target = fleet.instances[0].target(knownHosts: nil, policy: .off)
+        let start = ContinuousClock.now
+        let task = Task {
+            await SSHRunner().run([SSHJob(target: target, makeDriver: { PromptDriver(promptTimeout: .seconds(30)) })])
+        }
+        try await Task.sleep(for: .milliseconds(800))
+        task.cancel()
+        let results = await task.value
+        #expect(results[0].error?.kind == .runDeadline)
+        #expect(results[0].error?.message.contains("cancelled") == true)
+        #expect(results[0].driverResult?.finishCount == 1)
+        #expect(ContinuousClock.now - start < .seconds(3))
+    }
 }
