@@ -12,6 +12,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // vos-sim: an SSH server (swift-nio-ssh) with an AES-CTR transport (swift-crypto's _CryptoExtras).
+        .package(url: "https://github.com/apple/swift-nio-ssh", from: "0.15.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         // libssh2 from the system (Debian: libssh2-1-dev); shim.h wraps the function-like macros.
@@ -50,6 +54,29 @@ let package = Package(
         .testTarget(name: "SSHClientTests", dependencies: ["SSHClient", "SSHTestHarness"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "AuditCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["AuditCore", "cors-audit"]),
+        // A simulated fleet of VOS nodes over real SSH; shares AuditCore's inventory data, never the client's logic.
+        .target(name: "VOSSimulator", dependencies: [
+            "AuditCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOSSH", package: "swift-nio-ssh"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .executableTarget(name: "vos-sim", dependencies: [
+            "VOSSimulator", "AuditCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "VOSSimulatorTests", dependencies: [
+            "VOSSimulator", "AuditCore", "SSHClient",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSH", package: "swift-nio-ssh"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -472,7 +472,15 @@ final class Session<D: ShellDriver> {
                 startProbe(error, run, now: now)
                 return true
             }
-            throw error
+            var failure = error
+            // libssh2 skips lines before the "SSH-" identification (RFC 4253 allows them) and
+            // keeps the last one: showing it makes the error readable (an HTTP header on a web
+            // port) and marks it a protocol error even when the server then hung up.
+            if let banner = libssh2_session_banner_get(session).map({ String(cString: $0) }), !banner.hasPrefix("SSH-") {
+                failure.kind = .protocolError
+                failure.message += "; no SSH identification, the last line the server sent was \"\(banner.prefix(80))\""
+            }
+            throw failure
         }
         info.kex = LibSSH2.method(session, CORS_LIBSSH2_METHOD_KEX)
         info.hostKeyType = LibSSH2.method(session, CORS_LIBSSH2_METHOD_HOSTKEY)

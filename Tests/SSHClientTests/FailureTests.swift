@@ -35,6 +35,29 @@ extension SSHClientTests {
             #expect(error.message.contains("no-such-node.invalid"))
         }
 
+        @Test func namesAreResolvedOffTheLoopAndEveryAddressIsTried() async throws {
+            // "localhost" is not an IP literal, so it goes through the resolver threads; it may
+            // resolve to ::1 first, where nothing listens, before 127.0.0.1.
+            let listener = try TestListener(.sendAndClose(Array("garbage\r\n".utf8)), address: "127.0.0.1")
+            defer { listener.stop() }
+            let targets = (0..<3).map { _ in rawTarget("localhost", listener.port) }
+            let (results, _) = await runJobs(targets)
+            for result in results {
+                #expect(result.error?.kind == .protocolError, "reached the listener: \(String(describing: result.error))")
+                #expect(result.info.phaseTimings.first?.phase == "resolve")
+            }
+        }
+
+        @Test func connectThatNeverCompletesIsAConnectTimeout() async throws {
+            let listener = try TestListener(.unreachable)
+            defer { listener.stop() }
+            let (results, seconds) = await runJobs([rawTarget(listener.address, listener.port, connectTimeout: .milliseconds(500))])
+            let error = try #require(results[0].error)
+            #expect(error.kind == .connectTimeout)
+            #expect(error.phase == .connect)
+            #expect(seconds >= 0.45 && seconds < 2, "took \(seconds) s")
+        }
+
         @Test func listenerThatNeverSpeaksTimesOutInTheHandshake() async throws {
             let listener = try TestListener(.silent)
             defer { listener.stop() }
@@ -54,7 +77,7 @@ extension SSHClientTests {
                 let error = try #require(result.error)
                 #expect(error.kind == .protocolError, "\(behavior): \(error)")
                 #expect(error.phase == .handshake)
-                #expect(!error.message.isEmpty)
+                #expect(error.message.contains("the last line the server sent was \"Content-Length: 0\""), "\(error.message)")
             }
         }
 

@@ -75,6 +75,9 @@ public final class TestListener: @unchecked Sendable {
         case send([UInt8])
         /// Accepts, sends these bytes, and closes.
         case sendAndClose([UInt8])
+        /// Never accepts and its accept queue is full: the kernel drops further SYNs, so a TCP
+        /// connect never completes (a connect timeout without firewall rules).
+        case unreachable
     }
 
     public let address: String
@@ -87,17 +90,21 @@ public final class TestListener: @unchecked Sendable {
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
 
-    /// Opens a listener with the behaviour on a fresh loopback address.
-    public init(_ behavior: Behavior) throws {
+    /// Opens a listener with the behaviour on `address` (default: a fresh loopback address; it
+    /// must be in 127.0.0.0/8).
+    public init(_ behavior: Behavior, address: String? = nil) throws {
         self.behavior = behavior
-        let address = LoopbackAddresses.next()
+        let address = address ?? LoopbackAddresses.next()
+        guard address.hasPrefix("127.") else { throw HarnessError("test listeners stay on loopback, not \(address)") }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
         var addr = LoopbackAddresses.sockaddrIn(address, port: 0)
         let bound = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0, listen(fd, 128) == 0 else {
+        var backlogFiller: Int32 = -1
+        if case .unreachable = behavior { backlogFiller = 0 }
+        guard bound == 0, listen(fd, backlogFiller == 0 ? 0 : 128) == 0 else {
             close(fd)
             throw HarnessError("bind/listen on \(address): errno \(errno)")
         }
@@ -109,9 +116,21 @@ public final class TestListener: @unchecked Sendable {
         self.address = address
         self.fd = fd
         port = Int(UInt16(bigEndian: out.sin_port))
-        if case .silent = behavior {
+        if case .unreachable = behavior {
+            // A backlog of 0 holds one connection: ours fills it.
+            let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var target = LoopbackAddresses.sockaddrIn(address, port: port)
+            _ = withUnsafePointer(to: &target) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            accepted.append(filler)
+        }
+        switch behavior {
+        case .silent, .unreachable:
             finished.signal()
             return
+        default:
+            break
         }
         let thread = Thread { [self] in acceptLoop() }
         self.thread = thread
@@ -146,7 +165,7 @@ public final class TestListener: @unchecked Sendable {
             let client = accept(fd, nil, nil)
             guard client >= 0 else { continue }
             switch behavior {
-            case .silent:
+            case .silent, .unreachable:
                 break
             case .send(let bytes):
                 _ = bytes.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
