@@ -53,6 +53,8 @@ final class RunContext {
     let resolver: Resolver
     /// How long a polite close may take before the socket is just shut.
     var closeBudget: Duration = .seconds(1)
+    /// One read buffer for every session: they are read one at a time.
+    var readBuffer = [UInt8](repeating: 0, count: 32 * 1024)
 
     init(resolver: Resolver) {
         self.resolver = resolver
@@ -86,7 +88,6 @@ final class Session<D: ShellDriver> {
     private var session: OpaquePointer?
     private var channel: OpaquePointer?
     private var knownHosts: OpaquePointer?
-    private var knownHostsText: String?
     private var knownHostsProblem: String?
     private let auth: AuthContext
     private var addresses: [SocketAddress] = []
@@ -106,7 +107,6 @@ final class Session<D: ShellDriver> {
     private var authFailures: [String] = []
 
     private var pending: [UInt8] = []
-    private var readBuffer = [UInt8](repeating: 0, count: 32 * 1024)
     private var probe: KexProbe?
     private var probeOffer = AlgorithmOffer()
     private var probeFailure: SSHError?
@@ -172,10 +172,11 @@ final class Session<D: ShellDriver> {
         case .probing:
             return probe.map { ($0.fd, $0.events) }
         case .interactive:
+            // Always readable: the node may print at any time. Writability only when libssh2
+            // says so: a write stalled on the channel window waits for inbound data, and polling
+            // for POLLOUT then would spin.
             var events = Int16(POLLIN)
-            if !pending.isEmpty || blockDirections & CORS_LIBSSH2_SESSION_BLOCK_OUTBOUND != 0 {
-                events |= Int16(POLLOUT)
-            }
+            if blockDirections & CORS_LIBSSH2_SESSION_BLOCK_OUTBOUND != 0 { events |= Int16(POLLOUT) }
             return (fd, events)
         default:
             guard fd >= 0, session != nil else { return nil }
@@ -436,7 +437,6 @@ final class Session<D: ShellDriver> {
         let path = KnownHostsStore.resolvedPath(target.knownHostsPath)
         do {
             let text = try run.knownHosts.text(path)
-            knownHostsText = text
             knownHosts = KnownHostsStore.collection(session: session, text: text)
         } catch {
             knownHostsProblem = error.message
@@ -741,14 +741,14 @@ final class Session<D: ShellDriver> {
             var endOfFile = false
             for stream in [Int32(0), Int32(1)] {
                 while true {
-                    let n = readBuffer.withUnsafeMutableBufferPointer { buffer in
+                    let n = run.readBuffer.withUnsafeMutableBufferPointer { buffer in
                         buffer.withMemoryRebound(to: CChar.self) {
                             stream == 0 ? cors_libssh2_channel_read(channel, $0.baseAddress, $0.count)
                                 : cors_libssh2_channel_read_stderr(channel, $0.baseAddress, $0.count)
                         }
                     }
                     if n > 0 {
-                        incoming += readBuffer[0..<n]
+                        incoming += run.readBuffer[0..<n]
                         continue
                     }
                     if n == 0 {
@@ -761,18 +761,14 @@ final class Session<D: ShellDriver> {
                     break
                 }
             }
-            // Reading one stream can pull the other stream's packets off the socket into
-            // libssh2's queue, where poll() cannot see them: drain until nothing is queued.
-            if !endOfFile && (libssh2_poll_channel_read(channel, 0) != 0 || libssh2_poll_channel_read(channel, 1) != 0) {
-                if !incoming.isEmpty, let driver {
-                    apply(driver.received(incoming, now: now), run, now: now)
-                    if driverClosed { return true }
-                }
-                continue
-            }
             if !incoming.isEmpty, let driver {
                 apply(driver.received(incoming, now: now), run, now: now)
                 if driverClosed { return true }
+            }
+            // Reading one stream can pull the other stream's packets off the socket into
+            // libssh2's queue, where poll() cannot see them: drain until nothing is queued.
+            if !endOfFile && (libssh2_poll_channel_read(channel, 0) != 0 || libssh2_poll_channel_read(channel, 1) != 0) {
+                continue
             }
             if endOfFile || libssh2_channel_eof(channel) != 0 {
                 driver?.endOfFile(now: now)
