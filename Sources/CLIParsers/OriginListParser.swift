@@ -1,0 +1,117 @@
+/// An allowed-origin list as printed by a node.
+public struct OriginList: Sendable, Equatable, Codable {
+    /// Entries in printed order, exactly as printed minus surrounding whitespace (never normalized: the audit must see them as they are).
+    public var origins: [String]
+    /// The list's header, e.g. `cors_allowedorigins`, or Finesse's header sentence.
+    public var header: String?
+    /// Non-entry, non-header, non-blank lines (banner, a "no origins" message, unknown text), kept so nothing is lost.
+    public var ignoredLines: [String]
+
+    /// Creates a list from its parts.
+    public init(origins: [String], header: String? = nil, ignoredLines: [String] = []) {
+        self.origins = origins
+        self.header = header
+        self.ignoredLines = ignoredLines
+    }
+}
+
+/// Parsers for the `... cors allowed_origin list` commands.
+public enum OriginListParser {
+    /// `utils cuic cors allowed_origin list` and `utils live-data cors allowed_origin list`: entries `N. origin`.
+    public static func parseNumbered(_ output: String) -> ParseOutcome<OriginList> {
+        parse(output, separator: ".")
+    }
+
+    /// `utils finesse cors allowed_origin list`: entries `N: origin`, or a "no origins" message (e.g. "Currently no origins are configured in allowed origins.") → empty list.
+    public static func parseFinesse(_ output: String) -> ParseOutcome<OriginList> {
+        parse(output, separator: ":")
+    }
+
+    private static func parse(_ output: String, separator: Character) -> ParseOutcome<OriginList> {
+        let text = CommandText(output)
+        if let marker = FailureMarker.detect(in: text) { return .failed(marker) }
+        if let reason = text.notOneCommand { return .unparsed(reason) }
+
+        var list = OriginList(origins: [], ignoredLines: text.preamble)
+        var noOriginsMessage: String?
+        var unknown: String?
+        var sawSeparator = false
+        for line in text.content {
+            if let (number, value) = entry(line, separator: separator) {
+                let expected = list.origins.count + 1
+                if number != expected {
+                    // A truncated or mangled paste must not pass for a complete list.
+                    return .unparsed(expected == 1
+                        ? "entry numbering starts at \(number), not 1"
+                        : "entry numbering jumps from \(expected - 1) to \(number)")
+                }
+                if value.isEmpty { return .unparsed("entry \(number) has no value") }
+                list.origins.append(value)
+            } else if looksLikeEntry(line) {
+                // Dropping it into ignoredLines would silently shorten the list.
+                return .unparsed("a line looks like an entry but is not in the `N\(separator) origin` form: \"\(line)\"")
+            } else if isSeparator(line) {
+                sawSeparator = true
+            } else if list.header == nil, isHeader(line) {
+                list.header = line
+            } else if isNoOriginsMessage(line) {
+                noOriginsMessage = noOriginsMessage ?? line
+                list.ignoredLines.append(line)
+            } else {
+                unknown = unknown ?? line
+                list.ignoredLines.append(line)
+            }
+        }
+
+        if !list.origins.isEmpty {
+            if let message = noOriginsMessage { return .unparsed("entries and a no-origins message (\"\(message)\") together") }
+            return .parsed(list)
+        }
+        // With no entries, unknown text may be an empty-list wording we have never seen, or an error: not "empty".
+        if let unknown { return .unparsed("no entries, and a line that is neither header nor entry: \"\(unknown)\"") }
+        if noOriginsMessage != nil || list.header != nil { return .parsed(list) }
+        if sawSeparator { return .unparsed("only a separator line, no header and no entries") }
+        return .unparsed("no output")
+    }
+
+    /// `N. value` / `N: value`: digits, the separator, then whitespace (or nothing) and the value.
+    static func entry(_ line: String, separator: Character) -> (Int, String)? {
+        let digits = line.prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty, digits.count <= 9, let number = Int(digits) else { return nil }
+        let rest = line[digits.endIndex...]
+        guard rest.first == separator else { return nil }
+        let value = rest.dropFirst()
+        // `12.6.2` is a version, not entry 12: an entry has whitespace after the separator.
+        guard value.isEmpty || value.first!.isWhitespace else { return nil }
+        return (number, TextLines.trim(value))
+    }
+
+    /// A numbered line in some other list form (`1: x` where `1. x` is expected, `1 . x`, `1) x`).
+    static func looksLikeEntry(_ line: String) -> Bool {
+        let digits = line.prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty else { return false }
+        let rest = line[digits.endIndex...].drop { $0 == " " || $0 == "\t" }
+        guard let mark = rest.first, ".:)-".contains(mark) else { return false }
+        let after = rest.dropFirst()
+        return after.isEmpty || after.first!.isWhitespace
+    }
+
+    private static func isSeparator(_ line: String) -> Bool {
+        line.allSatisfy { $0 == "=" || $0 == "-" || $0 == " " }
+    }
+
+    private static func isHeader(_ line: String) -> Bool {
+        let lower = line.lowercased()
+        if lower == "cors_allowedorigins" || lower == "cors_allowed_origins" { return true }
+        // Finesse introduces its lists with a sentence such as
+        // "The following source(s) are configured in the frame access list:".
+        return lower.hasPrefix("the following ") && lower.hasSuffix(":")
+    }
+
+    /// "no ... origin(s)" as whole words, e.g. "Currently no origins are configured in allowed origins.".
+    static func isNoOriginsMessage(_ line: String) -> Bool {
+        let w = words(line)
+        guard let no = w.firstIndex(of: "no") else { return false }
+        return w[(no + 1)...].contains { $0.hasPrefix("origin") }
+    }
+}

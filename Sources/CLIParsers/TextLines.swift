@@ -1,0 +1,173 @@
+import VOSShell
+
+/// Turns terminal text into the lines a person would have seen on screen.
+enum TextLines {
+    /// ANSI stripped, split at `\n` (or at `\r` when the text has no `\n` at all), each line's terminal
+    /// overwrites and backspaces applied. Lines keep their spaces; a final line break adds no empty line.
+    static func split(_ text: String) -> [String] {
+        let stripped = ANSIFilter.strip(text)
+        // Without any LF the text cannot be terminal output with overwrites: CR is then the line end
+        // (old Mac files, some clipboard paths), and treating it as an overwrite would lose all but one line.
+        let crEndsLines = !stripped.unicodeScalars.contains("\n")
+        var lines: [String] = []
+        var segments: [[Unicode.Scalar]] = [[]]
+        func endLine() {
+            // Simple overwrite model: the last non-empty segment is what stayed visible.
+            let visible = segments.last(where: { !$0.isEmpty }) ?? []
+            var view = String.UnicodeScalarView()
+            view.append(contentsOf: visible)
+            lines.append(String(view))
+            segments = [[]]
+        }
+        for scalar in stripped.unicodeScalars {
+            switch scalar.value {
+            case 0x0A:
+                endLine()
+            case 0x0D:
+                if crEndsLines { endLine() } else { segments.append([]) }
+            case 0x08:
+                // Echoed erase (`\b \b`) from someone correcting a typo at the prompt.
+                if !segments[segments.count - 1].isEmpty { segments[segments.count - 1].removeLast() }
+            case 0x09:
+                segments[segments.count - 1].append(scalar)
+            case 0x00..<0x20, 0x7F:
+                // Bells, NULs and the like are invisible on a terminal and only get in the way of matching.
+                continue
+            default:
+                segments[segments.count - 1].append(scalar)
+            }
+        }
+        if segments.count > 1 || !segments[0].isEmpty { endLine() }
+        return lines
+    }
+
+    /// The line without surrounding whitespace, control characters or byte-order marks.
+    static func trim<S: StringProtocol>(_ s: S) -> String {
+        var scalars = Substring(s).unicodeScalars[...]
+        while let f = scalars.first, isTrimmable(f) { scalars.removeFirst() }
+        while let l = scalars.last, isTrimmable(l) { scalars.removeLast() }
+        return String(String.UnicodeScalarView(scalars))
+    }
+
+    private static func isTrimmable(_ s: Unicode.Scalar) -> Bool {
+        s.properties.isWhitespace || s.value < 0x20 || s.value == 0x7F || s.value == 0xFEFF
+    }
+
+    /// For a prompt line (`admin:` or `admin[N]:`, after leading whitespace) the command typed after it, trimmed; else nil.
+    static func promptCommand(_ line: String) -> String? {
+        let trimmed = trim(line)
+        var rest = Substring(trimmed)
+        guard rest.hasPrefix("admin") else { return nil }
+        rest = rest.dropFirst(5)
+        if rest.first == "[" {
+            let number = rest.dropFirst().prefix { $0.isASCII && $0.isNumber }
+            guard !number.isEmpty, rest.dropFirst(1 + number.count).first == "]" else { return nil }
+            rest = rest.dropFirst(2 + number.count)
+        }
+        guard rest.first == ":" else { return nil }
+        return trim(rest.dropFirst())
+    }
+
+    private static let pagerStart = "press <enter> for 1 line"
+    private static let pagerEnd = "to quit"
+
+    /// The line with the pager prompt removed: nil when nothing else was on the line, else the remaining text.
+    static func removingPager(_ line: String) -> String? {
+        guard let start = asciiCaseInsensitiveRange(of: pagerStart, in: line) else { return line }
+        var end = line.endIndex
+        if let quit = asciiCaseInsensitiveRange(of: pagerEnd, in: line, from: start.upperBound) { end = quit.upperBound }
+        let remaining = String(line[..<start.lowerBound]) + String(line[end...])
+        return trim(remaining).isEmpty ? nil : remaining
+    }
+}
+
+/// One command's output as handed to a parser, with the echo, prompts and pager prompts set apart.
+struct CommandText {
+    /// Non-blank trimmed lines before the echo line (banner text); never the command's output.
+    var preamble: [String] = []
+    /// The echoed command, when the text still holds it.
+    var echo: String?
+    /// Trimmed lines after the echo (or all lines), prompt lines removed, blank lines kept as "".
+    var body: [String] = []
+    /// A command typed at a later prompt: the text is then more than one command's output.
+    var laterCommand: String?
+
+    init(_ output: String) {
+        let lines = TextLines.split(output).compactMap(TextLines.removingPager).map { TextLines.trim($0) }
+        var echoIndex = lines.firstIndex { TextLines.promptCommand($0).map { !$0.isEmpty } ?? false }
+        if let index = echoIndex {
+            echo = TextLines.promptCommand(lines[index])
+        } else if let index = lines.firstIndex(where: { !$0.isEmpty }), Self.isBareEcho(lines[index]) {
+            // A collector that consumed the prompt before sending may leave the echoed command without it.
+            echoIndex = index
+            echo = lines[index]
+        }
+        let start = echoIndex.map { $0 + 1 } ?? 0
+        if let index = echoIndex { preamble = lines[..<index].filter { !$0.isEmpty } }
+        for line in lines[start...] {
+            if let command = TextLines.promptCommand(line) {
+                if !command.isEmpty, laterCommand == nil { laterCommand = command }
+                continue
+            }
+            body.append(line)
+        }
+    }
+
+    /// The non-blank body lines.
+    var content: [String] { body.filter { !$0.isEmpty } }
+
+    /// The reason to refuse the text when it is not one command's output.
+    var notOneCommand: String? {
+        guard let later = laterCommand else { return nil }
+        if let echo { return "the text holds more than one command (`\(echo)`, then `\(later)`)" }
+        return "the text holds output followed by another command (`\(later)`)"
+    }
+
+    private static func isBareEcho(_ line: String) -> Bool {
+        let words = line.split(separator: " ", maxSplits: 1)
+        guard words.count == 2 else { return false }
+        return ["utils", "show", "set"].contains(words[0].lowercased())
+    }
+}
+
+/// ASCII-only case folding: VOS keywords are ASCII, and folding only ASCII keeps string indices valid.
+func asciiLower(_ c: Character) -> Character {
+    guard let a = c.asciiValue, (65...90).contains(a) else { return c }
+    return Character(Unicode.Scalar(a + 32))
+}
+
+func hasASCIIPrefixCaseInsensitive(_ s: String, _ prefix: String) -> Bool {
+    var it = s.makeIterator()
+    for p in prefix {
+        guard let c = it.next(), asciiLower(c) == asciiLower(p) else { return false }
+    }
+    return true
+}
+
+func containsASCIICaseInsensitive(_ s: String, _ needle: String) -> Bool {
+    asciiCaseInsensitiveRange(of: needle, in: s) != nil
+}
+
+func asciiCaseInsensitiveRange(of needle: String, in s: String, from: String.Index? = nil) -> Range<String.Index>? {
+    guard !needle.isEmpty else { return nil }
+    let n = Array(needle).map(asciiLower)
+    var start = from ?? s.startIndex
+    while start < s.endIndex {
+        var i = start
+        var k = 0
+        while k < n.count, i < s.endIndex, asciiLower(s[i]) == n[k] {
+            i = s.index(after: i)
+            k += 1
+        }
+        if k == n.count { return start..<i }
+        start = s.index(after: start)
+    }
+    return nil
+}
+
+/// Lower-cased words (letters, digits, `_` and apostrophes), for matching whole words rather than substrings.
+func words(_ s: String) -> [String] {
+    s.lowercased()
+        .split { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == "'" || $0 == "\u{2019}") }
+        .map { String($0.map { $0 == "\u{2019}" ? "'" : $0 }) }
+}
