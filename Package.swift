@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssh", from: "0.15.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        // History: runs recorded in an embedded SQLite database.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // libssh2 from the system (Debian: libssh2-1-dev); shim.h wraps the function-like macros.
@@ -37,6 +39,11 @@ let package = Package(
         ]),
         // Renderers from an audit report to text (no I/O).
         .target(name: "Reports", dependencies: ["AuditCore"]),
+        // Every audit run recorded in SQLite (GRDB), and the drift between two recorded runs.
+        .target(name: "History", dependencies: [
+            "AuditCore", "CLIParsers",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         // Runs many nodes at once over SSH and hands their command outputs to the core.
         .target(name: "Collector", dependencies: [
             "SSHClient", "VOSShell", "AuditCore",
@@ -44,6 +51,7 @@ let package = Package(
         ]),
         .executableTarget(name: "cors-audit", dependencies: [
             "AuditCore", "Collector", "CLIParsers", "Reports",
+            "History",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -54,6 +62,9 @@ let package = Package(
         .testTarget(name: "SSHClientTests", dependencies: ["SSHClient", "SSHTestHarness"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "AuditCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["AuditCore", "cors-audit"]),
+        // Records one run and can stop inside its transaction, for the killed-writer test.
+        .executableTarget(name: "history-test-writer", dependencies: ["History", "AuditCore"], path: "Tests/HistoryTestWriter"),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "AuditCore", "CLIParsers", "history-test-writer", "cors-audit"]),
         // A simulated fleet of VOS nodes over real SSH; shares AuditCore's inventory data, never the client's logic.
         .target(name: "VOSSimulator", dependencies: [
             "AuditCore",

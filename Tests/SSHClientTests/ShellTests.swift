@@ -50,15 +50,16 @@ extension SSHClientTests.SessionTests {
     }
 
     @Test func driverThatClosesEndsTheSessionPolitely() async throws {
-        let fleet = try SSHDFleet.start(instances: [SSHDInstanceConfig()])
+        let fleet = try SSHDFleet.start(instances: [SSHDInstanceConfig(failCommands: ["utils cuic cors status"])])
         defer { fleet.stop() }
         let (results, seconds) = await runJobs([fleet.instances[0].target(knownHosts: nil, policy: .off)]) {
-            PromptDriver(commands: ["utils cuic cors allowed_origin list"], ending: .close)
+            PromptDriver(commands: ["utils cuic cors allowed_origin list", "utils cuic cors status"], ending: .close)
         }
         let shell = try #require(results[0].driverResult)
         #expect(results[0].error == nil)
         #expect(!shell.sawEndOfFile, "we closed, the server did not")
         #expect(shell.outputs.first?.contains("1. https://finessep.uccelab.tac \r\n") == true)
+        #expect(shell.outputs.last?.contains("Executed command unsuccessfully") == true)
         #expect(seconds < 3)
     }
 
