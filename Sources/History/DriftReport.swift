@@ -1,0 +1,286 @@
+import AuditCore
+import CLIParsers
+import Foundation
+
+/// Which recorded run the latest one is compared with.
+public enum DriftBase: Sendable, Equatable {
+    /// The run before the latest.
+    case previous
+    /// The latest run that started before this instant.
+    case since(Date)
+    /// The most recently approved baseline.
+    case baseline
+}
+
+/// One difference between two runs' observations of the same inventory.
+public struct DriftChange: Sendable, Equatable {
+    /// The raw value is the JSON `type`.
+    public enum Kind: String, Sendable, CaseIterable {
+        case nodeAdded = "node-added"
+        case nodeRemoved = "node-removed"
+        case statusChanged = "status-changed"
+        case versionChanged = "version-changed"
+        case listAdded = "list-added"
+        case listRemoved = "list-removed"
+        case stateChanged = "state-changed"
+        case originAdded = "origin-added"
+        case originRemoved = "origin-removed"
+        /// The list was read before and not this time (the node's status did not change, so nothing else says so).
+        case listNotRead = "list-not-read"
+    }
+
+    public var kind: Kind
+    public var cluster: String
+    public var host: String
+    public var list: ListKind?
+    public var origin: String?
+    /// The old value (status, version, CORS state, product), when the change has one.
+    public var before: String?
+    /// The new value.
+    public var after: String?
+
+    public init(kind: Kind, cluster: String, host: String, list: ListKind? = nil, origin: String? = nil,
+                before: String? = nil, after: String? = nil) {
+        self.kind = kind; self.cluster = cluster; self.host = host; self.list = list; self.origin = origin
+        self.before = before; self.after = after
+    }
+
+    /// The change in one sentence, naming the node.
+    public var message: String {
+        let listName = list.map { " \($0.rawValue)" } ?? ""
+        switch kind {
+        case .nodeAdded, .nodeRemoved, .statusChanged, .versionChanged: return "\(host): \(detail)"
+        default: return "\(host)\(listName): \(detail)"
+        }
+    }
+
+    /// The change without the node's name, for the text report's per-node lines.
+    var detail: String {
+        let b = before ?? "unknown", a = after ?? "unknown"
+        switch kind {
+        case .nodeAdded: return "added to the inventory (\(a))"
+        case .nodeRemoved: return "removed from the inventory (was \(b))"
+        case .statusChanged: return "status \(b) → \(a): \(Self.statusPhrase(before: before, after: after))"
+        case .versionChanged: return "version \(b) → \(a)"
+        case .listAdded: return "list now held (\(a))"
+        case .listRemoved: return "list no longer held"
+        case .stateChanged: return "CORS \(b) → \(a)"
+        case .originAdded: return "+ \(origin ?? "")"
+        case .originRemoved: return "- \(origin ?? "")"
+        case .listNotRead: return "not read this run: its origins are unknown"
+        }
+    }
+
+    /// What a status change means for the person reading it.
+    static func statusPhrase(before: String?, after: String?) -> String {
+        let b = before.flatMap(NodeStatus.init(rawValue:)), a = after.flatMap(NodeStatus.init(rawValue:))
+        switch a {
+        case .audited?: return b == .skipped ? "audited again (was skipped by the inventory)" : "audited again"
+        case .skipped?: return "no longer audited (audit: false in the inventory)"
+        case .unreachable?, .hostKeyRejected?, .authFailed?, .timeout?, .disconnected?:
+            return b?.isComplete == true ? "became unreachable, not audited this run" : "still not audited"
+        case .commandFailed?, .unparsed?, .partial?:
+            return b?.isComplete == true ? "not fully audited this run" : "still not fully audited"
+        case nil: return "unknown status"
+        }
+    }
+}
+
+/// What changed between two recorded runs: a pure value, computed from their snapshots.
+public struct DriftReport: Sendable, Equatable {
+    public static let schema = "cors-audit/drift/v1"
+
+    /// How the older run was chosen, for the heading.
+    public enum Against: Sendable, Equatable {
+        case previous
+        /// The instant given to `--since`, ISO 8601.
+        case since(String)
+        case baseline(approvedAt: String)
+    }
+
+    public var from: RunSummary
+    public var to: RunSummary
+    public var against: Against
+    /// In the latest run's inventory order; nodes gone from the inventory last.
+    public var changes: [DriftChange]
+
+    /// Compares `to` (the latest run) with `from`.
+    public init(from: RunSnapshot, to: RunSnapshot, against: Against = .previous) {
+        self.from = from.summary
+        self.to = to.summary
+        self.against = against
+        self.changes = Self.changes(from: from, to: to)
+    }
+
+    public var hasDrift: Bool { !changes.isEmpty }
+
+    /// Like `audit`: 2 when the latest run is incomplete (whatever changed), 1 when anything changed, else 0.
+    public var exitCode: Int32 {
+        if !to.complete { return 2 }
+        return changes.isEmpty ? 0 : 1
+    }
+
+    /// `no-drift`, `drift` or `incomplete`, as the exit code says.
+    public var result: String {
+        switch exitCode { case 0: "no-drift"; case 1: "drift"; default: "incomplete" }
+    }
+
+    // MARK: - Comparison
+
+    static func changes(from: RunSnapshot, to: RunSnapshot) -> [DriftChange] {
+        let old = Dictionary(from.nodes.map { ($0.host, $0) }, uniquingKeysWith: { first, _ in first })
+        var out: [DriftChange] = []
+        for node in to.nodes {
+            guard let was = old[node.host] else {
+                out.append(DriftChange(kind: .nodeAdded, cluster: node.cluster, host: node.host, after: node.product.rawValue))
+                continue
+            }
+            // A host that moved cluster or changed product is a different node for every rule: say so plainly.
+            guard was.cluster == node.cluster, was.product == node.product else {
+                out.append(DriftChange(kind: .nodeRemoved, cluster: was.cluster, host: was.host, before: was.product.rawValue))
+                out.append(DriftChange(kind: .nodeAdded, cluster: node.cluster, host: node.host, after: node.product.rawValue))
+                continue
+            }
+            out += changes(was: was, now: node)
+        }
+        let current = Set(to.nodes.map(\.host))
+        for was in from.nodes where !current.contains(was.host) {
+            out.append(DriftChange(kind: .nodeRemoved, cluster: was.cluster, host: was.host, before: was.product.rawValue))
+        }
+        return out
+    }
+
+    private static func changes(was: StoredNode, now: StoredNode) -> [DriftChange] {
+        var out: [DriftChange] = []
+        func change(_ kind: DriftChange.Kind, list: ListKind? = nil, origin: String? = nil, before: String? = nil, after: String? = nil) {
+            out.append(DriftChange(kind: kind, cluster: now.cluster, host: now.host, list: list, origin: origin, before: before, after: after))
+        }
+        let statusChanged = was.status != now.status
+        if statusChanged { change(.statusChanged, before: was.status.rawValue, after: now.status.rawValue) }
+        // A version not read (node unreachable) is unknown, not changed.
+        if let a = was.version, let b = now.version, a != b { change(.versionChanged, before: a, after: b) }
+
+        for kind in ListKind.allCases {
+            switch (was.list(kind), now.list(kind)) {
+            case (nil, nil): continue
+            case (nil, let n?): change(.listAdded, list: kind, after: n.state?.rawValue)
+            case (let w?, nil): change(.listRemoved, list: kind, before: w.state?.rawValue)
+            case (let w?, let n?):
+                if let a = w.state, let b = n.state, a != b { change(.stateChanged, list: kind, before: a.rawValue, after: b.rawValue) }
+                if let a = w.origins, let b = n.origins {
+                    let (removed, added) = multisetDifference(a, b)
+                    for o in removed { change(.originRemoved, list: kind, origin: o) }
+                    for o in added { change(.originAdded, list: kind, origin: o) }
+                } else if w.origins != nil, n.origins == nil, !statusChanged {
+                    // With a status change the node line already says why nothing was read.
+                    change(.listNotRead, list: kind)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Entries of `a` not in `b` and of `b` not in `a`, counting repeats (a duplicate appearing is an addition)
+    /// and ignoring order (a list renumbered by a delete is the same set of origins to a browser).
+    static func multisetDifference(_ a: [String], _ b: [String]) -> (removed: [String], added: [String]) {
+        var inB = Dictionary(b.map { ($0, 1) }, uniquingKeysWith: +)
+        var removed: [String] = []
+        for o in a {
+            if let n = inB[o], n > 0 { inB[o] = n - 1 } else { removed.append(o) }
+        }
+        var inA = Dictionary(a.map { ($0, 1) }, uniquingKeysWith: +)
+        var added: [String] = []
+        for o in b {
+            if let n = inA[o], n > 0 { inA[o] = n - 1 } else { added.append(o) }
+        }
+        return (removed, added)
+    }
+
+    // MARK: - Rendering
+
+    var againstText: String {
+        switch against {
+        case .previous: "the previous run"
+        case .since(let d): "the latest run before \(d)"
+        case .baseline(let at): "the baseline approved \(at)"
+        }
+    }
+
+    /// The report for a terminal or a cron mail, grouped by cluster and node.
+    public func text() -> String {
+        var out = "Drift: run \(to.id) (\(to.generatedAt)) against run \(from.id) (\(from.generatedAt)), \(againstText)\n"
+        if from.inventory != to.inventory {
+            out += "Note: the runs audited different inventory files (\(from.inventory), then \(to.inventory))\n"
+        }
+        if changes.isEmpty {
+            out += from.id == to.id ? "The latest run is the run compared with.\n"
+                                    : "Nothing changed: every node, list, origin, status and version is as in run \(from.id).\n"
+        }
+        var clusters: [String] = []
+        for c in changes where !clusters.contains(c.cluster) { clusters.append(c.cluster) }
+        for cluster in clusters {
+            let inCluster = changes.filter { $0.cluster == cluster }
+            out += "cluster \(cluster) — \(Self.count(inCluster.count, "change"))\n"
+            var hosts: [String] = []
+            for c in inCluster where !hosts.contains(c.host) { hosts.append(c.host) }
+            for host in hosts {
+                out += "  \(host)\n"
+                for c in inCluster where c.host == host {
+                    let label = c.list.map(\.rawValue) ?? ""
+                    out += "    " + label.padding(toLength: 11, withPad: " ", startingAt: 0) + c.detail + "\n"
+                }
+            }
+        }
+        if !to.complete {
+            out += "The latest run is incomplete: \(Self.count(to.incomplete, "node")) not fully audited; what they hold now is unknown.\n"
+        }
+        switch exitCode {
+        case 0: out += "Result: NO DRIFT (exit 0)\n"
+        case 1: out += "Result: DRIFT, \(Self.count(changes.count, "change")) (exit 1)\n"
+        default: out += "Result: INCOMPLETE, \(Self.count(changes.count, "change")) (exit 2)\n"
+        }
+        return out
+    }
+
+    private static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
+    /// The report as JSON (schema `cors-audit/drift/v1`), keys in a fixed order.
+    public func json() -> JSONValue {
+        func run(_ r: RunSummary) -> JSONValue {
+            .object([
+                ("id", .int(Int(r.id))),
+                ("generated_at", .string(r.generatedAt)),
+                ("inventory", .string(r.inventory)),
+                ("verdict", .string(r.verdict.rawValue)),
+                ("complete", .bool(r.complete)),
+                ("nodes", .int(r.nodes)),
+                ("audited", .int(r.audited)),
+            ])
+        }
+        let againstJSON: JSONValue = switch against {
+        case .previous: .object([("type", .string("previous"))])
+        case .since(let d): .object([("type", .string("since")), ("date", .string(d))])
+        case .baseline(let at): .object([("type", .string("baseline")), ("approved_at", .string(at))])
+        }
+        return .object([
+            ("schema", .string(Self.schema)),
+            ("result", .string(result)),
+            ("exit_code", .int(Int(exitCode))),
+            ("against", againstJSON),
+            ("from", run(from)),
+            ("to", run(to)),
+            ("changes", .array(changes.map { c in
+                .object([
+                    ("type", .string(c.kind.rawValue)),
+                    ("cluster", .string(c.cluster)),
+                    ("host", .string(c.host)),
+                    ("list", .optional(c.list?.rawValue)),
+                    ("origin", .optional(c.origin)),
+                    ("before", .optional(c.before)),
+                    ("after", .optional(c.after)),
+                    ("message", .string(c.message)),
+                ])
+            })),
+        ])
+    }
+}

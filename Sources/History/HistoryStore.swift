@@ -1,0 +1,334 @@
+import AuditCore
+import CLIParsers
+import Foundation
+import GRDB
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The history database: every audit run recorded, read back for `history`, `drift` and `baseline`.
+///
+/// Several processes may use one file at once (a cron run overlapping a manual one): the database is in
+/// WAL mode, writers wait for each other up to `busyTimeout`, and each run is inserted in a single
+/// transaction, so a run is either wholly in the database or not at all, even when its process is killed.
+public final class HistoryStore: Sendable {
+    /// The database file.
+    public let path: String
+    private let pool: DatabasePool
+
+    /// Opens (and, with `create`, makes) the database at `path`, bringing its schema up to date.
+    ///
+    /// - Parameters:
+    ///   - create: false for commands that only read: a missing file is then `HistoryError.missingDatabase`
+    ///     rather than a new, empty database at a mistyped path.
+    ///   - busyTimeout: how long a write waits for another process's write to finish, in seconds.
+    public init(path: String, create: Bool = true, busyTimeout: TimeInterval = 30) throws {
+        self.path = path
+        let fm = FileManager.default
+        if !create, !fm.fileExists(atPath: path) { throw HistoryError.missingDatabase(path) }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+
+        var config = Configuration()
+        config.label = "cors-audit history"
+        config.busyMode = .timeout(busyTimeout)
+        config.foreignKeysEnabled = true
+        // Two first runs against a fresh file could both switch it to WAL and both apply migration v1 (GRDB
+        // reads the applied migrations outside the migration's transaction): a lock file serializes that step.
+        pool = try Self.exclusively(lockFile: path + ".lock") {
+            let pool = try DatabasePool(path: path, configuration: config)
+            if try pool.read({ try Schema.migrator.hasBeenSuperseded($0) }) { throw HistoryError.newerSchema(path) }
+            try Schema.migrator.migrate(pool)
+            return pool
+        }
+    }
+
+    /// Runs `body` holding an exclusive `flock` on `lockFile`, created if needed.
+    private static func exclusively<T>(lockFile: String, _ body: () throws -> T) throws -> T {
+        let fd = open(lockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        // A read-only directory (an archived history opened for reading) still opens; only the first
+        // migration of a new file needs the lock, and that cannot happen there.
+        guard fd >= 0 else { return try body() }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            if errno != EINTR { return try body() }
+        }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
+    }
+
+    // MARK: - Recording
+
+    /// Records one run: the run, its nodes with their lists and origins, and its findings.
+    ///
+    /// All rows go in one transaction: a crash or a kill before the commit leaves no trace of the run.
+    /// - Parameters:
+    ///   - failOn: the threshold the run's verdict was computed with.
+    ///   - recordedAt: when the run is written (the run's own time is the report's `generatedAt`).
+    /// - Returns: the new run's id.
+    @discardableResult
+    public func record(_ report: AuditReport, failOn: Severity = .warning, recordedAt: Date = Date()) throws -> Int64 {
+        try record(report, failOn: failOn, recordedAt: recordedAt, beforeCommit: {})
+    }
+
+    /// `record`, with `beforeCommit` called inside the transaction once every row is written: the hook the
+    /// killed-writer test uses to stop a writer at the worst moment.
+    @_spi(Testing)
+    @discardableResult
+    public func record(_ report: AuditReport, failOn: Severity, recordedAt: Date,
+                       beforeCommit: () throws -> Void) throws -> Int64 {
+        let epoch = ISOTime.parse(report.generatedAt)?.timeIntervalSince1970 ?? recordedAt.timeIntervalSince1970
+        return try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO run (generated_at, generated_epoch, recorded_at, inventory, verdict, fail_on, complete,
+                                 node_count, audited_count, skipped_count, incomplete_count,
+                                 error_count, warning_count, info_count)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [
+                    report.generatedAt, epoch, ISOTime.format(recordedAt), report.inventoryPath,
+                    report.verdict(failOn: failOn).rawValue, failOn.rawValue, report.complete,
+                    report.nodes.count, report.nodes.filter { $0.status == .audited }.count,
+                    report.nodes.filter { $0.status == .skipped }.count, report.incompleteNodes.count,
+                    report.count(.error), report.count(.warning), report.count(.info),
+                ])
+            let runID = db.lastInsertedRowID
+            for (position, node) in report.nodes.enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO node (run_id, position, cluster, host, product, role, status, detail, version)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [runID, position, node.cluster, node.host, node.product.rawValue, node.role?.rawValue,
+                                     node.status.rawValue, node.detail, node.version])
+                let nodeID = db.lastInsertedRowID
+                for list in node.lists {
+                    try db.execute(sql: "INSERT INTO node_list (node_id, kind, state, received) VALUES (?, ?, ?, ?)",
+                                   arguments: [nodeID, list.kind.rawValue, list.state?.rawValue, list.origins != nil])
+                    let listID = db.lastInsertedRowID
+                    for (index, origin) in (list.origins ?? []).enumerated() {
+                        try db.execute(sql: "INSERT INTO list_origin (list_id, position, origin) VALUES (?, ?, ?)",
+                                       arguments: [listID, index + 1, origin])
+                    }
+                }
+            }
+            for (position, finding) in report.findings.enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO finding (run_id, position, kind, severity, cluster, host, list, origin, message)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [runID, position, finding.kind.rawValue, finding.severity.rawValue, finding.cluster,
+                                     finding.host, finding.list?.rawValue, finding.origin, finding.message])
+            }
+            try beforeCommit()
+            return runID
+        }
+    }
+
+    // MARK: - Reading
+
+    /// The "latest" order everywhere: by the run's start time, then by insertion for runs started together.
+    private static let newestFirst = "ORDER BY generated_epoch DESC, id DESC"
+
+    /// Recorded runs, newest first; at most `limit` of them.
+    public func runs(limit: Int? = nil) throws -> [RunSummary] {
+        try pool.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM run \(Self.newestFirst) LIMIT ?", arguments: [limit ?? -1])
+            return try rows.map(Self.summary)
+        }
+    }
+
+    /// How many runs are recorded.
+    public func runCount() throws -> Int {
+        try pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM run") ?? 0 }
+    }
+
+    /// The run with this id, with everything it observed; nil when there is none.
+    public func snapshot(run id: Int64) throws -> RunSnapshot? {
+        try pool.read { db in try Self.snapshot(db, run: id) }
+    }
+
+    /// The newest run whose start is strictly before `date`.
+    public func latestRun(before date: Date) throws -> RunSummary? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM run WHERE generated_epoch < ? \(Self.newestFirst) LIMIT 1",
+                             arguments: [date.timeIntervalSince1970]).map(Self.summary)
+        }
+    }
+
+    /// Approves a run (default: the latest) as the baseline for `drift --baseline`.
+    @discardableResult
+    public func approveBaseline(run id: Int64? = nil, approvedAt: Date = Date()) throws -> Baseline {
+        try pool.write { db in
+            let row: Row?
+            if let id {
+                row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [id])
+                if row == nil { throw HistoryError.noSuchRun(id) }
+            } else {
+                row = try Row.fetchOne(db, sql: "SELECT * FROM run \(Self.newestFirst) LIMIT 1")
+                if row == nil { throw HistoryError.noRuns }
+            }
+            let run = try Self.summary(row!)
+            let at = ISOTime.format(approvedAt)
+            try db.execute(sql: "INSERT INTO baseline (run_id, approved_at) VALUES (?, ?)", arguments: [run.id, at])
+            return Baseline(run: run, approvedAt: at)
+        }
+    }
+
+    /// The most recent approval, if any.
+    public func baseline() throws -> Baseline? {
+        try pool.read { db in
+            guard let b = try Row.fetchOne(db, sql: "SELECT run_id, approved_at FROM baseline ORDER BY id DESC LIMIT 1") else {
+                return nil
+            }
+            let runID: Int64 = b["run_id"]
+            guard let run = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [runID]) else {
+                throw HistoryError.unreadable("the baseline names run \(runID), which is not in the history")
+            }
+            return Baseline(run: try Self.summary(run), approvedAt: b["approved_at"])
+        }
+    }
+
+    /// What `drift` compares: the latest run and the run `base` names, read in one snapshot of the database
+    /// so a run landing meanwhile cannot mix into the answer.
+    public func drift(against base: DriftBase) throws -> DriftReport {
+        try pool.read { db in
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run") ?? 0
+            guard let latestID = try Int64.fetchOne(db, sql: "SELECT id FROM run \(Self.newestFirst) LIMIT 1"),
+                  let latest = try Self.snapshot(db, run: latestID) else {
+                throw base == .previous ? HistoryError.notEnoughRuns(count) : HistoryError.noRuns
+            }
+            let fromID: Int64
+            let against: DriftReport.Against
+            switch base {
+            case .previous:
+                guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM run \(Self.newestFirst) LIMIT 1 OFFSET 1") else {
+                    throw HistoryError.notEnoughRuns(count)
+                }
+                fromID = id
+                against = .previous
+            case .since(let date):
+                let shown = ISOTime.format(date)
+                guard latest.summary.generatedEpoch >= date.timeIntervalSince1970 else {
+                    throw HistoryError.noRunSince(date: shown, latest: latest.summary.generatedAt)
+                }
+                guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM run WHERE generated_epoch < ? \(Self.newestFirst) LIMIT 1",
+                                                  arguments: [date.timeIntervalSince1970]) else {
+                    throw HistoryError.noRunBefore(shown)
+                }
+                fromID = id
+                against = .since(shown)
+            case .baseline:
+                guard let b = try Row.fetchOne(db, sql: "SELECT run_id, approved_at FROM baseline ORDER BY id DESC LIMIT 1") else {
+                    throw HistoryError.noBaseline
+                }
+                fromID = b["run_id"]
+                against = .baseline(approvedAt: b["approved_at"])
+            }
+            guard let from = try Self.snapshot(db, run: fromID) else { throw HistoryError.noSuchRun(fromID) }
+            return DriftReport(from: from, to: latest, against: against)
+        }
+    }
+
+    // MARK: - Row mapping
+
+    private static func summary(_ row: Row) throws -> RunSummary {
+        let id: Int64 = row["id"]
+        guard let verdict = Verdict(rawValue: row["verdict"]), let failOn = Severity(rawValue: row["fail_on"]) else {
+            throw HistoryError.unreadable("run \(id) has an unknown verdict or fail_on")
+        }
+        return RunSummary(id: id, generatedAt: row["generated_at"], generatedEpoch: row["generated_epoch"],
+                          recordedAt: row["recorded_at"], inventory: row["inventory"], verdict: verdict, failOn: failOn,
+                          complete: row["complete"], nodes: row["node_count"], audited: row["audited_count"],
+                          skipped: row["skipped_count"], incomplete: row["incomplete_count"], errors: row["error_count"],
+                          warnings: row["warning_count"], infos: row["info_count"])
+    }
+
+    private static func snapshot(_ db: Database, run id: Int64) throws -> RunSnapshot? {
+        guard let runRow = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [id]) else { return nil }
+        let summary = try summary(runRow)
+
+        var origins: [Int64: [String]] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT o.list_id, o.origin FROM list_origin o
+            JOIN node_list l ON l.id = o.list_id JOIN node n ON n.id = l.node_id
+            WHERE n.run_id = ? ORDER BY o.list_id, o.position
+            """, arguments: [id]) {
+            origins[row["list_id"], default: []].append(row["origin"])
+        }
+        var lists: [Int64: [StoredList]] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT l.id, l.node_id, l.kind, l.state, l.received FROM node_list l JOIN node n ON n.id = l.node_id
+            WHERE n.run_id = ? ORDER BY l.node_id, l.id
+            """, arguments: [id]) {
+            let kindRaw: String = row["kind"]
+            guard let kind = ListKind(rawValue: kindRaw) else { throw HistoryError.unreadable("run \(id): unknown list kind \(kindRaw)") }
+            let stateRaw: String? = row["state"]
+            let state = try stateRaw.map { raw in
+                guard let s = CorsState(rawValue: raw) else { throw HistoryError.unreadable("run \(id): unknown CORS state \(raw)") }
+                return s
+            }
+            let listID: Int64 = row["id"]
+            let received: Bool = row["received"]
+            lists[row["node_id"], default: []].append(StoredList(kind: kind, state: state,
+                                                                 origins: received ? origins[listID] ?? [] : nil))
+        }
+        let nodes = try Row.fetchAll(db, sql: "SELECT * FROM node WHERE run_id = ? ORDER BY position", arguments: [id]).map { row in
+            let host: String = row["host"]
+            let roleRaw: String? = row["role"]
+            guard let product = Product(rawValue: row["product"]), let status = NodeStatus(rawValue: row["status"]) else {
+                throw HistoryError.unreadable("run \(id), node \(host): unknown product or status")
+            }
+            return StoredNode(cluster: row["cluster"], host: host, product: product, role: roleRaw.flatMap(CUICRole.init(rawValue:)),
+                              status: status, detail: row["detail"], version: row["version"], lists: lists[row["id"]] ?? [])
+        }
+        let findings = try Row.fetchAll(db, sql: "SELECT * FROM finding WHERE run_id = ? ORDER BY position", arguments: [id]).map { row in
+            let listRaw: String? = row["list"]
+            guard let kind = FindingKind(rawValue: row["kind"]), let severity = Severity(rawValue: row["severity"]) else {
+                throw HistoryError.unreadable("run \(id): unknown finding kind or severity")
+            }
+            return StoredFinding(kind: kind, severity: severity, cluster: row["cluster"], host: row["host"],
+                                 list: listRaw.flatMap(ListKind.init(rawValue:)), origin: row["origin"], message: row["message"])
+        }
+        return RunSnapshot(summary: summary, nodes: nodes, findings: findings)
+    }
+}
+
+/// ISO 8601 times as the reports write them, and the dates `--since` accepts.
+public enum ISOTime {
+    /// `2026-11-26T09:00:00Z`.
+    public static func format(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: date)
+    }
+
+    /// A date (`2026-11-26`, midnight UTC) or a date-time (`2026-11-26T09:00:00Z`, `2026-11-26T10:00+01:00`,
+    /// fractional seconds allowed; no zone means UTC). nil when it is neither.
+    public static func parse(_ text: String) -> Date? {
+        var s = text.trimmingCharacters(in: .whitespaces)
+        guard !s.isEmpty else { return nil }
+        if s.count == 10 {
+            let f = ISO8601DateFormatter()
+            f.formatOptions = [.withFullDate]
+            f.timeZone = TimeZone(identifier: "UTC")
+            return f.date(from: s)
+        }
+        // A space between date and time is how people type it; ISO 8601 wants the T.
+        if s.count > 10, s[s.index(s.startIndex, offsetBy: 10)] == " " {
+            s.replaceSubrange(s.index(s.startIndex, offsetBy: 10)...s.index(s.startIndex, offsetBy: 10), with: "T")
+        }
+        let hasZone = s.hasSuffix("Z") || s.hasSuffix("z") || s.dropFirst(11).contains("+") || s.dropFirst(11).contains("-")
+        if !hasZone { s += "Z" }
+        // Seconds are optional: 09:00 is 09:00:00.
+        if let t = s.firstIndex(of: "T") {
+            let time = s[s.index(after: t)...]
+            let clock = time.prefix { $0.isNumber || $0 == ":" }
+            if clock.count == 5 { s.insert(contentsOf: ":00", at: clock.endIndex) }
+        }
+        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
+            let f = ISO8601DateFormatter()
+            f.formatOptions = options
+            if let d = f.date(from: s) { return d }
+        }
+        return nil
+    }
+}
