@@ -83,7 +83,7 @@ enum TextLines {
 
 /// One command's output as handed to a parser, with the echo, prompts and pager prompts set apart.
 struct CommandText {
-    /// Non-blank trimmed lines before the echo line (banner text); never the command's output.
+    /// Non-blank, non-prompt trimmed lines before the echo line (banner text); never the command's output.
     var preamble: [String] = []
     /// The echoed command, when the text still holds it.
     var echo: String?
@@ -103,7 +103,7 @@ struct CommandText {
             echo = lines[index]
         }
         let start = echoIndex.map { $0 + 1 } ?? 0
-        if let index = echoIndex { preamble = lines[..<index].filter { !$0.isEmpty } }
+        if let index = echoIndex { preamble = lines[..<index].filter { !$0.isEmpty && TextLines.promptCommand($0) == nil } }
         for line in lines[start...] {
             if let command = TextLines.promptCommand(line) {
                 if !command.isEmpty, laterCommand == nil { laterCommand = command }

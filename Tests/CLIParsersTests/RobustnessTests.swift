@@ -1,0 +1,63 @@
+import CLIParsers
+import Foundation
+import Testing
+
+@Suite("Robustness")
+struct RobustnessTests {
+    @Test("invalid UTF-8 decoded lossily is kept, not fatal")
+    func invalidUTF8() {
+        var bytes = Array("admin:utils cuic cors allowed_origin list\r\ncors_allowedorigins\r\n1. https://a\r\n2. https://b".utf8)
+        bytes += [0xFF, 0xFE, 0xC3]
+        bytes += Array("\r\n".utf8)
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(OriginListParser.parseNumbered(text).value?.origins == ["https://a", "https://b\u{FFFD}\u{FFFD}\u{FFFD}"])
+        #expect(TranscriptSplitter.split(text).count == 1)
+    }
+
+    @Test("control characters are not fatal and do not hide entries")
+    func controlCharacters() {
+        let text = "\u{0}\u{7}cors_allowedorigins\u{7}\n1. https://a\u{0}\n\u{1B}\n\u{1B}[\n\u{1B}]0;title"
+        #expect(OriginListParser.parseNumbered(text).value?.origins == ["https://a"])
+    }
+
+    @Test("a BOM before the echo")
+    func byteOrderMark() {
+        #expect(CorsStatusParser.parse("\u{FEFF}admin:utils cuic cors status\nenabled\n") == .parsed(.enabled))
+    }
+
+    @Test("backspaces at the prompt edit the command")
+    func backspace() {
+        #expect(TranscriptSplitter.split("admin:show versoin\u{8}\u{8}\u{8} \u{8}ion active\n").first?.command == "show version active")
+    }
+
+    @Test("pseudo-random bytes never crash any parser")
+    func noisyInput() {
+        // A fixed-seed generator keeps the test deterministic.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        let alphabet = Array("admin:[]1.2: \r\n\u{1B}[K\u{8}\u{7}=-enabledisabled_allhttps://x".utf8) + [0xFF, 0xC3, 0x00, 0x0D, 0x0A]
+        for _ in 0..<300 {
+            let bytes = (0..<Int(next() % 200)).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }
+            let text = String(decoding: bytes, as: UTF8.self)
+            _ = OriginListParser.parseNumbered(text)
+            _ = OriginListParser.parseFinesse(text)
+            _ = CorsStatusParser.parse(text)
+            _ = VersionParser.parse(text)
+            _ = ServiceListParser.parse(text)
+            _ = FailureMarker.detect(in: text)
+            _ = TranscriptSplitter.split(text)
+        }
+    }
+
+    @Test("outcomes round-trip through JSON")
+    func codable() throws {
+        let outcomes: [ParseOutcome<OriginList>] = [
+            .parsed(OriginList(origins: ["https://a"], header: "cors_allowedorigins")), .failed("Executed command unsuccessfully"), .unparsed("no output"),
+        ]
+        let data = try JSONEncoder().encode(outcomes)
+        #expect(try JSONDecoder().decode([ParseOutcome<OriginList>].self, from: data) == outcomes)
+    }
+}
