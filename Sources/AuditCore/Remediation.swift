@@ -16,6 +16,10 @@ public struct RemediationPlan: Sendable, Equatable {
     public var host: String
     public var steps: [RemediationStep]
 
+    public init(cluster: String, host: String, steps: [RemediationStep]) {
+        self.cluster = cluster; self.host = host; self.steps = steps
+    }
+
     /// The plan as CLI lines: commands and index answers; notes as `#` lines, which are not to be typed.
     public var text: String {
         var lines = ["# \(host) (cluster \(cluster)): run at the node's admin: prompt, in this order.",
