@@ -1,0 +1,140 @@
+import Foundation
+
+/// A synthetic fleet for benchmarks: many clusters, correct lists everywhere except planted drift.
+///
+/// Clusters `siteNNN.fleet.test` each have two Finesse nodes (`audit: false`: topology only) and
+/// CUIC nodes: usually a publisher and a subscriber with co-resident Live Data; every fifth
+/// cluster instead a publisher without Live Data plus a standalone Live Data node.
+public struct FleetGenerator: Sendable {
+    /// CUIC plus Live Data nodes to generate (Finesse nodes come on top).
+    public var nodes: Int
+    /// Every `driftEvery`-th node gets one planted fault in a list (0: none).
+    public var driftEvery: Int
+    public var startupDelay: Double
+    public var commandDelay: Double
+
+    public init(nodes: Int, driftEvery: Int = 10, startupDelay: Double = 2, commandDelay: Double = 0.1) {
+        self.nodes = nodes
+        self.driftEvery = driftEvery
+        self.startupDelay = startupDelay
+        self.commandDelay = commandDelay
+    }
+
+    /// One planted deviation, as the audit should find it.
+    public struct Drift: Sendable, Codable, Equatable {
+        public var host: String
+        public var list: String
+        public var missing: [String]
+        public var extra: [String]
+    }
+
+    public struct Output: Sendable {
+        /// The inventory (host names only; the simulator writes the addressed copy).
+        public var inventoryYAML: String
+        public var stateYAML: String
+        public var drift: [Drift]
+    }
+
+    private struct Member {
+        var host: String
+        var kind: String  // cuic or live_data
+        var role: String?
+        var coresident: Bool
+    }
+
+    public func generate() -> Output {
+        var clusters: [(name: String, domain: String, members: [Member])] = []
+        var remaining = nodes
+        var index = 0
+        while remaining > 0 {
+            let domain = String(format: "site%03d.fleet.test", index)
+            var members: [Member]
+            if index % 5 == 4 {
+                members = [Member(host: "cuicpub.\(domain)", kind: "cuic", role: "publisher", coresident: false),
+                           Member(host: "ld.\(domain)", kind: "live_data", role: nil, coresident: false)]
+            } else {
+                members = [Member(host: "cuicpub.\(domain)", kind: "cuic", role: "publisher", coresident: true),
+                           Member(host: "cuicsub.\(domain)", kind: "cuic", role: "subscriber", coresident: true)]
+            }
+            members = Array(members.prefix(remaining))
+            remaining -= members.count
+            clusters.append((String(format: "site%03d", index), domain, members))
+            index += 1
+        }
+
+        var inventory = """
+            # Synthetic fleet written by `vos-sim fleet --nodes \(nodes)`.
+            version: 1
+            defaults:
+              username: admin
+              password_env: VOS_SIM_PASSWORD
+              host_key_policy: strict
+              timeouts: {connect: 10, login: 90, command: 60}
+            clusters:
+
+            """
+        var state = """
+            # vos-sim state for the synthetic fleet (schema: Sources/VOSSimulator/README.md).
+            defaults:
+              startup_delay: \(startupDelay)
+              command_delay: \(commandDelay)
+            nodes:
+
+            """
+        var drift: [Drift] = []
+        var nodeNumber = 0
+        for cluster in clusters {
+            let fp = "finessep.\(cluster.domain)", fs = "finesses.\(cluster.domain)"
+            let expected = ["https://\(fp)", "https://\(fp):8445", "https://\(fs)", "https://\(fs):8445"]
+            inventory += "  - name: \(cluster.name)\n    finesse:\n"
+            inventory += "      - {host: \(fp), audit: false}\n      - {host: \(fs), audit: false}\n"
+            let cuic = cluster.members.filter { $0.kind == "cuic" }
+            let ld = cluster.members.filter { $0.kind == "live_data" }
+            inventory += cuic.isEmpty ? "    cuic: []\n" : "    cuic:\n"
+            for m in cuic {
+                inventory += "      - {host: \(m.host), role: \(m.role!), live_data: \(m.coresident ? "coresident" : "none")}\n"
+            }
+            inventory += ld.isEmpty ? "    live_data: []\n" : "    live_data:\n"
+            for m in ld { inventory += "      - {host: \(m.host)}\n" }
+
+            for m in cluster.members {
+                nodeNumber += 1
+                var lists: [(String, [String])] = []
+                if m.kind == "cuic" { lists.append(("cuic", expected)) }
+                if m.kind == "live_data" || m.coresident { lists.append(("live-data", expected)) }
+                if driftEvery > 0, nodeNumber % driftEvery == 0 {
+                    // Cycle through the kinds of drift seen in the field.
+                    let variant = (nodeNumber / driftEvery) % 3
+                    let target = variant == 1 ? lists.count - 1 : 0
+                    let name = lists[target].0
+                    switch variant {
+                    case 0:  // the TAC case: the subscriber-side list lacks the primary's :8445
+                        lists[target].1.removeAll { $0 == "https://\(fp):8445" }
+                        drift.append(Drift(host: m.host, list: name, missing: ["https://\(fp):8445"], extra: []))
+                    case 1:  // a developer's leftover
+                        lists[target].1.append("http://127.0.0.1:5500")
+                        drift.append(Drift(host: m.host, list: name, missing: [], extra: ["http://127.0.0.1:5500"]))
+                    default:  // the secondary Finesse never added
+                        lists[target].1.removeAll { $0.hasPrefix("https://\(fs)") }
+                        drift.append(Drift(host: m.host, list: name, missing: ["https://\(fs)", "https://\(fs):8445"], extra: []))
+                    }
+                }
+                state += "  \(m.host):\n    lists:\n"
+                for (name, origins) in lists {
+                    state += "      \(name):\n        status: enabled\n        origins:\n"
+                    for o in origins { state += "          - \"\(o)\"\n" }
+                }
+            }
+            inventory += "    expected: {finesse_ports: [443, 8445]}\n"
+        }
+        return Output(inventoryYAML: inventory, stateYAML: state, drift: drift)
+    }
+
+    /// `planted.json`: exactly which node lacks or has extra which origin.
+    public static func plantedJSON(_ drift: [Drift], nodes: Int) throws -> Data {
+        struct Planted: Codable { var nodes: Int; var drift: [Drift] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(Planted(nodes: nodes, drift: drift))
+    }
+}

@@ -1,0 +1,229 @@
+import AuditCore
+import NIOConcurrencyHelpers
+
+/// The status of one CORS list, as `utils ... cors status` reports it.
+public enum CORSStatus: String, Sendable, Equatable, CaseIterable {
+    case enabled
+    case disabled
+    /// Finesse only: a fresh install's permissive mode (any origin allowed).
+    case enableAll = "enable_all"
+}
+
+/// One CORS allowed-origin list: its status and its entries, in the order the CLI numbers them.
+public struct CORSList: Sendable, Equatable {
+    public var status: CORSStatus
+    /// Stored entries verbatim: a node may hold entries no browser origin matches.
+    public var origins: [String]
+
+    public init(status: CORSStatus = .enabled, origins: [String] = []) {
+        self.status = status
+        self.origins = origins
+    }
+}
+
+/// A VOS service's state as `utils service list` shows it.
+public enum ServiceState: String, Sendable, Equatable {
+    case started
+    case stopped
+    /// `[STOPPED]  Service Not Activated`.
+    case notActivated = "not_activated"
+}
+
+/// One line of `utils service list`.
+public struct ServiceEntry: Sendable, Equatable {
+    public var name: String
+    public var state: ServiceState
+    /// Platform services print a space before the bracket (`System SSH [STARTED]`), as on real nodes.
+    public var spaced: Bool
+
+    public init(name: String, state: ServiceState, spaced: Bool = false) {
+        self.name = name
+        self.state = state
+        self.spaced = spaced
+    }
+}
+
+/// A misbehaviour a node can be told to show, to test how the client copes.
+public enum Fault: Sendable, Hashable {
+    /// Nothing listens: the TCP connect is refused.
+    case refuse
+    /// The node presents a host key other than the one written to known_hosts.
+    case wrongHostKey
+    /// Every authentication attempt fails.
+    case rejectAuth
+    /// The start-up line, then nothing: the prompt never comes.
+    case neverPrompt
+    /// The connection is cut in the middle of a list output.
+    case dropMidOutput
+    /// Read commands print binary junk (invalid UTF-8, control characters) instead of their output.
+    case garbageOutput
+    /// Status commands print text no parser could understand.
+    case unknownOutput
+    /// The CLI takes this many seconds to start instead of the node's start-up delay.
+    case slowStart(Double)
+    /// CORS read commands ask `Continue (y/n)?` first; anything but `y` gives nothing useful.
+    case confirmPrompt
+    /// Only keyboard-interactive authentication is offered (password auth is refused).
+    case keyboardInteractiveOnly
+
+    /// The name used in the state file.
+    public var name: String {
+        switch self {
+        case .refuse: "refuse"
+        case .wrongHostKey: "wrong_host_key"
+        case .rejectAuth: "reject_auth"
+        case .neverPrompt: "never_prompt"
+        case .dropMidOutput: "drop_mid_output"
+        case .garbageOutput: "garbage_output"
+        case .unknownOutput: "unknown_output"
+        case .slowStart: "slow_start"
+        case .confirmPrompt: "confirm_prompt"
+        case .keyboardInteractiveOnly: "keyboard_interactive_only"
+        }
+    }
+}
+
+/// A node as the state file describes it, before it runs.
+public struct NodeDefinition: Sendable, Equatable {
+    public var host: String
+    public var product: Product
+    public var version: String
+    public var services: [ServiceEntry]
+    /// The lists this node holds, keyed by CLI family; a family missing here is an invalid command.
+    public var lists: [ListKind: CORSList]
+    public var faults: [Fault]
+    /// Seconds from login to the prompt (real nodes: about 8.6 s).
+    public var startupDelay: Double
+    /// Seconds each command takes before its output.
+    public var commandDelay: Double
+    /// Seconds each stop and start of `utils service restart` takes.
+    public var restartDelay: Double
+
+    public init(host: String, product: Product, version: String, services: [ServiceEntry], lists: [ListKind: CORSList],
+                faults: [Fault] = [], startupDelay: Double, commandDelay: Double, restartDelay: Double) {
+        self.host = host
+        self.product = product
+        self.version = version
+        self.services = services
+        self.lists = lists
+        self.faults = faults
+        self.startupDelay = startupDelay
+        self.commandDelay = commandDelay
+        self.restartDelay = restartDelay
+    }
+
+    public func has(_ fault: Fault) -> Bool { faults.contains(fault) }
+
+    /// The start-up delay, or the `slow_start` fault's.
+    public var effectiveStartupDelay: Double {
+        for case .slowStart(let s) in faults { return s }
+        return startupDelay
+    }
+
+    /// The services whose restart makes a change of `list` effective (domain.md, "Changes take
+    /// effect only after a service restart"); all of them must be restarted.
+    public func restartServices(for list: ListKind) -> [String] {
+        let names = Set(services.map(\.name))
+        switch list {
+        case .cuic:
+            return [ServiceCatalog.cuicReporting]
+        case .liveData:
+            // 12.x has the NGINX service, 15.0 the web proxy: whichever the node runs.
+            let candidates = [ServiceCatalog.liveDataNginx, ServiceCatalog.webProxy]
+            return [candidates.first(where: names.contains) ?? ServiceCatalog.liveDataNginx]
+        case .finesse:
+            return [ServiceCatalog.finesseTomcat, ServiceCatalog.finesseNotification]
+        }
+    }
+}
+
+/// Configured versus effective state of one node, shared by all its sessions.
+public struct NodeState: Sendable, Equatable {
+    /// What the CLI shows and edits.
+    public var configured: [ListKind: CORSList]
+    /// What the node serves to browsers: the configured state as of the last matching restart.
+    public var effective: [ListKind: CORSList]
+    public var services: [ServiceEntry]
+    /// Per list, the services still to restart before the configured state takes effect.
+    public var pendingRestarts: [ListKind: Set<String>]
+}
+
+/// A running node: its definition, where it listens, and its live state.
+///
+/// Thread-safe: sessions on any event loop and API callers on any thread share it.
+public final class SimulatedNode: Sendable {
+    public let definition: NodeDefinition
+    /// Where it listens; for a `refuse` node, where nothing listens.
+    public let address: String
+    public let port: Int
+    /// The ed25519 host key line body written to known_hosts (`ssh-ed25519 AAAA...`): the key the
+    /// node presents unless it has the `wrong_host_key` fault.
+    public let knownHostKey: String
+    private let box: NIOLockedValueBox<NodeState>
+
+    init(definition: NodeDefinition, address: String, port: Int, knownHostKey: String) {
+        self.definition = definition
+        self.address = address
+        self.port = port
+        self.knownHostKey = knownHostKey
+        box = NIOLockedValueBox(NodeState(configured: definition.lists, effective: definition.lists,
+                                          services: definition.services, pendingRestarts: [:]))
+    }
+
+    public var host: String { definition.host }
+
+    /// A snapshot of the whole state.
+    public var state: NodeState { box.withLockedValue { $0 } }
+
+    /// The list as the CLI shows it (changed by add/delete/enable/disable at once).
+    public func configuredList(_ kind: ListKind) -> CORSList? { box.withLockedValue { $0.configured[kind] } }
+
+    /// The list as the node serves it: what a CORS preflight would see.
+    public func effectiveList(_ kind: ListKind) -> CORSList? { box.withLockedValue { $0.effective[kind] } }
+
+    /// Whether the live node would answer a preflight from `origin` with that origin echoed.
+    public func allowsPreflight(from origin: String, list kind: ListKind) -> Bool {
+        guard let list = effectiveList(kind) else { return false }
+        switch list.status {
+        case .disabled: return false
+        case .enableAll: return true
+        case .enabled: return list.origins.contains(origin)
+        }
+    }
+
+    /// Changes the configured list; the change waits for the matching restarts to take effect.
+    func updateConfigured(_ kind: ListKind, _ change: (inout CORSList) -> Void) {
+        let restarts = Set(definition.restartServices(for: kind))
+        box.withLockedValue { state in
+            guard var list = state.configured[kind] else { return }
+            change(&list)
+            guard list != state.configured[kind] else { return }
+            state.configured[kind] = list
+            state.pendingRestarts[kind] = restarts
+        }
+    }
+
+    /// Records a completed restart of `service`: lists waiting only for it become effective, and a
+    /// stopped service is started. Returns false when the node has no such service.
+    func restarted(service: String) -> Bool {
+        box.withLockedValue { state in
+            guard let i = state.services.firstIndex(where: { $0.name.caseInsensitiveCompare(service) == .orderedSame }) else {
+                return false
+            }
+            let name = state.services[i].name
+            state.services[i].state = .started
+            for (kind, var pending) in state.pendingRestarts {
+                pending.remove(name)
+                if pending.isEmpty {
+                    state.pendingRestarts[kind] = nil
+                    state.effective[kind] = state.configured[kind]
+                } else {
+                    state.pendingRestarts[kind] = pending
+                }
+            }
+            return true
+        }
+    }
+
+    func services() -> [ServiceEntry] { box.withLockedValue { $0.services } }
+}

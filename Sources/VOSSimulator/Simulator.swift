@@ -1,0 +1,207 @@
+import AuditCore
+import Crypto
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSH
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How the simulator places its nodes on loopback.
+public struct SimulatorOptions: Sendable {
+    public enum Layout: String, Sendable, CaseIterable {
+        /// All nodes on `baseAddress`, each on its own port (`port`, `port+1`, ...; 0: any free port).
+        case ports
+        /// Each node on its own address (`baseAddress`, then the next ones) and the same `port`.
+        case addresses
+    }
+
+    public var layout: Layout
+    public var baseAddress: String
+    public var port: Int
+    /// The password every node accepts (from `VOS_SIM_PASSWORD`; never from the command line).
+    public var password: String
+    /// Event-loop threads shared by all nodes.
+    public var threads: Int
+
+    public init(layout: Layout = .ports, baseAddress: String = "127.0.0.1", port: Int = 0, password: String,
+                threads: Int = System.coreCount) {
+        self.layout = layout
+        self.baseAddress = baseAddress
+        self.port = port
+        self.password = password
+        self.threads = threads
+    }
+
+    /// The environment variable holding the password, and its default when unset.
+    public static let passwordEnvironmentVariable = "VOS_SIM_PASSWORD"
+    public static let defaultPassword = "vos-sim"
+}
+
+/// A failure to start the simulator.
+public struct SimulatorError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A fleet of simulated VOS nodes, each an SSH server on loopback, all on one event-loop group.
+///
+/// ```swift
+/// let inventory = try InventoryLoader.load(path: "inventory/lab.yaml")
+/// let nodes = try StateFile.load(path: "inventory/lab.sim.yaml", inventory: inventory)
+/// let sim = try await VOSSimulator.start(inventory: inventory, nodes: nodes, options: .init(password: "pw"))
+/// try sim.writeFiles(to: "/tmp/sim")          // inventory.yaml + known_hosts for the client
+/// sim.node("cuicsub.uccelab.tac")?.effectiveList(.cuic)   // what a preflight would see
+/// try await sim.shutdown()
+/// ```
+public final class VOSSimulator: Sendable {
+    /// Every node, in inventory order (refusing nodes included: nothing listens for them).
+    public let nodes: [SimulatedNode]
+    public let inventory: Inventory
+    private let group: MultiThreadedEventLoopGroup
+    private let listeners: [Channel]
+
+    private init(nodes: [SimulatedNode], inventory: Inventory, group: MultiThreadedEventLoopGroup, listeners: [Channel]) {
+        self.nodes = nodes
+        self.inventory = inventory
+        self.group = group
+        self.listeners = listeners
+    }
+
+    /// The node with this inventory host name.
+    public func node(_ host: String) -> SimulatedNode? {
+        nodes.first { $0.host == host.lowercased() }
+    }
+
+    /// Starts one listener per node (none for `refuse` nodes) and returns once all are bound.
+    public static func start(inventory: Inventory, nodes definitions: [NodeDefinition],
+                             options: SimulatorOptions) async throws -> VOSSimulator {
+        raiseOpenFileLimit()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
+        var nodes: [SimulatedNode] = []
+        var listeners: [Channel] = []
+        do {
+            var nextAddress = try IPv4(options.baseAddress)
+            var nextPort = options.port
+            for def in definitions {
+                let address: String
+                var port: Int
+                switch options.layout {
+                case .ports:
+                    address = options.baseAddress
+                    port = nextPort
+                    if nextPort != 0 { nextPort += 1 }
+                case .addresses:
+                    address = nextAddress.description
+                    nextAddress = nextAddress.next()
+                    port = options.port
+                    if port == 0 { throw SimulatorError("--layout addresses needs a fixed --port") }
+                }
+                // The key known_hosts gets; a `wrong_host_key` node serves another one.
+                let known = NIOSSHPrivateKey(ed25519Key: .init())
+                let served = def.has(.wrongHostKey) ? NIOSSHPrivateKey(ed25519Key: .init()) : known
+                let knownLine = String(openSSHPublicKey: known.publicKey)
+                if def.has(.refuse) {
+                    if port == 0 { port = try await freePort(address: address, group: group) }
+                    nodes.append(SimulatedNode(definition: def, address: address, port: port, knownHostKey: knownLine))
+                    continue
+                }
+                let pending = PendingNode(definition: def)
+                let channel = try await bootstrap(group: group, hostKey: served, password: options.password, node: pending)
+                    .bind(host: address, port: port).get()
+                guard let bound = channel.localAddress?.port else { throw SimulatorError("\(def.host): no local port after bind") }
+                let node = SimulatedNode(definition: def, address: address, port: bound, knownHostKey: knownLine)
+                pending.node.withLockedValue { $0 = node }
+                nodes.append(node)
+                listeners.append(channel)
+            }
+        } catch {
+            for l in listeners { try? await l.close() }
+            try? await group.shutdownGracefully()
+            if let e = error as? SimulatorError { throw e }
+            throw SimulatorError("cannot start the simulator: \(error)")
+        }
+        return VOSSimulator(nodes: nodes, inventory: inventory, group: group, listeners: listeners)
+    }
+
+    /// Closes every listener and connection.
+    public func shutdown() async throws {
+        for l in listeners { try? await l.close() }
+        try await group.shutdownGracefully()
+    }
+
+    private static func bootstrap(group: EventLoopGroup, hostKey: NIOSSHPrivateKey, password: String,
+                                  node: PendingNode) -> ServerBootstrap {
+        ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard let simulated = node.node.withLockedValue({ $0 }) else {
+                        throw SimulatorError("connection before the node was ready")
+                    }
+                    var config = SSHServerConfiguration(
+                        hostKeys: [hostKey],
+                        userAuthDelegate: SimulatorAuthDelegate(password: password, definition: simulated.definition),
+                        globalRequestDelegate: nil, banner: nil,
+                        // VOS-like: CTR ciphers only (libssh2 1.10 has no GCM), which also keeps
+                        // every message inside our transport, where keyboard-interactive is grafted on.
+                        transportProtectionSchemes: [AES128CTRTransportProtection.self, AES256CTRTransportProtection.self])
+                    config.maxAuthAttempts = 10
+                    let ssh = NIOSSHHandler(role: .server(config), allocator: channel.allocator,
+                                            inboundChildChannelInitializer: { child, type in
+                                                guard case .session = type else {
+                                                    return child.eventLoop.makeFailedFuture(SimulatorError("only session channels"))
+                                                }
+                                                return child.eventLoop.makeCompletedFuture {
+                                                    try child.pipeline.syncOperations.addHandler(VOSSessionHandler(node: simulated))
+                                                }
+                                            })
+                    try channel.pipeline.syncOperations.addHandlers([ssh, CloseOnErrorHandler()])
+                }
+            }
+    }
+
+    /// A port nothing listens on (bound, read, released), for `refuse` nodes in the ports layout.
+    private static func freePort(address: String, group: EventLoopGroup) async throws -> Int {
+        let channel = try await ServerBootstrap(group: group).bind(host: address, port: 0).get()
+        let port = channel.localAddress?.port ?? 1
+        try await channel.close()
+        return port
+    }
+
+    /// Hundreds of nodes need a descriptor each plus their connections: lift the soft limit to the hard one.
+    static func raiseOpenFileLimit() {
+        #if canImport(Glibc)
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        #endif
+    }
+}
+
+/// Filled once the listener is bound (the node's port is known only then).
+private final class PendingNode: Sendable {
+    let node = NIOLockedValueBox<SimulatedNode?>(nil)
+    init(definition: NodeDefinition) {}
+}
+
+/// A dotted IPv4 address that can be stepped to the next one.
+struct IPv4: CustomStringConvertible {
+    var value: UInt32
+
+    init(_ text: String) throws {
+        let parts = text.split(separator: ".").compactMap { UInt32($0) }
+        guard parts.count == 4, parts.allSatisfy({ $0 < 256 }) else { throw SimulatorError("'\(text)' is not an IPv4 address") }
+        value = parts.reduce(0) { $0 << 8 | $1 }
+    }
+
+    private init(value: UInt32) { self.value = value }
+    func next() -> IPv4 { IPv4(value: value &+ 1) }
+    var description: String { "\(value >> 24).\(value >> 16 & 255).\(value >> 8 & 255).\(value & 255)" }
+}

@@ -1,0 +1,210 @@
+import AuditCore
+import Foundation
+import Yams
+
+/// A problem in a state file; the simulator does not start while any remains.
+public struct StateFileError: Error, Sendable, CustomStringConvertible {
+    public var messages: [String]
+    public var description: String { messages.joined(separator: "\n") }
+}
+
+/// Timing used for nodes that do not set their own (short, for demos and tests; real nodes take
+/// about 8.6 s to start and seconds per command).
+public struct SimulationTiming: Sendable, Equatable {
+    public var startupDelay: Double
+    public var commandDelay: Double
+    public var restartDelay: Double
+
+    public init(startupDelay: Double = 0.8, commandDelay: Double = 0.05, restartDelay: Double = 0.3) {
+        self.startupDelay = startupDelay
+        self.commandDelay = commandDelay
+        self.restartDelay = restartDelay
+    }
+}
+
+/// The node definitions of a simulation: every inventory node, with the state file's settings
+/// merged over the defaults. The schema is in Sources/VOSSimulator/README.md.
+public enum StateFile {
+    static let defaultVersion: [Product: String] = [
+        .cuic: "12.6.2.10000-19", .livedata: "12.6.2.10000-19", .finesse: "12.6.2.10000-27",
+    ]
+
+    /// Reads a state file (nil: defaults for every node) against the inventory.
+    public static func load(path: String?, inventory: Inventory, timing: SimulationTiming = .init()) throws -> [NodeDefinition] {
+        guard let path else { return try parse(yaml: "", inventory: inventory, timing: timing) }
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw StateFileError(messages: ["\(path): cannot read the state file: \(error.localizedDescription)"])
+        }
+        return try parse(yaml: text, inventory: inventory, timing: timing, path: path)
+    }
+
+    /// Parses state YAML against the inventory; nodes missing from it get defaults.
+    public static func parse(yaml: String, inventory: Inventory, timing: SimulationTiming = .init(),
+                             path: String = "state") throws -> [NodeDefinition] {
+        var errors: [String] = []
+        func fail(_ node: Node?, _ message: String) {
+            let line = node?.mark.map { ":\($0.line)" } ?? ""
+            errors.append("\(path)\(line): \(message)")
+        }
+        let root: Node?
+        do { root = try Yams.compose(yaml: yaml) } catch {
+            throw StateFileError(messages: ["\(path): invalid YAML: \(error)"])
+        }
+        var timing = timing
+        var nodeMaps: [String: Node] = [:]
+        if let root {
+            guard let top = root.mapping else { throw StateFileError(messages: ["\(path): expected a mapping with 'defaults' and 'nodes'"]) }
+            for (k, v) in top {
+                switch k.string {
+                case "defaults":
+                    for (dk, dv) in v.mapping ?? [:] {
+                        guard let d = dv.double, d >= 0 else { fail(dv, "defaults.\(dk.string ?? "?"): expected seconds"); continue }
+                        switch dk.string {
+                        case "startup_delay": timing.startupDelay = d
+                        case "command_delay": timing.commandDelay = d
+                        case "restart_delay": timing.restartDelay = d
+                        default: fail(dk, "unknown key 'defaults.\(dk.string ?? "?")' (startup_delay, command_delay, restart_delay)")
+                        }
+                    }
+                case "nodes":
+                    for (nk, nv) in nv_mapping(v) {
+                        guard let host = nk.string?.lowercased() else { continue }
+                        nodeMaps[host] = nv
+                    }
+                default:
+                    fail(k, "unknown key '\(k.string ?? "?")' (defaults, nodes)")
+                }
+            }
+        }
+        let known = Set(inventory.nodes.map(\.node.host))
+        for (host, node) in nodeMaps where !known.contains(host) {
+            fail(node, "node '\(host)' is not in the inventory \(inventory.path)")
+        }
+        var result: [NodeDefinition] = []
+        for (_, inv) in inventory.nodes {
+            let yaml = nodeMaps[inv.host]
+            var version = defaultVersion[inv.product]!
+            var product = inv.product
+            var lists: [ListKind: CORSList] = [:]
+            for kind in inv.lists { lists[kind] = CORSList(status: .enabled, origins: []) }
+            var faults: [Fault] = []
+            var serviceOverrides: [(String, ServiceState?)] = []
+            var startup = timing.startupDelay, command = timing.commandDelay, restart = timing.restartDelay
+            if let yaml {
+                for (k, v) in yaml.mapping ?? [:] {
+                    let key = k.string ?? "?"
+                    switch key {
+                    case "product":
+                        if let p = v.string.flatMap(Product.init(rawValue:)), p == inv.product { product = p } else {
+                            fail(v, "\(inv.host).product: '\(v.string ?? "?")' does not match the inventory's \(inv.product.rawValue)")
+                        }
+                    case "version":
+                        if let s = v.string, !s.isEmpty { version = s } else { fail(v, "\(inv.host).version: expected text") }
+                    case "startup_delay", "command_delay", "restart_delay":
+                        guard let d = v.double, d >= 0 else { fail(v, "\(inv.host).\(key): expected seconds"); continue }
+                        if key == "startup_delay" { startup = d } else if key == "command_delay" { command = d } else { restart = d }
+                    case "services":
+                        for (sk, sv) in v.mapping ?? [:] {
+                            guard let name = sk.string else { continue }
+                            switch sv.string {
+                            case "absent": serviceOverrides.append((name, nil))
+                            case let s?: if let st = ServiceState(rawValue: s) { serviceOverrides.append((name, st)) } else {
+                                fail(sv, "\(inv.host).services.\(name): '\(s)' is not started, stopped, not_activated or absent")
+                            }
+                            case nil: fail(sv, "\(inv.host).services.\(name): expected a state")
+                            }
+                        }
+                    case "lists":
+                        for (lk, lv) in v.mapping ?? [:] {
+                            guard let kind = lk.string.flatMap(ListKind.init(rawValue:)) else {
+                                fail(lk, "\(inv.host).lists: '\(lk.string ?? "?")' is not cuic, live-data or finesse"); continue
+                            }
+                            var list = CORSList()
+                            for (ek, ev) in lv.mapping ?? [:] {
+                                switch ek.string {
+                                case "status":
+                                    guard let s = ev.string.flatMap(CORSStatus.init(rawValue:)) else {
+                                        fail(ev, "\(inv.host).lists.\(kind.rawValue).status: use enabled, disabled or enable_all"); continue
+                                    }
+                                    if s == .enableAll && kind != .finesse {
+                                        fail(ev, "\(inv.host).lists.\(kind.rawValue).status: enable_all exists on Finesse only")
+                                    }
+                                    list.status = s
+                                case "origins":
+                                    list.origins = (ev.sequence.map(Array.init) ?? []).compactMap(\.string)
+                                default:
+                                    fail(ek, "\(inv.host).lists.\(kind.rawValue): unknown key '\(ek.string ?? "?")' (status, origins)")
+                                }
+                            }
+                            lists[kind] = list
+                        }
+                    case "faults":
+                        faults = parseFaults(v, host: inv.host, fail: fail)
+                    default:
+                        fail(k, "\(inv.host): unknown key '\(key)' (product, version, services, lists, faults, startup_delay, command_delay, restart_delay)")
+                    }
+                }
+            }
+            var services = ServiceCatalog.defaults(product: product, version: version, liveData: lists[.liveData] != nil)
+            for (name, state) in serviceOverrides {
+                if let i = services.firstIndex(where: { $0.name == name }) {
+                    if let state { services[i].state = state } else { services.remove(at: i) }
+                } else if let state {
+                    services.append(ServiceEntry(name: name, state: state))
+                }
+            }
+            result.append(NodeDefinition(host: inv.host, product: product, version: version, services: services, lists: lists,
+                                         faults: faults, startupDelay: startup, commandDelay: command, restartDelay: restart))
+        }
+        if !errors.isEmpty { throw StateFileError(messages: errors) }
+        return result
+    }
+
+    private static func nv_mapping(_ node: Node) -> [(Node, Node)] {
+        node.mapping.map { $0.map { ($0.key, $0.value) } } ?? []
+    }
+
+    /// `faults:` as a list (`[refuse, {slow_start: 30}]`) or a map (`{refuse: true, slow_start: 30}`).
+    static func parseFaults(_ node: Node, host: String, fail: (Node?, String) -> Void) -> [Fault] {
+        var pairs: [(String, Node?, Node)] = []
+        if let seq = node.sequence {
+            for item in seq {
+                if let s = item.string { pairs.append((s, nil, item)) }
+                for (k, v) in item.mapping ?? [:] { pairs.append((k.string ?? "?", v, k)) }
+            }
+        } else if let map = node.mapping {
+            for (k, v) in map {
+                if v.string?.lowercased() == "false" { continue }
+                pairs.append((k.string ?? "?", v, k))
+            }
+        } else if let s = node.string, !s.isEmpty {
+            pairs.append((s, nil, node))
+        }
+        var faults: [Fault] = []
+        for (name, value, at) in pairs {
+            switch name {
+            case "refuse": faults.append(.refuse)
+            case "wrong_host_key": faults.append(.wrongHostKey)
+            case "reject_auth": faults.append(.rejectAuth)
+            case "never_prompt": faults.append(.neverPrompt)
+            case "drop_mid_output": faults.append(.dropMidOutput)
+            case "garbage_output": faults.append(.garbageOutput)
+            case "unknown_output": faults.append(.unknownOutput)
+            case "confirm_prompt": faults.append(.confirmPrompt)
+            case "keyboard_interactive_only": faults.append(.keyboardInteractiveOnly)
+            case "slow_start":
+                if let d = value?.double, d >= 0 { faults.append(.slowStart(d)) } else {
+                    fail(at, "\(host).faults.slow_start: give the start-up time in seconds (slow_start: 30)")
+                }
+            default:
+                fail(at, "\(host).faults: unknown fault '\(name)' (refuse, wrong_host_key, reject_auth, never_prompt, drop_mid_output, garbage_output, unknown_output, slow_start, confirm_prompt, keyboard_interactive_only)")
+            }
+        }
+        return faults
+    }
+}
+
+private extension Node {
+    var double: Double? { string.flatMap(Double.init) }
+}
