@@ -194,7 +194,9 @@ private let sub = "cuicsub.uccelab.tac"
             let text = try String(contentsOfFile: "\(dir)/\(node.host).txt", encoding: .utf8)
             observations[node.host] = .fromTranscript(host: node.host, text: text)
         }
-        return Auditor.audit(inventory: inventory, observations: observations, generatedAt: "2026-11-26T09:00:00Z")
+        var report = Auditor.audit(inventory: inventory, observations: observations, generatedAt: "2026-11-26T09:00:00Z")
+        report.inventoryPath = "inventory/lab.yaml"  // the golden must not depend on where the checkout lives
+        return report
     }
 
     @Test func labTranscriptsGiveTheTACFindings() throws {

@@ -36,7 +36,7 @@ clusters:
         #expect(c.finesse.map(\.host) == ["finessep.uccelab.tac", "finesses.uccelab.tac"])
         #expect(c.cuic.map(\.host) == ["cuicpub.uccelab.tac", "cuicsub.uccelab.tac"])
         #expect(c.cuic.map(\.role) == [.publisher, .subscriber])
-        #expect(c.cuic.allSatisfy(\.coresidentLiveData))
+        #expect(c.cuic.allSatisfy { $0.coresidentLiveData })
         #expect(c.cuic[0].lists == [.cuic, .liveData])
         #expect(c.cuic[0].connection.credential == .passwordEnv("VOS_PASSWORD"))
         #expect(c.cuic[0].connection.timeouts == Timeouts(connect: 10, login: 90, command: 60))

@@ -16,7 +16,7 @@ func expectGolden(_ actual: String, _ name: String, sourceLocation: SourceLocati
     if expected != actual {
         let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
         let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
-        let first = zip(a, e).firstIndex { $0 != $1 } ?? min(a.count, e.count)
+        let first = Array(zip(a, e)).firstIndex { $0 != $1 } ?? min(a.count, e.count)
         Issue.record("""
             \(name) differs from its golden file at line \(first + 1):
               expected: \(first < e.count ? String(e[first]) : "<end>")

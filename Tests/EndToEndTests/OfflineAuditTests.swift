@@ -78,7 +78,7 @@ func run(_ arguments: [String], environment: [String: String] = [:]) throws -> R
         defer { try? FileManager.default.removeItem(atPath: out) }
         let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", "inventory/transcripts/lab", "--output", out])
         #expect(r.status == 1)
-        #expect(r.stdout.contains("cuicsub.uccelab.tac  cuic       enabled  3/4"))
+        #expect(r.stdout.contains("cuicsub.uccelab.tac   cuic       enabled  3/4"))
         #expect(r.stdout.contains("utils cuic cors allowed_origin add https://finessep.uccelab.tac:8445"))
         #expect(r.stdout.contains("Result: DRIFT (exit 1)"))
         #expect(FileManager.default.fileExists(atPath: out + "/report.json"))
