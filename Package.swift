@@ -60,11 +60,14 @@ let package = Package(
         .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore", "CLIParsers"], resources: [.copy("Golden")]),
         .target(name: "SSHTestHarness", path: "Tests/SSHTestHarness"),
         .testTarget(name: "SSHClientTests", dependencies: ["SSHClient", "SSHTestHarness"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "AuditCore"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "AuditCore"], resources: [.copy("Golden")]),
         .testTarget(name: "EndToEndTests", dependencies: ["AuditCore", "cors-audit"]),
         // Records one run and can stop inside its transaction, for the killed-writer test.
         .executableTarget(name: "history-test-writer", dependencies: ["History", "AuditCore"], path: "Tests/HistoryTestWriter"),
-        .testTarget(name: "HistoryTests", dependencies: ["History", "AuditCore", "CLIParsers", "history-test-writer", "cors-audit"]),
+        .testTarget(name: "HistoryTests", dependencies: [
+            "History", "AuditCore", "CLIParsers", "history-test-writer", "cors-audit",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         // A simulated fleet of VOS nodes over real SSH; shares AuditCore's inventory data, never the client's logic.
         .target(name: "VOSSimulator", dependencies: [
             "AuditCore",
