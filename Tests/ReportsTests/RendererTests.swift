@@ -1,5 +1,8 @@
 import AuditCore
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import Reports
 import Testing
 
