@@ -39,7 +39,7 @@ func sampleReport() throws -> AuditReport {
     let pub = observations["cuicpub.uccelab.tac"]!
     observations["cuicpub.uccelab.tac"] = NodeObservation(host: pub.host, captures: pub.captures.map { c in
         guard c.command == "utils live-data cors allowed_origin list" else { return c }
-        return CommandCapture(command: c.command, output: c.output + "5. https://x.tac/<script>alert(\"1\")</script>,'\u{7}| `*_\n")
+        return CommandCapture(command: c.command, output: c.output + "\n5. https://x.tac/<script>alert(\"1\")</script>,'\u{7}| `*_\n")
     }, notes: ["host key NOT checked (host_key_policy: off)"])
     observations["finesses.uccelab.tac"] = NodeObservation(host: "finesses.uccelab.tac", captures: [],
         failure: CollectionFailure(status: .timeout, detail: "phase login: no admin: prompt within the 90 s limit; last bytes: \"please wait ...\\r\\n<b>\""))
