@@ -22,9 +22,10 @@ test: deps
 
 demo: deps
 	$(SWIFT) build --product cors-audit
-	@echo '$$ cors-audit audit --inventory inventory/lab.yaml --transcripts inventory/transcripts/lab --output reports/demo'
-	@$(SWIFT) run --skip-build cors-audit audit --inventory inventory/lab.yaml --transcripts inventory/transcripts/lab --output reports/demo; \
-	code=$$?; echo "(exit $$code: 1 means drift was found, as planted in the lab)"; [ $$code -le 2 ]
+	$(SWIFT) build --product vos-sim
+	@echo '$$ cors-audit demo'
+	@$(SWIFT) run --skip-build cors-audit demo; \
+	code=$$?; echo "(exit $$code: 1 means drift was found, as planted in the simulated lab)"; [ $$code -le 2 ]
 
 clean:
 	rm -rf .build

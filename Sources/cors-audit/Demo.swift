@@ -1,0 +1,97 @@
+import ArgumentParser
+import AuditCore
+import Collector
+import Foundation
+import Logging
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Audit the simulated uccelab.tac lab over real SSH: vos-sim plays its four nodes on loopback.",
+        discussion: "Starts vos-sim (beside this binary) with inventory/lab.yaml and inventory/lab.sim.yaml, audits it through libssh2, prints the table and the fix, writes the reports, and exits like `audit`.")
+
+    @Option(name: .long, help: "The lab inventory.")
+    var inventory: String = "inventory/lab.yaml"
+
+    @Option(name: .long, help: "The simulator's node state for it.")
+    var state: String = "inventory/lab.sim.yaml"
+
+    @OptionGroup var reporting: ReportingOptions
+
+    func run() async throws {
+        let simulator = try SimulatorProcess.start(inventory: inventory, state: state)
+        defer { simulator.stop() }
+        let inventory = try loadInventory(simulator.inventoryPath)
+        var environment = ProcessInfo.processInfo.environment
+        environment[SimulatorProcess.passwordVariable] = simulator.password
+        let total = inventory.nodes.filter { $0.node.audit }.count
+        let progress = Progress(enabled: !reporting.quiet && isatty(STDERR_FILENO) == 1, total: total, clusters: inventory.clusters.count)
+        let results = await Collector(options: .init(runTimeout: .seconds(120), environment: environment))
+            .collect(inventory, progress: { progress.update($0) })
+        progress.finish()
+        var report = Auditor.audit(inventory: inventory, observations: results.mapValues(\.observation), generatedAt: Clock.timestamp())
+        report.inventoryPath = self.inventory + " (simulated by vos-sim)"
+        let code = try reporting.emit(report, transcripts: results.compactMapValues(\.transcript))
+        throw ExitCode(code)
+    }
+}
+
+/// vos-sim as a child process: started with a fresh random password, stopped when its stdin closes.
+final class SimulatorProcess {
+    static let passwordVariable = "VOS_SIM_PASSWORD"
+    let process: Process
+    let stdin: Pipe
+    let directory: String
+    let password: String
+    var inventoryPath: String { directory + "/inventory.yaml" }
+
+    private init(process: Process, stdin: Pipe, directory: String, password: String) {
+        self.process = process; self.stdin = stdin; self.directory = directory; self.password = password
+    }
+
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
+    static func start(inventory: String, state: String) throws -> SimulatorProcess {
+        let me = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        let binary = me.deletingLastPathComponent().appendingPathComponent("vos-sim").path
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw Failure(description: "vos-sim not found beside cors-audit (\(binary)); build it with `swift build --product vos-sim` or run `make demo`")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cors-audit-demo-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: directory)
+        var bytes = [UInt8](repeating: 0, count: 18)
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
+        let password = Data(bytes).base64EncodedString()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["--inventory", inventory, "--state", state, "--out", directory, "--exit-on-stdin-eof"]
+        var env = ProcessInfo.processInfo.environment
+        env[passwordVariable] = password
+        process.environment = env
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        try process.run()
+        let simulator = SimulatorProcess(process: process, stdin: stdin, directory: directory, password: password)
+        // Wait (bounded) for the `ready` line; everything before it is the listing.
+        let deadline = Date().addingTimeInterval(60)
+        var buffer = Data()
+        let handle = stdout.fileHandleForReading
+        while Date() < deadline {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+            if String(decoding: buffer, as: UTF8.self).split(separator: "\n").contains(where: { $0.hasPrefix("ready") }) {
+                return simulator
+            }
+        }
+        simulator.stop()
+        throw Failure(description: "vos-sim did not become ready: \(String(decoding: buffer, as: UTF8.self))")
+    }
+
+    func stop() {
+        try? stdin.fileHandleForWriting.close()
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
