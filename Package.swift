@@ -61,7 +61,7 @@ let package = Package(
         .target(name: "SSHTestHarness", path: "Tests/SSHTestHarness"),
         .testTarget(name: "SSHClientTests", dependencies: ["SSHClient", "SSHTestHarness"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "AuditCore"], resources: [.copy("Golden")]),
-        .testTarget(name: "EndToEndTests", dependencies: ["AuditCore", "cors-audit"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["AuditCore", "cors-audit", "vos-sim"]),
         // Records one run and can stop inside its transaction, for the killed-writer test.
         .executableTarget(name: "history-test-writer", dependencies: ["History", "AuditCore"], path: "Tests/HistoryTestWriter"),
         .testTarget(name: "HistoryTests", dependencies: [
@@ -78,7 +78,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "Yams", package: "Yams"),
-        ]),
+        ], exclude: ["README.md"]),
         .executableTarget(name: "vos-sim", dependencies: [
             "VOSSimulator", "AuditCore",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -87,7 +87,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "VOSSimulatorTests", dependencies: [
-            "VOSSimulator", "AuditCore", "SSHClient",
+            "VOSSimulator", "AuditCore", "SSHClient", "vos-sim",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSH", package: "swift-nio-ssh"),

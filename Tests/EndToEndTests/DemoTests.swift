@@ -1,0 +1,28 @@
+import Foundation
+import Testing
+
+@Suite struct DemoTests {
+    @Test func demoAuditsTheSimulatedLabOverSSHAndExits1() throws {
+        let out = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try run(["demo", "--output", out, "--format", "table,json"])
+        #expect(r.status == 1, "stderr: \(r.stderr)")
+        #expect(r.stdout.contains("cuicsub.uccelab.tac   cuic       enabled  3/4      ✗ 1 missing-origin"))
+        #expect(r.stdout.contains("utils cuic cors allowed_origin add https://finessep.uccelab.tac:8445"))
+        #expect(r.stdout.contains("Result: DRIFT (exit 1)"))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/report.json"))) as! [String: Any]
+        #expect(json["complete"] as? Bool == true)
+        let kinds = (json["findings"] as! [[String: Any]]).map { "\($0["kind"]!) \($0["host"] as? String ?? "-") \($0["origin"] as? String ?? "-")" }
+        #expect(kinds == [
+            "missing-origin cuicsub.uccelab.tac https://finessep.uccelab.tac:8445",
+            "unexpected-origin cuicsub.uccelab.tac http://127.0.0.1:5500",
+            "asymmetric-list - -",
+            "asymmetric-list - -",
+        ])
+        // The live session transcripts replay offline to the same findings.
+        let replay = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", out + "/transcripts", "--output", out + "/replay"])
+        #expect(replay.status == 1)
+        let again = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/replay/report.json"))) as! [String: Any]
+        #expect((again["findings"] as! [[String: Any]]).count == 4)
+    }
+}
