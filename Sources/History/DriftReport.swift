@@ -47,27 +47,35 @@ public struct DriftChange: Sendable, Equatable {
 
     /// The change in one sentence, naming the node.
     public var message: String {
-        let listName = list.map { " \($0.rawValue)" } ?? ""
+        let b = before ?? "unknown", a = after ?? "unknown", l = list?.rawValue ?? "", o = origin ?? ""
         switch kind {
-        case .nodeAdded, .nodeRemoved, .statusChanged, .versionChanged: return "\(host): \(detail)"
-        default: return "\(host)\(listName): \(detail)"
+        case .nodeAdded: return "\(host): added to the inventory (\(a))"
+        case .nodeRemoved: return "\(host): removed from the inventory (was \(b))"
+        case .statusChanged: return "\(host): status \(b) → \(a): \(Self.statusPhrase(before: before, after: after))"
+        case .versionChanged: return "\(host): version \(b) → \(a)"
+        case .listAdded: return "\(host): now holds a \(l) list"
+        case .listRemoved: return "\(host): no longer holds a \(l) list"
+        case .stateChanged: return "\(host): \(l) CORS \(b) → \(a)"
+        case .originAdded: return "\(host): \(o) added to the \(l) list"
+        case .originRemoved: return "\(host): \(o) removed from the \(l) list"
+        case .listNotRead: return "\(host): the \(l) list was not read this run; its origins are unknown"
         }
     }
 
-    /// The change without the node's name, for the text report's per-node lines.
-    var detail: String {
-        let b = before ?? "unknown", a = after ?? "unknown"
+    /// The change without the node's name, as a label column and a text, for the text report's per-node lines.
+    var line: (label: String, text: String) {
+        let b = before ?? "unknown", a = after ?? "unknown", l = list?.rawValue ?? ""
         switch kind {
-        case .nodeAdded: return "added to the inventory (\(a))"
-        case .nodeRemoved: return "removed from the inventory (was \(b))"
-        case .statusChanged: return "status \(b) → \(a): \(Self.statusPhrase(before: before, after: after))"
-        case .versionChanged: return "version \(b) → \(a)"
-        case .listAdded: return "list now held (\(a))"
-        case .listRemoved: return "list no longer held"
-        case .stateChanged: return "CORS \(b) → \(a)"
-        case .originAdded: return "+ \(origin ?? "")"
-        case .originRemoved: return "- \(origin ?? "")"
-        case .listNotRead: return "not read this run: its origins are unknown"
+        case .nodeAdded: return ("inventory", "added (\(a))")
+        case .nodeRemoved: return ("inventory", "removed (was \(b))")
+        case .statusChanged: return ("status", "\(b) → \(a): \(Self.statusPhrase(before: before, after: after))")
+        case .versionChanged: return ("version", "\(b) → \(a)")
+        case .listAdded: return (l, "list now held (CORS \(a))")
+        case .listRemoved: return (l, "list no longer held")
+        case .stateChanged: return (l, "CORS \(b) → \(a)")
+        case .originAdded: return (l, "+ \(origin ?? "")")
+        case .originRemoved: return (l, "- \(origin ?? "")")
+        case .listNotRead: return (l, "not read this run: origins unknown")
         }
     }
 
@@ -226,8 +234,8 @@ public struct DriftReport: Sendable, Equatable {
             for host in hosts {
                 out += "  \(host)\n"
                 for c in inCluster where c.host == host {
-                    let label = c.list.map(\.rawValue) ?? ""
-                    out += "    " + label.padding(toLength: 11, withPad: " ", startingAt: 0) + c.detail + "\n"
+                    let (label, text) = c.line
+                    out += "    " + label.padding(toLength: 11, withPad: " ", startingAt: 0) + text + "\n"
                 }
             }
         }

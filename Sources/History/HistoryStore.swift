@@ -24,7 +24,14 @@ public final class HistoryStore: Sendable {
     ///   - create: false for commands that only read: a missing file is then `HistoryError.missingDatabase`
     ///     rather than a new, empty database at a mistyped path.
     ///   - busyTimeout: how long a write waits for another process's write to finish, in seconds.
-    public init(path: String, create: Bool = true, busyTimeout: TimeInterval = 30) throws {
+    public convenience init(path: String, create: Bool = true, busyTimeout: TimeInterval = 30) throws {
+        try self.init(path: path, create: create, busyTimeout: busyTimeout, cachePages: nil)
+    }
+
+    /// With `cachePages`, a page cache that small: a big run's uncommitted pages then spill into the WAL file
+    /// before the commit, which the killed-writer test needs for a kill to hit rows already on disk.
+    @_spi(Testing)
+    public init(path: String, create: Bool = true, busyTimeout: TimeInterval = 30, cachePages: Int?) throws {
         self.path = path
         let fm = FileManager.default
         if !create, !fm.fileExists(atPath: path) { throw HistoryError.missingDatabase(path) }
@@ -35,6 +42,9 @@ public final class HistoryStore: Sendable {
         config.label = "cors-audit history"
         config.busyMode = .timeout(busyTimeout)
         config.foreignKeysEnabled = true
+        if let cachePages {
+            config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = \(cachePages)") }
+        }
         // Two first runs against a fresh file could both switch it to WAL and both apply migration v1 (GRDB
         // reads the applied migrations outside the migration's transaction): a lock file serializes that step.
         pool = try Self.exclusively(lockFile: path + ".lock") {

@@ -27,6 +27,12 @@ struct Audit: AsyncParsableCommand {
     @Flag(name: .long, help: "Log each node's negotiated algorithms and phase timings on stderr.")
     var verbose = false
 
+    @Option(name: .long, help: "Record the run in this history database (for `cors-audit history` and `drift`).")
+    var history: String = "reports/history.sqlite"
+
+    @Flag(name: .customLong("no-history"), help: "Do not record the run in the history database.")
+    var noHistory = false
+
     func validate() throws {
         if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
@@ -53,6 +59,8 @@ struct Audit: AsyncParsableCommand {
             sessionTranscripts = results.compactMapValues(\.transcript)
         }
         let report = Auditor.audit(inventory: inventory, observations: observations, generatedAt: generatedAt)
+        // Never fails the run: a history that cannot be written is reported on stderr, the reports still land.
+        if !noHistory { HistoryRecorder.record(report, failOn: reporting.failOn, path: history) }
         let code = try reporting.emit(report, transcripts: sessionTranscripts)
         throw ExitCode(code)
     }

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import History
+
+/// `cors-audit baseline`: the run `drift --baseline` compares with.
+struct BaselineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "baseline",
+        abstract: "Approve a recorded run as the reference for `cors-audit drift --baseline`.",
+        subcommands: [Approve.self, Show.self])
+
+    struct Approve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve a run (default: the latest) as the baseline.",
+            discussion: "Exit codes: 0 approved; 64 no database, no such run, or no runs.")
+
+        @Argument(help: ArgumentHelp("The run id, as `cors-audit history` lists it (default: the latest run).", valueName: "RUN"))
+        var runID: Int64?
+
+        @OptionGroup var location: HistoryLocation
+
+        func run() throws {
+            let approved = try withHistory { try location.open().approveBaseline(run: runID) }
+            let r = approved.run
+            print("Approved run \(r.id) (\(r.generatedAt), \(r.verdict.rawValue), \(r.audited)/\(r.nodes) nodes audited) as the baseline.")
+            if !r.complete {
+                // Allowed (it may be the best there is), but drift cannot compare the lists it did not read.
+                FileHandle.standardError.write(Data("cors-audit: warning: run \(r.id) is incomplete; lists it did not read cannot be compared\n".utf8))
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the approved baseline.",
+            discussion: "Exit codes: 0 shown; 64 no database or no baseline approved.")
+
+        @OptionGroup var location: HistoryLocation
+
+        func run() throws {
+            let baseline = try withHistory {
+                guard let b = try location.open().baseline() else { throw HistoryError.noBaseline }
+                return b
+            }
+            let r = baseline.run
+            print("Baseline: run \(r.id) (\(r.generatedAt), \(r.verdict.rawValue), \(r.audited)/\(r.nodes) nodes audited), approved \(baseline.approvedAt)")
+        }
+    }
+}
