@@ -60,6 +60,7 @@ let package = Package(
         .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore", "CLIParsers"], resources: [.copy("Golden")]),
         .target(name: "SSHTestHarness", path: "Tests/SSHTestHarness"),
         .testTarget(name: "SSHClientTests", dependencies: ["SSHClient", "SSHTestHarness"]),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector", "AuditCore", "SSHTestHarness"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "AuditCore"], resources: [.copy("Golden")]),
         .testTarget(name: "EndToEndTests", dependencies: ["AuditCore", "cors-audit", "vos-sim"]),
         // Records one run and can stop inside its transaction, for the killed-writer test.

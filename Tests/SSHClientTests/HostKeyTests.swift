@@ -92,6 +92,22 @@ extension SSHClientTests.SessionTests {
         #expect(result.driverResult?.outputs.count == 2)
     }
 
+    @Test func hashedKnownHostsEntriesAreFound() async throws {
+        // Debian's ssh_config sets HashKnownHosts yes: users' files hold |1|salt|hash names.
+        let fleet = try SSHDFleet.start(instances: [SSHDInstanceConfig()])
+        defer { fleet.stop() }
+        let server = fleet.instances[0]
+        let scratch = Scratch()
+        let knownHosts = scratch.file("known_hosts")
+        try SSHDFleet.writeKnownHosts([server.hostKeyLine(name: "cuicpub.test")], to: knownHosts)
+        try SSHDFleet.hashKnownHosts(knownHosts)
+        let text = try String(contentsOfFile: knownHosts, encoding: .utf8)
+        #expect(text.hasPrefix("|1|") && !text.contains("cuicpub"))
+        let (results, _) = await runJobs([server.target(knownHosts: knownHosts), server.target(name: "other.test", knownHosts: knownHosts)])
+        #expect(results[0].error == nil, "\(String(describing: results[0].error))")
+        if case .hostKeyUnknown = results[1].error?.kind {} else { Issue.record("other name: \(String(describing: results[1].error))") }
+    }
+
     @Test func hostKeyIsLookedUpByInventoryNameNeverByAddress() async throws {
         let fleet = try SSHDFleet.start(instances: [SSHDInstanceConfig()])
         defer { fleet.stop() }

@@ -96,7 +96,8 @@ public final class TestListener: @unchecked Sendable {
         self.behavior = behavior
         let address = address ?? LoopbackAddresses.next()
         guard address.hasPrefix("127.") else { throw HarnessError("test listeners stay on loopback, not \(address)") }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // CLOEXEC: the sshd instances spawned meanwhile must not inherit the listener.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
         var addr = LoopbackAddresses.sockaddrIn(address, port: 0)
         let bound = withUnsafePointer(to: &addr) {
@@ -118,7 +119,7 @@ public final class TestListener: @unchecked Sendable {
         port = Int(UInt16(bigEndian: out.sin_port))
         if case .unreachable = behavior {
             // A backlog of 0 holds one connection: ours fills it.
-            let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             var target = LoopbackAddresses.sockaddrIn(address, port: port)
             _ = withUnsafePointer(to: &target) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
@@ -164,6 +165,7 @@ public final class TestListener: @unchecked Sendable {
             guard poll(&pfd, 1, 50) > 0 else { continue }
             let client = accept(fd, nil, nil)
             guard client >= 0 else { continue }
+            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
             switch behavior {
             case .silent, .unreachable:
                 break

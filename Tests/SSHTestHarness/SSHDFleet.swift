@@ -123,10 +123,10 @@ public final class SSHDFleet: @unchecked Sendable {
     public static let userKeyPassphrase = "corsaudit passphrase"
 
     private let lock = NSLock()
-    private var processes: [Process]
+    private var processes: [ChildProcess]
     private var stopped = false
 
-    private init(instances: [SSHDInstance], directory: String, keys: Keys, processes: [Process]) {
+    private init(instances: [SSHDInstance], directory: String, keys: Keys, processes: [ChildProcess]) {
         self.instances = instances
         self.directory = directory
         userKeyPath = keys.userKey
@@ -144,7 +144,7 @@ public final class SSHDFleet: @unchecked Sendable {
         if let reason = skipReason { throw HarnessError(reason) }
         try Setup.once()
         let directory = try makeDirectory()
-        var started: [Process] = []
+        var started: [ChildProcess] = []
         do {
             let keys = try KeyCache.keys()
             let script = directory + "/vos_cli.py"
@@ -181,6 +181,12 @@ public final class SSHDFleet: @unchecked Sendable {
     /// Writes a known_hosts file (mode 0600) with the given lines.
     public static func writeKnownHosts(_ lines: [String], to path: String) throws {
         try write(lines.map { $0 + "\n" }.joined(), to: path, mode: 0o600)
+    }
+
+    /// Hashes the names in a known_hosts file (`ssh-keygen -H`), as `HashKnownHosts yes` does.
+    public static func hashKnownHosts(_ path: String) throws {
+        try Subprocess.run(["/usr/bin/ssh-keygen", "-q", "-H", "-f", path])
+        try? FileManager.default.removeItem(atPath: path + ".old")
     }
 
     // MARK: - Starting
@@ -239,7 +245,7 @@ public final class SSHDFleet: @unchecked Sendable {
     }
 
     private static func startOne(index: Int, config: SSHDInstanceConfig, directory: String, keys: Keys,
-                                 script: String) throws -> (SSHDInstance, Process) {
+                                 script: String) throws -> (SSHDInstance, ChildProcess) {
         var lastError: Error = HarnessError("sshd did not start")
         // A port found free can be taken before sshd binds it: retry on a fresh one.
         for _ in 0..<3 {
@@ -250,16 +256,12 @@ public final class SSHDFleet: @unchecked Sendable {
             let logPath = base + ".log"
             try write(sshdConfig(config, address: address, port: port, directory: directory, keys: keys, script: script),
                       to: configPath, mode: 0o600)
-            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-            let process = Process()
-            let usesPAM = config.auth.contains(.keyboardInteractive)
+            let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            guard log >= 0 else { throw HarnessError("cannot create \(logPath)") }
+            defer { close(log) }
             // sshd names its PAM service after its program name: our symlink selects our PAM file.
-            process.executableURL = URL(fileURLWithPath: usesPAM ? try Setup.pamSSHD(in: directory) : sshdPath)
-            process.arguments = ["-D", "-e", "-f", configPath]
-            process.standardOutput = FileHandle(forWritingAtPath: logPath)
-            process.standardError = FileHandle(forWritingAtPath: logPath)
-            process.standardInput = FileHandle.nullDevice
-            do { try process.run() } catch { throw HarnessError("cannot start sshd: \(error)") }
+            let program = config.auth.contains(.keyboardInteractive) ? try Setup.pamSSHD(in: directory) : sshdPath
+            let process = try ChildProcess([program, "-D", "-e", "-f", configPath], stdout: log, stderr: log)
             let instance = SSHDInstance(address: address, port: port, hostKeys: keys.hostKeys,
                                         wrongHostKey: keys.wrongHostKey, logPath: logPath)
             if waitUntilAccepting(address: address, port: port, process: process, limit: .seconds(5)) {
@@ -310,7 +312,7 @@ public final class SSHDFleet: @unchecked Sendable {
         return (config.extraSSHDConfig + lines).joined(separator: "\n") + "\n"
     }
 
-    private static func waitUntilAccepting(address: String, port: Int, process: Process, limit: Duration) -> Bool {
+    private static func waitUntilAccepting(address: String, port: Int, process: ChildProcess, limit: Duration) -> Bool {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if !process.isRunning { return false }
@@ -324,8 +326,8 @@ public final class SSHDFleet: @unchecked Sendable {
 
     /// Kills a server and all its descendants (per-connection sshd children call setsid, so a
     /// process-group kill would miss them; the parent chain in /proc does not).
-    static func terminateTree(_ process: Process) {
-        let pid = process.processIdentifier
+    static func terminateTree(_ process: ChildProcess) {
+        let pid = process.pid
         guard pid > 0 else { return }
         // Frozen, the listener cannot fork new children while we collect the tree.
         kill(pid, SIGSTOP)
@@ -333,7 +335,7 @@ public final class SSHDFleet: @unchecked Sendable {
         for child in descendants { kill(child, SIGKILL) }
         kill(pid, SIGKILL)
         kill(pid, SIGCONT)
-        _ = Subprocess.waitBounded(process, for: .seconds(3))
+        process.wait(for: .seconds(3))
     }
 
     static func write(_ text: String, to path: String, mode: mode_t) throws {
