@@ -1,10 +1,14 @@
 /// Removes ANSI escape sequences from a byte stream, one byte at a time, so a sequence split across
 /// reads is still removed whole.
 ///
-/// Handles CSI (`ESC [ … final`), OSC (`ESC ] … BEL` or `ESC \`), and two-byte / charset escapes
-/// (`ESC (` `B`, `ESC =`, …). Other control bytes pass through: callers decide what they mean.
+/// Handles CSI (`ESC [ … final`), OSC (`ESC ] … BEL` or `ESC \`), the other string sequences
+/// (DCS `ESC P`, SOS `ESC X`, PM `ESC ^`, APC `ESC _`, treated like OSC) and two-byte / charset
+/// escapes (`ESC (` `B`, `ESC =`, …). Other control bytes pass through: callers decide what they mean.
+///
+/// A line break is never swallowed: a stray `ESC` or an unterminated string sequence gives way to
+/// `\r`/`\n`, because the conversation finds prompts by where lines start and must not lose that.
 public struct ANSIFilter: Sendable, Equatable {
-    private enum State: Sendable, Equatable { case text, escape, csi, osc, oscEscape, intermediate }
+    private enum State: Sendable, Equatable { case text, escape, csi, string, stringEscape, intermediate }
     private var state: State = .text
 
     public init() {}
@@ -18,6 +22,7 @@ public struct ANSIFilter: Sendable, Equatable {
     /// True when the filter is inside an unfinished escape sequence.
     public var isInsideSequence: Bool { state != .text }
 
+    /// Feeds one byte; true when it is text.
     @usableFromInline
     mutating func step(_ byte: UInt8) -> Bool {
         switch state {
@@ -25,13 +30,7 @@ public struct ANSIFilter: Sendable, Equatable {
             if byte == 0x1B { state = .escape; return false }
             return true
         case .escape:
-            switch byte {
-            case UInt8(ascii: "["): state = .csi
-            case UInt8(ascii: "]"): state = .osc
-            case 0x20...0x2F: state = .intermediate
-            default: state = .text  // two-byte escape such as ESC = or ESC 7
-            }
-            return false
+            return afterEscape(byte)
         case .csi:
             // Parameters and intermediates are 0x20–0x3F; a final byte is 0x40–0x7E. Anything else
             // (a control byte) aborts the sequence rather than swallowing text.
@@ -41,16 +40,38 @@ public struct ANSIFilter: Sendable, Equatable {
             state = .text
             return true
         case .intermediate:
+            // `ESC ( B` and friends: intermediates, then one final byte.
             if (0x20...0x2F).contains(byte) { return false }
+            if byte == 0x1B { state = .escape; return false }
             state = .text
+            return byte < 0x20  // a control byte is not a final byte: let it through
+        case .string:
+            if byte == 0x07 { state = .text; return false }
+            if byte == 0x1B { state = .stringEscape; return false }
+            // A title never holds a line break; an unterminated one must not eat the rest of the session.
+            if byte == 0x0A || byte == 0x0D { state = .text; return true }
             return false
-        case .osc:
-            if byte == 0x07 { state = .text } else if byte == 0x1B { state = .oscEscape }
-            return false
-        case .oscEscape:
-            state = byte == UInt8(ascii: "\\") ? .text : .osc
-            return false
+        case .stringEscape:
+            // `ESC \` is the string terminator; any other ESC ends the string too and starts a new sequence.
+            if byte == UInt8(ascii: "\\") { state = .text; return false }
+            return afterEscape(byte)
         }
+    }
+
+    /// The byte after an `ESC`.
+    private mutating func afterEscape(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "["): state = .csi
+        case UInt8(ascii: "]"), UInt8(ascii: "P"), UInt8(ascii: "X"), UInt8(ascii: "^"), UInt8(ascii: "_"): state = .string
+        case 0x20...0x2F: state = .intermediate
+        case 0x1B: state = .escape  // ESC ESC: the first one was stray
+        case 0x00...0x1A, 0x1C...0x1F:
+            // A control byte after a stray ESC (typically CR or LF) is text, not part of an escape.
+            state = .text
+            return true
+        default: state = .text  // two-byte escape such as ESC = or ESC 7
+        }
+        return false
     }
 
     /// Strips every escape sequence from a complete byte buffer.
