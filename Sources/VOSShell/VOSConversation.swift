@@ -16,6 +16,18 @@
 /// node is still printing; requiring the prompt to be a whole line of exactly `admin:` or
 /// `admin[N]:` keeps that to text no VOS command prints.
 ///
+/// **Confirmations are never confirmed.** An audit must not change a node, so a question is refused
+/// with the answer that cannot go ahead: `n` for `(y/n)`/`[y/n]`, `no` for `(yes/no)`/`[yes/no]` (the
+/// question's own negative, after which the CLI returns to its prompt). `Press ENTER to continue` has
+/// no negative (ENTER is the go-ahead), so it gets Ctrl-C, which cancels a running VOS command. If a
+/// question comes back on a later line, Ctrl-C once more; after that nothing is typed and the
+/// caller's deadline ends it. The command is `.aborted(confirmation:)` with the question as printed,
+/// and the conversation goes on with the next command when the prompt returns.
+///
+/// **Pager.** Though pagination is turned off first, a pager line (`… <space> for one page …`) at the
+/// end of the text is answered with a single space, and removed from the output together with what
+/// the node prints to wipe it (blanks and carriage returns), so paged and unpaged outputs match.
+///
 /// Each command is one line: a command holding a line break would desynchronise the conversation.
 public struct VOSConversation: Sendable {
     /// The commands to run, in order.
@@ -70,7 +82,7 @@ public struct VOSConversation: Sendable {
         bytes.withUnsafeBufferPointer { receive(contiguous: $0) }
     }
 
-    /// Feeds received bytes; returns the bytes to send now (possibly empty). See ``receive(_:)-([UInt8])``.
+    /// Feeds received bytes; returns the bytes to send now (possibly empty). The same as the generic form.
     public mutating func receive(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
         bytes.withUnsafeBufferPointer { receive(contiguous: $0) }
     }
@@ -98,6 +110,7 @@ public struct VOSConversation: Sendable {
     /// The last `count` bytes received, ANSI-stripped, control characters escaped (`\r`, `\n`,
     /// `\t`, `\u{1B}` style; a backslash as `\\`) for error details.
     public func lastBytesDescription(_ count: Int = 200) -> String {
+        let count = min(count, transcript.count)
         guard count > 0 else { return "" }
         // Strip a wider raw window so `count` visible bytes remain after the escapes go.
         let raw = transcript.suffix(count * 4 + 64)

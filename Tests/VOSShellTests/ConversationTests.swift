@@ -437,6 +437,7 @@ func atFirstCommand(_ commands: [String], config: VOSConversationConfig = .init(
         #expect(c.lastBytesDescription(24) == " wait ...\\r\\ntab\\there\\u{7}\\\\ é")
         #expect(c.lastBytesDescription().hasPrefix("Command Line Interface"))
         #expect(c.lastBytesDescription(0) == "")
+        #expect(c.lastBytesDescription(Int.max).hasPrefix("Command Line Interface"))
         // A cut in the middle of a UTF-8 character drops the fragment rather than show a replacement.
         #expect(c.lastBytesDescription(1) == "")
         #expect(c.lastBytesDescription(2) == "é")
