@@ -3,7 +3,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the build and the tests need: libssh2 (the SSH client library), OpenSSH's sshd (the
 # real server the SSH tests start on loopback) and its client tools (ssh-keygen).
-APT_PACKAGES := libssh2-1-dev openssh-server openssh-client pkg-config
+APT_PACKAGES := libssh2-1-dev openssh-server openssh-client pkg-config libsqlite3-dev python3
 
 .PHONY: deps build test demo clean
 
