@@ -89,7 +89,10 @@ final class SimulatorProcess {
     }
 
     func stop() {
+        // Closing its stdin asks vos-sim to shut down; a signal only if it has not within two seconds.
         try? stdin.fileHandleForWriting.close()
+        let deadline = Date().addingTimeInterval(2)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: directory)
