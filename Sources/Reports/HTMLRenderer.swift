@@ -76,11 +76,11 @@ public struct HTMLRenderer: Sendable {
         var rows: [String] = []
         for (i, o) in observed.enumerated() {
             let cls = wanted.contains(o) || expected.isEmpty ? "present" : "extra"
-            rows.append("<li class=\"\(cls)\(o == highlight ? " hl" : "")\">\(i + 1). \(h(o))</li>")
+            rows.append("<li class=\"\(cls)\(o == highlight ? " hl" : "")\"><span class=\"n\">\(i + 1).</span> \(h(o))</li>")
         }
         let missing = expected.filter { !present.contains($0) }
         let missingRows = missing.map { "<li class=\"missing\(($0 == highlight) ? " hl" : "")\">\(h($0))</li>" }
-        return "<div class=\"evidence\"><div><h4>Observed</h4><ol>\(rows.joined())</ol></div>"
+        return "<div class=\"evidence\"><div><h4>Observed</h4><ul class=\"numbered\">\(rows.joined())</ul></div>"
             + "<div><h4>Expected</h4><ul>\(expected.map { "<li>\(h($0))</li>" }.joined())</ul></div>"
             + (missing.isEmpty ? "" : "<div><h4>Missing</h4><ul>\(missingRows.joined())</ul></div>") + "</div>"
     }
@@ -97,6 +97,7 @@ public struct HTMLRenderer: Sendable {
         .failure{background:#fdecea;padding:.5rem;border-radius:4px;margin:.4rem 0}
         pre{background:#f5f5f7;padding:.6rem;border-radius:4px;overflow-x:auto;white-space:pre-wrap}
         .evidence{display:flex;gap:2rem;flex-wrap:wrap}.evidence h4{margin:.3rem 0}.evidence ol,.evidence ul{margin:0;padding-left:1.2rem}
-        li.extra{color:#b36b00}li.missing{color:#b00020}li.hl{font-weight:700}code{background:#f5f5f7;padding:0 .2rem}
+        ul.numbered{list-style:none;padding-left:0}li .n{color:#888;display:inline-block;min-width:1.6em}
+        .banner code{background:rgba(255,255,255,.18);color:#fff}li.extra{color:#b36b00}li.missing{color:#b00020}li.hl{font-weight:700}code{background:#f5f5f7;padding:0 .2rem}
         """
 }

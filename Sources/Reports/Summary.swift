@@ -18,7 +18,7 @@ struct Summary {
     var counts: String {
         let parts = Severity.allCases.reversed().map { s in
             let n = report.count(s)
-            return "\(n) \(s.rawValue)\(n == 1 ? "" : "s")"
+            return "\(n) \(s.rawValue)\(n == 1 || s == .info ? "" : "s")"
         }
         return parts.joined(separator: ", ")
     }
