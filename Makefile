@@ -29,3 +29,10 @@ demo: deps
 
 clean:
 	rm -rf .build
+
+# A benchmark, not a test (CI does not run it): release binaries, a venv with paramiko, a 500-node
+# vos-sim fleet, cors-audit against it and against a paramiko script; the table lands in reports/bench/.
+# BENCH_N=... changes the fleet size; bench/README.md lists the other knobs.
+.PHONY: bench
+bench: deps
+	bash bench/run.sh
