@@ -62,12 +62,15 @@ public final class VOSSimulator: Sendable {
     public let inventory: Inventory
     private let group: MultiThreadedEventLoopGroup
     private let listeners: [Channel]
+    private let reservations: [ReservedPort]
 
-    private init(nodes: [SimulatedNode], inventory: Inventory, group: MultiThreadedEventLoopGroup, listeners: [Channel]) {
+    private init(nodes: [SimulatedNode], inventory: Inventory, group: MultiThreadedEventLoopGroup, listeners: [Channel],
+                 reservations: [ReservedPort]) {
         self.nodes = nodes
         self.inventory = inventory
         self.group = group
         self.listeners = listeners
+        self.reservations = reservations
     }
 
     /// The node with this inventory host name.
@@ -82,6 +85,7 @@ public final class VOSSimulator: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
         var nodes: [SimulatedNode] = []
         var listeners: [Channel] = []
+        var reservations: [ReservedPort] = []
         do {
             var nextAddress = try IPv4(options.baseAddress)
             var nextPort = options.port
@@ -104,12 +108,14 @@ public final class VOSSimulator: Sendable {
                 let served = def.has(.wrongHostKey) ? NIOSSHPrivateKey(ed25519Key: .init()) : known
                 let knownLine = String(openSSHPublicKey: known.publicKey)
                 if def.has(.refuse) {
-                    if port == 0 { port = try await freePort(address: address, group: group) }
-                    nodes.append(SimulatedNode(definition: def, address: address, port: port, knownHostKey: knownLine))
+                    let reserved = try ReservedPort(address: address, port: port)
+                    reservations.append(reserved)
+                    nodes.append(SimulatedNode(definition: def, address: address, port: reserved.port, knownHostKey: knownLine))
                     continue
                 }
                 let pending = PendingNode(definition: def)
-                let channel = try await bootstrap(group: group, hostKey: served, password: options.password, node: pending)
+                let channel = try await bootstrap(group: group, hostKey: served, password: options.password, node: pending,
+                                                  reuseAddress: port != 0)
                     .bind(host: address, port: port).get()
                 guard let bound = channel.localAddress?.port else { throw SimulatorError("\(def.host): no local port after bind") }
                 let node = SimulatedNode(definition: def, address: address, port: bound, knownHostKey: knownLine)
@@ -119,23 +125,27 @@ public final class VOSSimulator: Sendable {
             }
         } catch {
             for l in listeners { try? await l.close() }
+            for r in reservations { r.close() }
             try? await group.shutdownGracefully()
             if let e = error as? SimulatorError { throw e }
             throw SimulatorError("cannot start the simulator: \(error)")
         }
-        return VOSSimulator(nodes: nodes, inventory: inventory, group: group, listeners: listeners)
+        return VOSSimulator(nodes: nodes, inventory: inventory, group: group, listeners: listeners, reservations: reservations)
     }
 
     /// Closes every listener and connection.
     public func shutdown() async throws {
         for l in listeners { try? await l.close() }
+        for r in reservations { r.close() }
         try await group.shutdownGracefully()
     }
 
     private static func bootstrap(group: EventLoopGroup, hostKey: NIOSSHPrivateKey, password: String,
-                                  node: PendingNode) -> ServerBootstrap {
+                                  node: PendingNode, reuseAddress: Bool) -> ServerBootstrap {
+        // SO_REUSEADDR only for fixed ports (quick restarts); with port 0 it would let the kernel
+        // hand out a port another simulator's socket is still using.
         ServerBootstrap(group: group)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: reuseAddress ? 1 : 0)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
@@ -163,14 +173,6 @@ public final class VOSSimulator: Sendable {
                     try channel.pipeline.syncOperations.addHandlers([ssh, CloseOnErrorHandler()])
                 }
             }
-    }
-
-    /// A port nothing listens on (bound, read, released), for `refuse` nodes in the ports layout.
-    private static func freePort(address: String, group: EventLoopGroup) async throws -> Int {
-        let channel = try await ServerBootstrap(group: group).bind(host: address, port: 0).get()
-        let port = channel.localAddress?.port ?? 1
-        try await channel.close()
-        return port
     }
 
     /// Hundreds of nodes need a descriptor each plus their connections: lift the soft limit to the hard one.
@@ -204,4 +206,48 @@ struct IPv4: CustomStringConvertible {
     private init(value: UInt32) { self.value = value }
     func next() -> IPv4 { IPv4(value: value &+ 1) }
     var description: String { "\(value >> 24).\(value >> 16 & 255).\(value >> 8 & 255).\(value & 255)" }
+}
+
+/// A `refuse` node's port: bound but never listening, so connects are refused (RST) and no other
+/// listener of this machine can take the port while the simulator runs.
+final class ReservedPort: Sendable {
+    let port: Int
+    private let descriptor: Int32
+
+    init(address: String, port: Int) throws {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw SimulatorError("socket() failed: errno \(errno)") }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        guard inet_pton(AF_INET, address, &addr.sin_addr) == 1 else {
+            Glibc.close(fd)
+            throw SimulatorError("'\(address)' is not an IPv4 address")
+        }
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else {
+            let code = errno
+            Glibc.close(fd)
+            throw SimulatorError("cannot reserve \(address):\(port) for a refusing node: errno \(code)")
+        }
+        var actual = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        descriptor = fd
+        self.port = Int(UInt16(bigEndian: actual.sin_port))
+        #else
+        throw SimulatorError("refusing nodes need Linux")
+        #endif
+    }
+
+    func close() {
+        #if canImport(Glibc)
+        _ = Glibc.close(descriptor)
+        #endif
+    }
 }
