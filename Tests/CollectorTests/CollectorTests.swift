@@ -145,7 +145,7 @@ private func writeInventory(_ nodes: [TestNode], knownHosts: [String], dir: Stri
             let inst = fleet.instances[k % 2]
             return TestNode(host: "node\(k).test", address: inst.address, port: inst.port)
         }
-        let known = nodes.map { "[\($0.host)]:\($0.port) \(fleet.instances[0].hostKeys["ssh-ed25519"]!)" }
+        let known = (0..<40).map { k in fleet.instances[k % 2].hostKeyLine(name: "node\(k).test") }
         let inventory = try writeInventory(nodes, knownHosts: known, dir: dir)
         let start = ContinuousClock.now
         let results = await Collector(options: .init(environment: ["CORS_AUDIT_TEST_PASSWORD": SSHDFleet.password])).collect(inventory)

@@ -8,15 +8,16 @@ import Glibc
 public enum LoopbackAddresses {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var counter = 0
-    /// The second octet separates test processes: 127.<pid-derived>.x.y.
+    /// The second and third octets separate test processes: 127.<pid-derived>.<pid-derived + n>.y.
     private static let processOctet = Int(getpid() % 200) + 20
+    private static let processBlock = Int(getpid() / 200 % 250)
 
     /// A fresh loopback address (127.a.b.c with c in 2...250).
     public static func next() -> String {
         lock.lock(); defer { lock.unlock() }
         counter += 1
         let n = counter
-        return "127.\(processOctet).\(n / 249 % 250).\(n % 249 + 2)"
+        return "127.\(processOctet).\((processBlock + n / 249) % 250).\(n % 249 + 2)"
     }
 
     /// A port on which nothing listens on `address` right now (the kernel's choice for a bind to 0).

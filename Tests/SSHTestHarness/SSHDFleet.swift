@@ -316,7 +316,12 @@ public final class SSHDFleet: @unchecked Sendable {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if !process.isRunning { return false }
-            if LoopbackAddresses.canConnect(address: address, port: port) { return true }
+            if LoopbackAddresses.canConnect(address: address, port: port) {
+                // Another test process may own the same address and port: our sshd then fails to bind
+                // and exits, so it must still be running a moment after the port answered.
+                usleep(100_000)
+                return process.isRunning
+            }
             usleep(10_000)
         }
         return false
