@@ -153,3 +153,32 @@ struct FilesAndFleetTests {
         #expect(shim.inbound([94, 0, 0, 0, 0]) == nil)
     }
 }
+
+@Suite("layouts")
+struct LayoutTests {
+    @Test func addressesLayoutGivesEachNodeItsOwnLoopbackAddress() async throws {
+        let inv = try InventoryLoader.parse(yaml: testInventoryYAML, path: "t", environment: [:])
+        let nodes = try StateFile.parse(yaml: "nodes:\n  ld.lab.test:\n    faults: [refuse]\n", inventory: inv,
+                                        timing: SimulationTiming(startupDelay: 0.01, commandDelay: 0.01))
+        // A fixed port shared by all addresses; pick one unlikely to be taken, retry a few.
+        var simulator: VOSSimulator?
+        for attempt in 0..<5 where simulator == nil {
+            let port = 20000 + Int.random(in: 0..<20000) + attempt
+            simulator = try? await VOSSimulator.start(inventory: inv, nodes: nodes,
+                options: SimulatorOptions(layout: .addresses, baseAddress: "127.0.0.2", port: port, password: testPassword, threads: 1))
+        }
+        let sim = try #require(simulator)
+        defer { Task { try await sim.shutdown() } }
+        #expect(sim.nodes.map(\.address) == ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"])
+        #expect(Set(sim.nodes.map(\.port)).count == 1)
+        #expect(sim.knownHostsText().contains("[cuicpub.lab.test]:\(sim.nodes[0].port) ssh-ed25519 "))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vos-sim-layout-\(UUID().uuidString)")
+        try sim.writeFiles(to: dir.path)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fleet = TestFleet(simulator: sim, directory: dir)
+        let ok = await fleet.session("cuicsub.lab.test", login + command("show myself"))
+        #expect(ok.error == nil, "\(String(describing: ok.error))")
+        let refused = await fleet.session("ld.lab.test", login)
+        #expect(refused.error?.kind == .refused)
+    }
+}
