@@ -114,21 +114,58 @@ final class KnownHostsStore {
             offset += n
         }
         contents[path] = existing + separator + line + "\n"
+        parsedEntries[path]?.append(contentsOf: Self.parse(line))
     }
 
-    /// Loads `text` into a libssh2 known-hosts collection for `session`. Lines libssh2 cannot
-    /// parse (markers such as `@cert-authority`, unknown key types) are skipped, not fatal: one
-    /// odd line must not make every host look unknown.
-    static func collection(session: OpaquePointer, text: String) -> OpaquePointer? {
+    /// One known_hosts line as libssh2 reads it, and the plain names it is for.
+    struct Entry {
+        /// The line without its end and leading blanks.
+        var line: [CChar]
+        /// Lower-cased plain names of the host field; nil when the line is always loaded (hashed
+        /// names, patterns, negations, markers: anything that is not plainly a list of names).
+        var names: Set<String>?
+
+        /// False only when the line cannot be about `lowered`: libssh2 matches plain names by
+        /// exact comparison, so leaving such a line out never changes a verdict.
+        func mayMatch(_ lowered: String) -> Bool { names?.contains(lowered) ?? true }
+    }
+
+    private var parsedEntries: [String: [Entry]] = [:]
+
+    /// The file's lines, split once per run (not once per session: with hundreds of nodes in
+    /// one file that was most of the client's CPU and memory).
+    func entries(_ path: String) throws(KnownHostsFailure) -> [Entry] {
+        if let known = parsedEntries[path] { return known }
+        let parsed = Self.parse(try text(path))
+        parsedEntries[path] = parsed
+        return parsed
+    }
+
+    /// Splits on LF and CR bytes (CRLF files included), drops blank and comment lines.
+    static func parse(_ text: String) -> [Entry] {
+        var result: [Entry] = []
+        for raw in text.utf8.split(whereSeparator: { $0 == 0x0A || $0 == 0x0D }) {
+            let line = raw.drop(while: { $0 == 0x20 || $0 == 0x09 })
+            guard let first = line.first, first != UInt8(ascii: "#") else { continue }
+            let field = line.prefix(while: { $0 != 0x20 && $0 != 0x09 })
+            let special: Set<UInt8> = [UInt8(ascii: "@"), UInt8(ascii: "|"), UInt8(ascii: "*"), UInt8(ascii: "?"), UInt8(ascii: "!")]
+            let names: Set<String>? = field.contains(where: special.contains)
+                ? nil
+                : Set(field.split(separator: UInt8(ascii: ",")).map { String(decoding: $0, as: UTF8.self).lowercased() })
+            result.append(Entry(line: line.map { CChar(bitPattern: $0) }, names: names))
+        }
+        return result
+    }
+
+    /// Loads the lines that may concern `name` into a libssh2 known-hosts collection for
+    /// `session`. Lines libssh2 cannot parse (markers such as `@cert-authority`, unknown key
+    /// types) are skipped, not fatal: one odd line must not make every host look unknown.
+    static func collection(session: OpaquePointer, entries: [Entry], name: String) -> OpaquePointer? {
         guard let hosts = libssh2_knownhost_init(session) else { return nil }
-        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
-            let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            let utf8 = Array(trimmed.utf8)
-            _ = utf8.withUnsafeBufferPointer { buffer in
-                buffer.withMemoryRebound(to: CChar.self) {
-                    libssh2_knownhost_readline(hosts, $0.baseAddress, $0.count, CORS_LIBSSH2_KNOWNHOST_FILE_OPENSSH)
-                }
+        let lowered = name.lowercased()
+        for entry in entries where entry.mayMatch(lowered) {
+            _ = entry.line.withUnsafeBufferPointer {
+                libssh2_knownhost_readline(hosts, $0.baseAddress, $0.count, CORS_LIBSSH2_KNOWNHOST_FILE_OPENSSH)
             }
         }
         return hosts

@@ -436,8 +436,8 @@ final class Session<D: ShellDriver> {
         guard target.hostKeyPolicy != .off else { return }
         let path = KnownHostsStore.resolvedPath(target.knownHostsPath)
         do {
-            let text = try run.knownHosts.text(path)
-            knownHosts = KnownHostsStore.collection(session: session, text: text)
+            let entries = try run.knownHosts.entries(path)
+            knownHosts = KnownHostsStore.collection(session: session, entries: entries, name: target.knownHostsName)
         } catch {
             knownHostsProblem = error.message
         }
