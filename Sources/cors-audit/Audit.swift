@@ -46,17 +46,9 @@ struct Audit: AsyncParsableCommand {
         if let transcripts {
             observations = TranscriptDirectory(path: transcripts).observations(for: inventory)
         } else {
-            var logger = Logger(label: "cors-audit")
-            logger.logLevel = verbose ? .debug : .warning
-            let progress = Progress(enabled: !reporting.quiet && isatty(STDERR_FILENO) == 1,
-                                    total: inventory.nodes.filter { $0.node.audit }.count,
-                                    clusters: inventory.clusters.count)
-            let collector = Collector(options: .init(concurrency: concurrency, runTimeout: timeout.map { .milliseconds(Int($0 * 1000)) }),
-                                      logger: logger)
-            let results = await collector.collect(inventory, progress: { progress.update($0) })
-            progress.finish()
-            observations = results.mapValues(\.observation)
-            sessionTranscripts = results.compactMapValues(\.transcript)
+            (observations, sessionTranscripts) = await collectLive(
+                inventory, options: .init(concurrency: concurrency, runTimeout: timeout.map { .milliseconds(Int($0 * 1000)) }),
+                quiet: reporting.quiet, verbose: verbose)
         }
         let report = Auditor.audit(inventory: inventory, observations: observations, generatedAt: generatedAt)
         // Never fails the run: a history that cannot be written is reported on stderr, the reports still land.
@@ -64,6 +56,18 @@ struct Audit: AsyncParsableCommand {
         let code = try reporting.emit(report, transcripts: sessionTranscripts)
         throw ExitCode(code)
     }
+}
+
+/// Collects every audited node over SSH, with progress on a terminal; returns observations and raw sessions.
+func collectLive(_ inventory: Inventory, options: Collector.Options, quiet: Bool, verbose: Bool = false) async
+    -> (observations: [String: NodeObservation], transcripts: [String: [UInt8]]) {
+    var logger = Logger(label: "cors-audit")
+    logger.logLevel = verbose ? .debug : .warning
+    let progress = Progress(enabled: !quiet && isatty(STDERR_FILENO) == 1,
+                            total: inventory.nodes.filter { $0.node.audit }.count, clusters: inventory.clusters.count)
+    let results = await Collector(options: options, logger: logger).collect(inventory, progress: { progress.update($0) })
+    progress.finish()
+    return (results.mapValues(\.observation), results.compactMapValues(\.transcript))
 }
 
 /// Reads the inventory, or prints every problem as `file:line:column: key: message` and exits 64.

@@ -23,14 +23,11 @@ struct Demo: AsyncParsableCommand {
         let inventory = try loadInventory(simulator.inventoryPath)
         var environment = ProcessInfo.processInfo.environment
         environment[SimulatorProcess.passwordVariable] = simulator.password
-        let total = inventory.nodes.filter { $0.node.audit }.count
-        let progress = Progress(enabled: !reporting.quiet && isatty(STDERR_FILENO) == 1, total: total, clusters: inventory.clusters.count)
-        let results = await Collector(options: .init(runTimeout: .seconds(120), environment: environment))
-            .collect(inventory, progress: { progress.update($0) })
-        progress.finish()
-        var report = Auditor.audit(inventory: inventory, observations: results.mapValues(\.observation), generatedAt: Clock.timestamp())
+        let (observations, transcripts) = await collectLive(inventory, options: .init(runTimeout: .seconds(120), environment: environment),
+                                                            quiet: reporting.quiet)
+        var report = Auditor.audit(inventory: inventory, observations: observations, generatedAt: Clock.timestamp())
         report.inventoryPath = self.inventory + " (simulated by vos-sim)"
-        let code = try reporting.emit(report, transcripts: results.compactMapValues(\.transcript))
+        let code = try reporting.emit(report, transcripts: transcripts)
         throw ExitCode(code)
     }
 }
