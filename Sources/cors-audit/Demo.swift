@@ -2,7 +2,6 @@ import ArgumentParser
 import AuditCore
 import Collector
 import Foundation
-import Logging
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -67,6 +66,11 @@ final class SimulatorProcess {
         let stdin = Pipe(), stdout = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
+        // vos-sim's own messages go to a log beside its files, quoted only if it fails to start.
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let logPath = directory + "/vos-sim.log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: logPath)
         try process.run()
         let simulator = SimulatorProcess(process: process, stdin: stdin, directory: directory, password: password)
         // Wait (bounded) for the `ready` line; everything before it is the listing.
@@ -81,8 +85,9 @@ final class SimulatorProcess {
                 return simulator
             }
         }
+        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         simulator.stop()
-        throw Failure(description: "vos-sim did not become ready: \(String(decoding: buffer, as: UTF8.self))")
+        throw Failure(description: "vos-sim did not become ready: \(String(decoding: buffer, as: UTF8.self))\(log)")
     }
 
     func stop() {
