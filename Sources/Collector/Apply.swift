@@ -1,0 +1,308 @@
+import AuditCore
+import Foundation
+import SSHClient
+import VOSShell
+
+/// Carries remediation plans out over SSH, one session per node, all nodes from one poll loop.
+///
+/// Each node's plan runs through an ``ApplyConversation``: commands in order, deletes answered only
+/// after the list the node prints shows the planned origin at the planned index, nothing confirmed,
+/// and the node left at its first failure. Service restarts run only with `restart`; otherwise they
+/// are recorded as skipped and the node's change as configured but not yet effective.
+public struct Applier: Sendable {
+    public struct Options: Sendable {
+        /// Run the plans' `utils service restart ...` steps.
+        public var restart: Bool
+        /// Seconds a restart may take before the node is given up on (real restarts take minutes).
+        public var restartTimeout: Double
+        /// The whole run's time limit.
+        public var runTimeout: Duration?
+        public var concurrency: Int?
+        public var environment: [String: String]
+
+        public init(restart: Bool, restartTimeout: Double = 900, runTimeout: Duration? = nil, concurrency: Int? = nil,
+                    environment: [String: String] = ProcessInfo.processInfo.environment) {
+            self.restart = restart; self.restartTimeout = restartTimeout; self.runTimeout = runTimeout
+            self.concurrency = concurrency; self.environment = environment
+        }
+    }
+
+    public var options: Options
+
+    public init(options: Options) { self.options = options }
+
+    /// Applies each plan to its inventory node; records in plan order.
+    public func apply(_ work: [(plan: RemediationPlan, node: InventoryNode)]) async -> [NodeApplyRecord] {
+        var records: [NodeApplyRecord?] = Array(repeating: nil, count: work.count)
+        var jobs: [SSHJob<ApplyDriver>] = []
+        var jobIndex: [Int] = []
+        for (i, (plan, node)) in work.enumerated() {
+            let mapping = ApplyMapping(plan: plan, restart: options.restart)
+            let credential: SSHCredential
+            do {
+                credential = try Credentials.resolve(node.connection.credential, environment: options.environment)
+            } catch {
+                records[i] = mapping.record(conversation: nil, status: .notContacted, detail: "phase auth: \(error.message); not contacted")
+                continue
+            }
+            if mapping.steps.isEmpty {
+                records[i] = mapping.record(conversation: nil, status: .applied, detail: "nothing to type")
+                continue
+            }
+            let c = node.connection
+            let target = SSHTarget(host: node.host, address: c.address, port: c.port, username: c.username,
+                                   credential: credential, knownHostsPath: c.knownHosts,
+                                   hostKeyPolicy: HostKeyPolicy(rawValue: c.hostKeyPolicy.rawValue) ?? .strict,
+                                   connectTimeout: .seconds(c.timeouts.connect), loginTimeout: .seconds(c.timeouts.login))
+            let steps = mapping.steps
+            let timeouts = c.timeouts
+            let restartTimeout = options.restartTimeout
+            jobs.append(SSHJob(target: target, makeDriver: {
+                ApplyDriver(steps: steps, timeouts: timeouts, restartTimeout: restartTimeout)
+            }))
+            jobIndex.append(i)
+        }
+        let deadline = options.runTimeout.map { ContinuousClock.now + $0 }
+        let outcomes = await SSHRunner(concurrency: options.concurrency).run(jobs, deadline: deadline)
+        for (i, outcome) in zip(jobIndex, outcomes) {
+            let (plan, node) = work[i]
+            let mapping = ApplyMapping(plan: plan, restart: options.restart)
+            let shell = outcome.driverResult
+            let last = shell?.lastBytes ?? ""
+            let lastText = last.isEmpty ? "no bytes received" : "last bytes: \"\(last)\""
+            var status: NodeApplyRecord.Status
+            var detail: String?
+            if let conversation = shell?.conversation {
+                switch conversation.failure {
+                case nil:
+                    status = conversation.results.allSatisfy { $0.outcome == .applied } ? .applied : .stopped
+                case .stepFailed(let index):
+                    status = .stopped
+                    if case .failed(let why) = conversation.results[index].outcome {
+                        detail = "stopped at `\(conversation.steps[index].line)`: \(why)"
+                    }
+                case .timeout(let phase):
+                    status = .stopped
+                    detail = "no admin: prompt in time (\(Self.describe(phase, conversation, node, restartTimeout: options.restartTimeout))); \(lastText)"
+                case .disconnected(let phase):
+                    status = .stopped
+                    detail = "the node closed the session (\(Self.describe(phase, conversation, node, restartTimeout: options.restartTimeout))); \(lastText)"
+                case .outputLimit(let index):
+                    status = .stopped
+                    detail = "`\(conversation.steps[index].line)` printed more than \(conversation.maxOutputBytes) bytes; stopped"
+                case .setupRefused(let question):
+                    status = .stopped
+                    detail = "`set cli pagination off` asked \"\(question)\", which an apply never confirms; nothing was typed"
+                }
+                if conversation.results.allSatisfy({ $0.outcome == .notRun }), status != .applied, case .timeout(.login) = conversation.failure {
+                    status = .notContacted
+                }
+            } else {
+                status = .notContacted
+            }
+            if let error = outcome.error {
+                // A transport error after the shell opened still leaves the steps' record as it was.
+                let text = "phase \(error.phase.rawValue): \(Collector.describe(error)); \(lastText)"
+                if shell?.conversation.results.contains(where: { $0.outcome != .notRun }) == true {
+                    status = .stopped
+                    detail = detail.map { "\($0); \(text)" } ?? text
+                } else {
+                    status = .notContacted
+                    detail = text
+                }
+            } else if shell == nil {
+                detail = detail ?? "no shell was opened; \(lastText)"
+            }
+            records[i] = mapping.record(conversation: shell?.conversation, status: status, detail: detail, transcript: shell?.transcript)
+        }
+        return records.map { $0! }
+    }
+
+    static func describe(_ phase: ApplyPhase, _ c: ApplyConversation, _ node: InventoryNode, restartTimeout: Double) -> String {
+        switch phase {
+        case .login: return "login, \(seconds(node.connection.timeouts.login)) s limit"
+        case .setup: return "`set cli pagination off`, \(seconds(node.connection.timeouts.command)) s limit"
+        case .step(let i):
+            let line = c.steps[i].line
+            let limit = ApplyDriver.isRestart(line) ? restartTimeout : node.connection.timeouts.command
+            return "`\(line)`, \(seconds(limit)) s limit"
+        case .leaving: return "leaving the node after a failed step"
+        case .done: return "after exit"
+        }
+    }
+
+    static func seconds(_ t: Double) -> String { t == t.rounded() ? String(Int(t)) : String(t) }
+}
+
+/// What happened on one node.
+public struct NodeApplyRecord: Sendable {
+    public enum Status: String, Sendable {
+        /// Every step typed was applied (restarts may have been skipped).
+        case applied
+        /// A step failed or the session ended midway: the steps say exactly what was applied.
+        case stopped
+        /// Nothing was typed: the node could not be reached or logged into.
+        case notContacted = "not_contacted"
+        /// The person declined at the confirmation.
+        case declined
+    }
+
+    public enum StepStatus: String, Sendable {
+        case applied, skipped, failed
+        case notRun = "not_run"
+    }
+
+    public struct Step: Sendable {
+        public var step: RemediationStep
+        public var status: StepStatus
+        /// Why it was skipped or failed.
+        public var detail: String?
+        /// What the node printed for it (ANSI stripped), when it was typed.
+        public var output: String?
+    }
+
+    public var cluster: String
+    public var host: String
+    public var status: Status
+    public var detail: String?
+    public var steps: [Step]
+    /// Restart lines skipped (no `--restart`) on a node where a change was applied.
+    public var restartsPending: [String]
+    /// Every byte the shell sent, when a shell opened.
+    public var transcript: [UInt8]?
+
+    /// Something was typed at the node's prompt (so it may have changed).
+    public var typedAnything: Bool {
+        steps.contains { $0.status == .applied || $0.status == .failed }
+    }
+
+    public static func declined(_ plan: RemediationPlan) -> NodeApplyRecord {
+        NodeApplyRecord(cluster: plan.cluster, host: plan.host, status: .declined, detail: "declined at the confirmation; nothing was typed",
+                        steps: plan.steps.map { Step(step: $0, status: .notRun, detail: nil, output: nil) },
+                        restartsPending: [], transcript: nil)
+    }
+}
+
+/// How a plan's steps map to what the conversation types.
+struct ApplyMapping {
+    let plan: RemediationPlan
+    let restart: Bool
+    /// The typed steps, and for each the plan step it came from.
+    let steps: [ApplyStep]
+    let planIndex: [Int]
+
+    init(plan: RemediationPlan, restart: Bool) {
+        self.plan = plan
+        self.restart = restart
+        var steps: [ApplyStep] = []
+        var planIndex: [Int] = []
+        for (i, step) in plan.steps.enumerated() {
+            switch step {
+            case .note: continue
+            case .command(let line):
+                if ApplyDriver.isRestart(line) && !restart { continue }
+                steps.append(.command(line))
+            case .delete(let command, let index, let origin):
+                steps.append(.delete(command: command, index: index, origin: origin))
+            }
+            planIndex.append(i)
+        }
+        self.steps = steps
+        self.planIndex = planIndex
+    }
+
+    func record(conversation: ApplyConversation?, status: NodeApplyRecord.Status, detail: String?, transcript: [UInt8]? = nil) -> NodeApplyRecord {
+        var out = plan.steps.map { step -> NodeApplyRecord.Step in
+            switch step {
+            case .note: return .init(step: step, status: .skipped, detail: "a note, never typed", output: nil)
+            case .command(let line) where ApplyDriver.isRestart(line) && !restart:
+                return .init(step: step, status: .skipped, detail: "service restarts run only with --restart", output: nil)
+            default: return .init(step: step, status: .notRun, detail: nil, output: nil)
+            }
+        }
+        if let conversation {
+            for (k, result) in conversation.results.enumerated() {
+                let i = planIndex[k]
+                switch result.outcome {
+                case .applied: out[i].status = .applied; out[i].output = result.output
+                case .failed(let why): out[i].status = .failed; out[i].detail = why; out[i].output = result.output
+                case .notRun: break
+                }
+            }
+        }
+        let changed = out.contains { s in
+            guard s.status == .applied || s.status == .failed else { return false }
+            switch s.step {
+            case .delete: return true
+            case .command(let line): return !line.hasSuffix(" list") && !line.hasSuffix(" status")
+            case .note: return false
+            }
+        }
+        let pending: [String] = changed ? out.compactMap { s in
+            if case .command(let line) = s.step, s.status == .skipped, ApplyDriver.isRestart(line) { return line }
+            return nil
+        } : []
+        return NodeApplyRecord(cluster: plan.cluster, host: plan.host, status: status, detail: detail, steps: out,
+                               restartsPending: pending, transcript: transcript)
+    }
+}
+
+/// What one node's apply session produced.
+public struct ApplySession: Sendable {
+    public var conversation: ApplyConversation
+    public var transcript: [UInt8]
+    public var lastBytes: String
+}
+
+/// Runs an ``ApplyConversation`` on one SSH shell and owns its clocks: the login limit until the first
+/// prompt, then the command limit per typed line (the restart limit for `utils service restart`).
+final class ApplyDriver: ShellDriver {
+    private var conversation: ApplyConversation
+    private let timeouts: Timeouts
+    private let restartTimeout: Double
+    private var phaseDeadline: ContinuousClock.Instant?
+    private var lastSendCount = 0
+    private static let closeGrace: Duration = .seconds(2)
+
+    init(steps: [ApplyStep], timeouts: Timeouts, restartTimeout: Double) {
+        conversation = ApplyConversation(steps: steps)
+        self.timeouts = timeouts
+        self.restartTimeout = restartTimeout
+    }
+
+    static func isRestart(_ line: String) -> Bool { line.hasPrefix("utils service restart ") }
+
+    var deadline: ContinuousClock.Instant? { phaseDeadline }
+
+    func shellOpened(now: ContinuousClock.Instant) -> ShellAction {
+        phaseDeadline = now + .milliseconds(Int(timeouts.login * 1000))
+        return .wait
+    }
+
+    func received(_ bytes: [UInt8], now: ContinuousClock.Instant) -> ShellAction {
+        let reply = conversation.receive(bytes)
+        if conversation.sendCount != lastSendCount {
+            lastSendCount = conversation.sendCount
+            let limit: Double
+            if conversation.isDone {
+                phaseDeadline = now + Self.closeGrace
+                return reply.isEmpty ? .close : .send(reply)
+            } else if let i = conversation.currentStepIndex, Self.isRestart(conversation.steps[i].line) {
+                limit = restartTimeout
+            } else {
+                limit = timeouts.command
+            }
+            phaseDeadline = now + .milliseconds(Int(limit * 1000))
+        }
+        if conversation.isDone && reply.isEmpty { return .close }
+        return reply.isEmpty ? .wait : .send(reply)
+    }
+
+    func endOfFile(now: ContinuousClock.Instant) { conversation.endOfFile() }
+
+    func deadlinePassed(now: ContinuousClock.Instant) { conversation.timedOut() }
+
+    func finish() -> ApplySession {
+        ApplySession(conversation: conversation, transcript: conversation.transcript, lastBytes: conversation.lastBytesDescription(200))
+    }
+}
