@@ -93,6 +93,8 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSH", package: "swift-nio-ssh"),
         ]),
+        // remediate --apply: the pure apply conversation, and end to end over SSH against vos-sim.
+        .testTarget(name: "ApplyTests", dependencies: ["VOSShell", "Collector", "AuditCore", "VOSSimulator", "cors-audit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -116,6 +116,11 @@ public struct ApplyConversation: Sendable {
     private var pagerAnswers = 0
     /// Refusals typed while leaving (a question asked again gets Ctrl-C once, then nothing).
     private var refusals = 0
+    /// Start of the line last answered in place (a selection, the pager): what trails it on that
+    /// line (the prompt's own trailing blank, the echo of the answer) is not asked again.
+    private var answeredLine = -1
+    /// The step that failed, while leaving: its output runs on to the prompt.
+    private var leavingStep: Int?
 
     public init(steps: [ApplyStep]) {
         self.steps = steps
@@ -212,7 +217,7 @@ public struct ApplyConversation: Sendable {
 
     private func sighting() -> Sighting {
         let (start, end) = lastLine
-        guard end > start else { return .nothing }
+        guard end > start, start != answeredLine else { return .nothing }
         if TailMatch.isPrompt(text, start, end) { return .prompt }
         if phase == .login { return .nothing }
         if TailMatch.isPager(text, start, end) { return .pager }
@@ -243,18 +248,22 @@ public struct ApplyConversation: Sendable {
         case .pager:
             guard pagerAnswers < maxPagerAnswers else { return [] }
             pagerAnswers += 1
+            answeredLine = lastLine.start
             return [TailMatch.space]
         case .prompt:
             return promptArrived()
         case .selection(let upper):
             return selectionArrived(upper: upper)
-        case .question(let refusal, let question):
+        case .question(let refusal, let asked):
+            // Its closing punctuation may not have arrived yet: leave it out, so every chunking says the same.
+            var question = Substring(asked)
+            while let l = question.last, "?:.! \t".contains(l) { question = question.dropLast() }
             if case .step(let i) = phase {
                 finishStep(i, .failed("the node asked \"\(question)\", which an apply never confirms; refused and stopped"
                                       + (sub == .answered ? " (after the index was typed: check the list)" : "")))
                 failure = .stepFailed(index: i)
             } else if phase == .setup {
-                failure = .setupRefused(question)
+                failure = .setupRefused(String(question))
             }
             return leave(refusal: refusal)
         }
@@ -285,6 +294,7 @@ public struct ApplyConversation: Sendable {
                 return stop(i, why)
             }
         case .leaving:
+            if let i = leavingStep { results[i].output = output(upToPrompt: true, step: i) }
             return exit()
         case .done:
             return []
@@ -324,6 +334,7 @@ public struct ApplyConversation: Sendable {
             return quit(i, problem)
         }
         sub = .answered
+        answeredLine = lastLine.start
         return Array((String(index) + lineEnding).utf8)
     }
 
@@ -333,6 +344,7 @@ public struct ApplyConversation: Sendable {
         self.phase = phase
         sub = .sent
         text.removeAll(keepingCapacity: true)
+        answeredLine = -1
         rawCount = 0
         pagerAnswers = 0
         return Array((line + lineEnding).utf8)
@@ -364,20 +376,25 @@ public struct ApplyConversation: Sendable {
     }
 
     private mutating func leave(typing answer: String) -> [UInt8] {
-        phase = .leaving
-        text.removeAll(keepingCapacity: true)
+        enterLeaving()
         refusals += 1
         return refusals <= 2 ? Array((answer + lineEnding).utf8) : []
     }
 
     private mutating func leave(refusal: TailMatch.Refusal) -> [UInt8] {
         let first = phase != .leaving
-        phase = .leaving
-        text.removeAll(keepingCapacity: true)
+        enterLeaving()
         refusals += 1
         if first, case .answer(let word) = refusal { return Array((word + lineEnding).utf8) }
         // ENTER would go ahead, and a question asked again gets Ctrl-C once; then nothing more.
         return refusals <= 2 ? [0x03] : []
+    }
+
+    /// Leaves the node once the prompt is back; the question or selection line is not answered twice.
+    private mutating func enterLeaving() {
+        if case .step(let i) = phase { leavingStep = i }
+        phase = .leaving
+        answeredLine = lastLine.start
     }
 
     private mutating func finishStep(_ i: Int, _ outcome: ApplyStepOutcome, output: String? = nil) {
@@ -387,6 +404,7 @@ public struct ApplyConversation: Sendable {
 
     /// The session ended (deadline or end of file) before the step returned to the prompt.
     private mutating func interrupted(because why: String) {
+        if phase == .leaving, let i = leavingStep { results[i].output = output(upToPrompt: false, step: i) }
         guard case .step(let i) = phase else { return }
         let typed: String
         switch (steps[i], sub) {
@@ -405,11 +423,13 @@ public struct ApplyConversation: Sendable {
     }
 
     /// The step's text with the echo of its command and (at a prompt) the prompt line removed.
-    private func output(upToPrompt: Bool) -> String {
-        var end = upToPrompt ? lastLine.start : text.count
+    private func output(upToPrompt: Bool, step: Int? = nil) -> String {
+        var end = upToPrompt ? lastLine.start : lastLine.end
         while end > 0, text[end - 1] == TailMatch.cr { end -= 1 }
         var start = 0
-        if case .step(let i) = phase {
+        var index = step
+        if index == nil, case .step(let i) = phase { index = i }
+        if let i = index {
             // A PTY echoes the typed line first.
             var lineEnd = 0
             while lineEnd < end, text[lineEnd] != TailMatch.lf { lineEnd += 1 }

@@ -19,14 +19,34 @@ struct Remediate: AsyncParsableCommand {
     @Option(name: .long, help: "Folder for the runbooks (default: remediation/ beside the report, or the run folder).")
     var output: String?
 
+    @Flag(name: .long, help: "Carry each node's runbook out over SSH (the inventory says how to reach the nodes; with --from, give --inventory too), then re-audit the changed clusters.")
+    var apply = false
+
+    @Flag(name: .long, help: "With --apply: do not ask before each node.")
+    var yes = false
+
+    @Flag(name: .long, help: "With --apply: also run the service restarts that make the changes effective.")
+    var restart = false
+
+    @Option(name: .long, help: "With --apply: time limit for the whole apply, in seconds.")
+    var timeout: Double?
+
     func validate() throws {
-        if (from == nil) == (inventory == nil) { throw ValidationError("give either --from REPORT.json or --inventory FILE") }
+        if apply {
+            if inventory == nil { throw ValidationError("--apply needs --inventory FILE to reach the nodes (also with --from)") }
+            if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+        } else {
+            if (from == nil) == (inventory == nil) { throw ValidationError("give either --from REPORT.json or --inventory FILE") }
+            if yes || restart || timeout != nil { throw ValidationError("--yes, --restart and --timeout go with --apply") }
+        }
     }
 
     func run() async throws {
+        if apply { try ApplyRun.requireConfirmationChannel(yes: yes) }
         let plans: [RemediationPlan]
         let findings: [Finding]
         var folder = output
+        var beforeCode: Int32 = 0
         if let from {
             let read = try ReportReader.read(path: from)
             plans = read.plans
@@ -34,18 +54,24 @@ struct Remediate: AsyncParsableCommand {
             if folder == nil { folder = ((from as NSString).deletingLastPathComponent as NSString).appendingPathComponent("remediation") }
         } else {
             let inventory = try loadInventory(self.inventory!)
-            guard let transcripts else {
+            let observations: [String: NodeObservation]
+            if let transcripts {
+                observations = TranscriptDirectory(path: transcripts).observations(for: inventory)
+            } else if apply {
+                observations = await collectLive(inventory, options: .init(), quiet: false).observations
+            } else {
                 throw ValidationError("live planning needs `cors-audit audit` first; pass --transcripts DIR or use --from REPORT.json")
             }
-            let report = Auditor.audit(inventory: inventory, observations: TranscriptDirectory(path: transcripts).observations(for: inventory),
-                                       generatedAt: Clock.timestamp())
+            let report = Auditor.audit(inventory: inventory, observations: observations, generatedAt: Clock.timestamp())
             plans = report.plans
             findings = report.findings
+            beforeCode = report.verdict().exitCode
             if folder == nil { folder = "reports/remediation" }
         }
         guard let folder else { return }
         if plans.isEmpty {
             print("Nothing to fix: no node needs a change.")
+            if apply { throw ExitCode(beforeCode) }
             return
         }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -53,6 +79,11 @@ struct Remediate: AsyncParsableCommand {
             try RunFolder.atomicWrite(plan.text, to: "\(folder)/\(plan.host).txt")
             try RunFolder.atomicWrite(RunbookRenderer().markdown(plan, findings: findings), to: "\(folder)/\(plan.host).md")
             print("\(folder)/\(plan.host).md  (\(plan.steps.filter { if case .note = $0 { return false } else { return true } }.count) steps)")
+        }
+        if apply {
+            let code = try await ApplyRun(plans: plans, before: findings, inventory: try loadInventory(self.inventory!), yes: yes,
+                                          restart: restart, folder: folder, timeout: timeout, concurrency: nil).run()
+            throw ExitCode(code)
         }
     }
 }
