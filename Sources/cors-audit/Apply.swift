@@ -190,6 +190,12 @@ struct ApplySummary {
         default: word = "INCOMPLETE"
         }
         var line = "Result after apply: \(word) (exit \(code))"
+        let failed = records.filter { $0.status == .stopped || $0.status == .notContacted }.map(\.host)
+        if !failed.isEmpty {
+            line += ": the apply did not complete on \(failed.joined(separator: ", ")) (see above for exactly what was applied)"
+        } else if let after, !after.complete {
+            line += ": the re-audit could not read every node"
+        }
         if !pending.isEmpty {
             let hosts = records.filter { !$0.restartsPending.isEmpty }.map(\.host)
             line += "; restarts pending on \(hosts.joined(separator: ", ")): the lists are configured, not yet served (rerun with --restart or restart by hand)"

@@ -1,0 +1,248 @@
+import AuditCore
+import Foundation
+import Testing
+@testable import VOSSimulator
+
+/// The package root, found from this file's location.
+let repoRoot: String = {
+    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(3)
+    return parts.joined(separator: "/")
+}()
+
+/// The cors-audit binary built beside this test bundle.
+let binary: String = {
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+    while !FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("cors-audit").path), dir.path != "/" {
+        dir.deleteLastPathComponent()
+    }
+    return dir.appendingPathComponent("cors-audit").path
+}()
+
+let simPassword = "apply-test-pw"
+let sub = "cuicsub.uccelab.tac"
+let pub = "cuicpub.uccelab.tac"
+let fullList = ["https://finessep.uccelab.tac", "https://finessep.uccelab.tac:8445",
+                "https://finesses.uccelab.tac", "https://finesses.uccelab.tac:8445"]
+
+struct ProcessResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs cors-audit from the package root with the simulator's password in its environment (never argv).
+func corsAudit(_ arguments: [String], stdin: String? = nil, through: [String] = []) throws -> ProcessResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: through.isEmpty ? binary : through[0])
+    p.arguments = through.isEmpty ? arguments : Array(through.dropFirst())
+    p.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
+    var env = ProcessInfo.processInfo.environment
+    env["NO_COLOR"] = "1"
+    env["VOS_SIM_PASSWORD"] = simPassword
+    p.environment = env
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = input
+    try p.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return ProcessResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
+
+/// The uccelab lab (inventory/lab.yaml + inventory/lab.sim.yaml) served by vos-sim on loopback, with short delays.
+struct Lab {
+    let simulator: VOSSimulator
+    let directory: String
+    var inventory: String { directory + "/inventory.yaml" }
+
+    static func start() async throws -> Lab {
+        let inventory = try InventoryLoader.load(path: repoRoot + "/inventory/lab.yaml")
+        let state = try String(contentsOfFile: repoRoot + "/inventory/lab.sim.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "startup_delay: 0.8", with: "startup_delay: 0.1")
+            .replacingOccurrences(of: "restart_delay: 0.3", with: "restart_delay: 0.05")
+        let nodes = try StateFile.parse(yaml: state, inventory: inventory, path: "lab.sim.yaml")
+        let sim = try await VOSSimulator.start(inventory: inventory, nodes: nodes, options: SimulatorOptions(password: simPassword, threads: 1))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cors-audit-apply-\(UUID().uuidString)").path
+        try sim.writeFiles(to: dir)
+        return Lab(simulator: sim, directory: dir)
+    }
+
+    func node(_ host: String) -> SimulatedNode { simulator.node(host)! }
+
+    func stop() async throws {
+        try await simulator.shutdown()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// `cors-audit audit` of the lab, live; returns the report's path.
+    func auditBefore() throws -> String {
+        let r = try corsAudit(["audit", "--inventory", inventory, "--output", directory + "/before", "--no-history"])
+        #expect(r.status == 1, "stderr: \(r.stderr)")
+        return directory + "/before/report.json"
+    }
+
+    func record(_ host: String, in folder: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/apply-\(host).json"))
+        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+    }
+}
+
+@Suite(.serialized) struct ApplyEndToEndTests {
+    @Test func applyWithRestartLeavesTheClusterCleanAndServingTheFix() async throws {
+        let lab = try await Lab.start()
+        do {
+            let report = try lab.auditBefore()
+            let out = lab.directory + "/apply"
+            let r = try corsAudit(["remediate", "--from", report, "--inventory", lab.inventory, "--apply", "--yes", "--restart", "--output", out])
+            #expect(r.status == 0, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
+            #expect(r.stdout.contains("\(sub) (cluster uccelab): APPLIED"))
+            #expect(r.stdout.contains("  applied  utils live-data cors allowed_origin delete → 5 (http://127.0.0.1:5500)"))
+            #expect(r.stdout.contains("  applied  utils service restart Intelligence Center Reporting Service"))
+            #expect(r.stdout.contains("  \(sub)   cuic       ✗ 1 missing-origin     ok"))
+            #expect(r.stdout.contains("  \(sub)   live-data  ! 1 unexpected-origin  ok"))
+            #expect(r.stdout.contains("  cluster uccelab       cuic       ✗ 1 asymmetric-list    ok"))
+            #expect(r.stdout.contains("Result after apply: CLEAN (exit 0)\n"))
+            #expect(!r.stdout.contains("restarts pending"))
+
+            // The node serves what it is configured with: every restart ran.
+            let node = lab.node(sub)
+            #expect(node.configuredList(.cuic)?.origins.sorted() == fullList)
+            #expect(node.configuredList(.liveData)?.origins == fullList)
+            #expect(node.effectiveList(.cuic) == node.configuredList(.cuic))
+            #expect(node.effectiveList(.liveData) == node.configuredList(.liveData))
+            #expect(node.state.pendingRestarts.isEmpty)
+            #expect(node.allowsPreflight(from: "https://finessep.uccelab.tac:8445", list: .cuic))
+            #expect(!node.allowsPreflight(from: "http://127.0.0.1:5500", list: .liveData))
+            // The publisher was re-audited, never changed.
+            #expect(lab.node(pub).state.pendingRestarts.isEmpty)
+
+            let record = try lab.record(sub, in: out)
+            #expect(record["schema"] as? String == "cors-audit/apply/v1")
+            #expect(record["status"] as? String == "applied")
+            let steps = record["steps"] as! [[String: Any]]
+            #expect(steps.map { $0["status"] as! String } == ["applied", "skipped", "applied", "applied", "applied", "applied", "applied"])
+            #expect((steps[2]["output"] as? String)?.contains("5: http://127.0.0.1:5500\n") == true)
+            let after = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/after/report.json"))) as! [String: Any]
+            #expect((after["summary"] as? [String: Any])?["result"] as? String == "clean")
+            #expect(FileManager.default.fileExists(atPath: out + "/apply.md"))
+            // The session is kept, and holds no password.
+            let transcript = try String(contentsOfFile: out + "/apply-transcripts/\(sub).txt", encoding: .utf8)
+            #expect(transcript.contains("Select the index of origin to be deleted [1-5 or a,q]: 5"))
+            #expect(!transcript.contains(simPassword))
+        } catch {
+            try await lab.stop()
+            throw error
+        }
+        try await lab.stop()
+    }
+
+    @Test func applyWithoutRestartIsConfiguredButNotYetServed() async throws {
+        let lab = try await Lab.start()
+        do {
+            // Straight from the inventory: a live audit plans, then the plan is applied.
+            let out = lab.directory + "/apply"
+            let r = try corsAudit(["remediate", "--inventory", lab.inventory, "--apply", "--yes", "--output", out])
+            #expect(r.status == 0, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
+            #expect(r.stdout.contains("  skipped  utils service restart Unified CCE Live Data NGINX Service  (service restarts run only with --restart)"))
+            #expect(r.stdout.contains("  ! configured but not effective until restarted: utils service restart Intelligence Center Reporting Service; utils service restart Unified CCE Live Data NGINX Service"))
+            #expect(r.stdout.contains("Result after apply: CLEAN (exit 0); restarts pending on \(sub)"))
+
+            let node = lab.node(sub)
+            // The CLI (and so the audit) sees the configured lists ...
+            #expect(node.configuredList(.cuic)?.origins.contains("https://finessep.uccelab.tac:8445") == true)
+            #expect(node.configuredList(.liveData)?.origins == fullList)
+            // ... while the node still serves the old ones.
+            #expect(node.effectiveList(.cuic)?.origins.contains("https://finessep.uccelab.tac:8445") == false)
+            #expect(node.effectiveList(.liveData)?.origins.contains("http://127.0.0.1:5500") == true)
+            #expect(node.state.pendingRestarts[.cuic] == ["Intelligence Center Reporting Service"])
+            #expect(node.state.pendingRestarts[.liveData] == ["Unified CCE Live Data NGINX Service"])
+
+            let record = try lab.record(sub, in: out)
+            #expect(record["restarts_pending"] as? [String] == ["utils service restart Intelligence Center Reporting Service",
+                                                                "utils service restart Unified CCE Live Data NGINX Service"])
+        } catch {
+            try await lab.stop()
+            throw error
+        }
+        try await lab.stop()
+    }
+
+    @Test func aListChangedSinceTheAuditStopsTheNodeAndNothingIsDeleted() async throws {
+        let lab = try await Lab.start()
+        do {
+            let report = try lab.auditBefore()
+            // After the audit someone adds an origin in front of the stray one: index 5 now holds another entry.
+            let node = lab.node(sub)
+            node.updateConfigured(.liveData) { $0.origins.insert("https://proxy.uccelab.tac", at: 2) }
+            let changed = try #require(node.configuredList(.liveData)?.origins)
+            #expect(changed[4] == "https://finesses.uccelab.tac:8445")
+
+            let out = lab.directory + "/apply"
+            let r = try corsAudit(["remediate", "--from", report, "--inventory", lab.inventory, "--apply", "--yes", "--restart", "--output", out])
+            #expect(r.status == 2, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
+            let message = "index 5 holds https://finesses.uccelab.tac:8445, not http://127.0.0.1:5500; list changed since the audit"
+            #expect(r.stdout.contains("\(sub) (cluster uccelab): STOPPED — stopped at `utils live-data cors allowed_origin delete`: \(message)"))
+            #expect(r.stdout.contains("  FAILED   utils live-data cors allowed_origin delete → 5 (http://127.0.0.1:5500)  (\(message))"))
+            #expect(r.stdout.contains("  not run  utils service restart Intelligence Center Reporting Service"))
+            #expect(r.stdout.contains("Result after apply: INCOMPLETE (exit 2)"))
+
+            // Nothing was deleted; the add before the delete was applied and recorded as such; no restart ran.
+            #expect(node.configuredList(.liveData)?.origins == changed)
+            #expect(node.configuredList(.cuic)?.origins.contains("https://finessep.uccelab.tac:8445") == true)
+            #expect(node.state.pendingRestarts[.cuic] == ["Intelligence Center Reporting Service"])
+            let record = try lab.record(sub, in: out)
+            #expect(record["status"] as? String == "stopped")
+            let steps = record["steps"] as! [[String: Any]]
+            #expect(steps.map { $0["status"] as! String } == ["applied", "skipped", "failed", "not_run", "not_run", "not_run", "not_run"])
+            #expect(steps[2]["detail"] as? String == message)
+            #expect((steps[2]["output"] as? String)?.hasSuffix("Select the index of origin to be deleted [1-6 or a,q]: q\n") == true)
+            // The re-audit shows the stray origin still there.
+            #expect(r.stdout.contains("  \(sub)   live-data  ! 1 unexpected-origin  ! 2 unexpected-origin"))
+        } catch {
+            try await lab.stop()
+            throw error
+        }
+        try await lab.stop()
+    }
+
+    @Test func confirmationIsAskedOnATerminalAndRequiredWithoutOne() async throws {
+        let lab = try await Lab.start()
+        do {
+            let report = try lab.auditBefore()
+            // No terminal, no --yes: refused before any connection.
+            var r = try corsAudit(["remediate", "--from", report, "--inventory", lab.inventory, "--apply"])
+            #expect(r.status == 64)
+            #expect(r.stderr.contains("--apply asks before changing each node and stdin is not a terminal; pass --yes"))
+            // --apply with --from needs the inventory to reach the nodes.
+            r = try corsAudit(["remediate", "--from", report, "--apply", "--yes"])
+            #expect(r.status == 64)
+            #expect(r.stderr.contains("--apply needs --inventory FILE"))
+            r = try corsAudit(["remediate", "--from", report, "--restart"])
+            #expect(r.status == 64)
+
+            // On a terminal (script(1) gives it a PTY) the node's steps are shown and "n" declines.
+            if FileManager.default.isExecutableFile(atPath: "/usr/bin/script") {
+                let command = [binary, "remediate", "--from", report, "--inventory", lab.inventory, "--apply", "--output", lab.directory + "/declined"]
+                    .map { "'" + $0 + "'" }.joined(separator: " ")
+                r = try corsAudit([], stdin: "n\n", through: ["/usr/bin/script", "-qec", command, "/dev/null"])
+                #expect(r.stdout.contains("Apply to \(sub)? [y/N]"), "\(r.stdout)")
+                #expect(r.stdout.contains("→ 5, only if the list shows http://127.0.0.1:5500 at 5"))
+                #expect(r.stdout.contains("\(sub) (cluster uccelab): DECLINED"))
+                #expect(r.stdout.contains("Nothing was typed on any node: no re-audit."))
+                #expect(r.status == 1)
+            }
+            #expect(lab.node(sub).configuredList(.liveData)?.origins.contains("http://127.0.0.1:5500") == true)
+            #expect(lab.node(sub).state.pendingRestarts.isEmpty)
+        } catch {
+            try await lab.stop()
+            throw error
+        }
+        try await lab.stop()
+    }
+}
