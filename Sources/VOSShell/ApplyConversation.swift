@@ -175,23 +175,7 @@ public struct ApplyConversation: Sendable {
 
     /// The last `count` bytes received, ANSI stripped, control characters escaped, for messages.
     public func lastBytesDescription(_ count: Int = 200) -> String {
-        let tail = ANSIFilter.strip(transcript.suffix(count * 4 + 64)).suffix(count)
-        var out = ""
-        for scalar in String(decoding: tail, as: UTF8.self).unicodeScalars {
-            switch scalar {
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\\": out += "\\\\"
-            default:
-                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
-                    out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
+        LastBytes.describe(transcript, count: count)
     }
 
     // MARK: - Text
