@@ -25,6 +25,9 @@ public enum HostKeyPolicySetting: String, Sendable, Codable { case strict, accep
 public enum CredentialSource: Sendable, Equatable {
     case passwordEnv(String)
     case passwordFile(String)
+    /// Asked once, without echo, on the terminal; `scope` is where `password_prompt: true` was written
+    /// ("defaults" or the node's host), so every node inheriting it shares one answer.
+    case passwordPrompt(scope: String)
     case keyFile(path: String, passphraseEnv: String?)
     case none
 }

@@ -63,7 +63,7 @@ public enum InventoryLoader {
     }
 }
 
-private let connectionKeys = ["username", "password_env", "password_file", "key_file", "passphrase_env",
+private let connectionKeys = ["username", "password_env", "password_file", "password_prompt", "key_file", "passphrase_env",
                               "port", "known_hosts", "host_key_policy", "timeouts"]
 private let defaultsKeys = Set(connectionKeys)
 private let nodeKeys = Set(connectionKeys + ["host", "address", "aliases", "audit"])
@@ -112,7 +112,7 @@ private struct Walker {
             guard let name = k.scalar?.string else { fail(k, key, "keys must be plain names"); continue }
             let path = key.isEmpty ? name : "\(key).\(name)"
             if inlineSecretKeys.contains(name) {
-                fail(k, path, "secrets are never written in the inventory: use password_env (an environment variable), password_file (a file readable only by you) or key_file")
+                fail(k, path, "secrets are never written in the inventory: use password_env (an environment variable), password_file (a file readable only by you), password_prompt: true (asked on the terminal) or key_file")
                 continue
             }
             guard allowed.contains(name) else {
@@ -174,7 +174,7 @@ private struct Walker {
         }
         var defaults = ConnectionKeys()
         if let d = top["defaults"], let m = mapping(d.value, at: "defaults", allowed: defaultsKeys) {
-            defaults = connectionKeys(m, at: "defaults")
+            defaults = connectionKeys(m, at: "defaults", scope: "defaults")
         }
         guard let c = top["clusters"] else { fail(root, "clusters", "missing 'clusters' (a list of clusters)"); return nil }
         guard let seq = sequence(c.value, at: "clusters") else { return nil }
@@ -192,7 +192,7 @@ private struct Walker {
         return Inventory(version: version, clusters: clusters, path: path)
     }
 
-    mutating func connectionKeys(_ m: [String: (key: Node, value: Node)], at key: String) -> ConnectionKeys {
+    mutating func connectionKeys(_ m: [String: (key: Node, value: Node)], at key: String, scope: String) -> ConnectionKeys {
         var c = ConnectionKeys()
         if let v = m["username"] { c.username = string(v.value, at: "\(key).username") }
         if let v = m["port"] { c.port = int(v.value, at: "\(key).port", range: 1...65535) }
@@ -203,15 +203,20 @@ private struct Walker {
             }
         }
         if let v = m["passphrase_env"] { c.passphraseEnv = envName(v.value, at: "\(key).passphrase_env") }
-        let credentialKeys = ["password_env", "password_file", "key_file"].filter { m[$0] != nil }
+        // `password_prompt: false` says nothing at this level; only `true` is a credential.
+        var prompt = false
+        if let v = m["password_prompt"] { prompt = bool(v.value, at: "\(key).password_prompt") ?? false }
+        let credentialKeys = ["password_env", "password_file", "password_prompt", "key_file"]
+            .filter { m[$0] != nil && ($0 != "password_prompt" || prompt) }
         if credentialKeys.count > 1 {
             fail(m[credentialKeys[1]]!.key, "\(key).\(credentialKeys[1])",
-                 "give only one of password_env, password_file, key_file (found \(credentialKeys.joined(separator: " and ")))")
+                 "give only one of password_env, password_file, password_prompt, key_file (found \(credentialKeys.joined(separator: " and ")))")
         } else if let name = credentialKeys.first {
             let v = m[name]!.value
             switch name {
             case "password_env": if let e = envName(v, at: "\(key).password_env") { c.credential = .passwordEnv(e) }
             case "password_file": if let s = string(v, at: "\(key).password_file") { c.credential = .passwordFile(expand(s)) }
+            case "password_prompt": c.credential = .passwordPrompt(scope: scope)
             default: if let s = string(v, at: "\(key).key_file") { c.credential = .keyFile(path: expand(s), passphraseEnv: nil) }
             }
         }
@@ -334,7 +339,7 @@ private struct Walker {
         }
         var audit = true
         if let a = m["audit"] { audit = bool(a.value, at: "\(key).audit") ?? true }
-        let own = connectionKeys(m, at: key)
+        let own = connectionKeys(m, at: key, scope: host)
         var address = host
         if let a = m["address"], let s = string(a.value, at: "\(key).address") { address = s }
         var credential = own.credential ?? defaults.credential ?? .none

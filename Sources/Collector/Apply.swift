@@ -19,11 +19,14 @@ public struct Applier: Sendable {
         public var runTimeout: Duration?
         public var concurrency: Int?
         public var environment: [String: String]
+        /// Answers to `password_prompt: true`, asked before the run.
+        public var passwords: PromptedPasswords
 
         public init(restart: Bool, restartTimeout: Double = 900, runTimeout: Duration? = nil, concurrency: Int? = nil,
-                    environment: [String: String] = ProcessInfo.processInfo.environment) {
+                    environment: [String: String] = ProcessInfo.processInfo.environment,
+                    passwords: PromptedPasswords = .init()) {
             self.restart = restart; self.restartTimeout = restartTimeout; self.runTimeout = runTimeout
-            self.concurrency = concurrency; self.environment = environment
+            self.concurrency = concurrency; self.environment = environment; self.passwords = passwords
         }
     }
 
@@ -40,7 +43,8 @@ public struct Applier: Sendable {
             let mapping = ApplyMapping(plan: plan, restart: options.restart)
             let credential: SSHCredential
             do {
-                credential = try Credentials.resolve(node.connection.credential, environment: options.environment)
+                credential = try Credentials.resolve(node.connection.credential, username: node.connection.username,
+                                                      environment: options.environment, prompted: options.passwords)
             } catch {
                 records[i] = mapping.record(conversation: nil, status: .notContacted, detail: "phase auth: \(error.message); not contacted")
                 continue

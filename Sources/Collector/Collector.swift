@@ -12,9 +12,13 @@ public struct Collector: Sendable {
         /// The whole run's time limit.
         public var runTimeout: Duration?
         public var environment: [String: String]
+        /// Answers to `password_prompt: true`, asked before the run.
+        public var passwords: PromptedPasswords
         public init(concurrency: Int? = nil, runTimeout: Duration? = nil,
-                    environment: [String: String] = ProcessInfo.processInfo.environment) {
+                    environment: [String: String] = ProcessInfo.processInfo.environment,
+                    passwords: PromptedPasswords = .init()) {
             self.concurrency = concurrency; self.runTimeout = runTimeout; self.environment = environment
+            self.passwords = passwords
         }
     }
 
@@ -48,7 +52,8 @@ public struct Collector: Sendable {
         for (_, node) in inventory.nodes where node.audit {
             let credential: SSHCredential
             do {
-                credential = try Credentials.resolve(node.connection.credential, environment: options.environment)
+                credential = try Credentials.resolve(node.connection.credential, username: node.connection.username,
+                                                      environment: options.environment, prompted: options.passwords)
             } catch {
                 results[node.host] = NodeResult(
                     observation: NodeObservation(host: node.host, captures: [],

@@ -6,8 +6,11 @@ import SSHClient
 enum Credentials {
     struct Problem: Error { var message: String }
 
-    static func resolve(_ source: CredentialSource, environment: [String: String]) throws(Problem) -> SSHCredential {
+    static func resolve(_ source: CredentialSource, username: String, environment: [String: String],
+                        prompted: PromptedPasswords) throws(Problem) -> SSHCredential {
         switch source {
+        case .passwordPrompt(let scope):
+            return .password(try prompted.password(scope: scope, username: username).get())
         case .passwordEnv(let name):
             guard let value = environment[name], !value.isEmpty else {
                 throw Problem(message: "password_env \(name) is not set in the environment")
@@ -26,7 +29,7 @@ enum Credentials {
             }
             return .privateKey(path: path, passphrase: passphrase)
         case .none:
-            throw Problem(message: "no credential configured (set password_env, password_file or key_file)")
+            throw Problem(message: "no credential configured (set password_env, password_file, password_prompt or key_file)")
         }
     }
 

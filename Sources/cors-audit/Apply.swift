@@ -64,7 +64,7 @@ struct ApplyRun {
                 FileHandle.standardError.write(Data("Applying to \(confirmed.count) node\(confirmed.count == 1 ? "" : "s") ...\n".utf8))
             }
             let applier = Applier(options: .init(restart: restart, runTimeout: timeout.map { .milliseconds(Int($0 * 1000)) },
-                                                 concurrency: concurrency))
+                                                 concurrency: concurrency, passwords: TerminalPasswords.forInventory(inventory)))
             for record in await applier.apply(confirmed) { records[record.host] = record }
         }
         let ordered = work.map { records[$0.plan.host]! }

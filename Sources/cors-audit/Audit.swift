@@ -65,6 +65,8 @@ func collectLive(_ inventory: Inventory, options: Collector.Options, quiet: Bool
     logger.logLevel = verbose ? .debug : .warning
     let progress = Progress(enabled: !quiet && isatty(STDERR_FILENO) == 1,
                             total: inventory.nodes.filter { $0.node.audit }.count, clusters: inventory.clusters.count)
+    var options = options
+    options.passwords = TerminalPasswords.forInventory(inventory)
     let results = await Collector(options: options, logger: logger).collect(inventory, progress: { progress.update($0) })
     progress.finish()
     return (results.mapValues(\.observation), results.compactMapValues(\.transcript))
@@ -139,5 +141,18 @@ enum Clock {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]
         return f.string(from: date)
+    }
+}
+
+/// `password_prompt: true` answers typed in this process: each scope and user is asked at most once,
+/// even when a command collects twice (remediate --apply audits, applies, then re-audits).
+enum TerminalPasswords {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var asked = PromptedPasswords()
+
+    static func forInventory(_ inventory: Inventory) -> PromptedPasswords {
+        lock.lock(); defer { lock.unlock() }
+        asked.ask(PromptedPasswords.requests(for: inventory))
+        return asked
     }
 }

@@ -109,6 +109,40 @@ clusters:
         #expect(!e[0].contains("hunter2"))
     }
 
+    @Test func passwordPromptIsScopedWhereItIsWritten() throws {
+        let inv = try InventoryLoader.parse(yaml: """
+            version: 1
+            defaults:
+              password_prompt: true
+            clusters:
+              - name: lab
+                finesse:
+                  - host: finessep.lab.tac
+                cuic:
+                  - host: cuicpub.lab.tac
+                    role: publisher
+                  - host: cuicsub.lab.tac
+                    role: subscriber
+                    username: ccmadmin
+                    password_prompt: true
+                live_data:
+                  - host: ld1.lab.tac
+                    password_env: LD_PW
+                    password_prompt: false
+            """, path: "inv.yaml", baseDirectory: "/base", environment: ["HOME": "/home/u"])
+        let c = inv.clusters[0]
+        #expect(c.cuic[0].connection.credential == .passwordPrompt(scope: "defaults"))
+        #expect(c.cuic[1].connection.credential == .passwordPrompt(scope: "cuicsub.lab.tac"))
+        #expect(c.liveData[0].connection.credential == .passwordEnv("LD_PW"))
+    }
+
+    @Test func passwordPromptConflictsAndBadValuesAreRejected() {
+        var e = errors(minimal.replacingOccurrences(of: "role: publisher", with: "role: publisher\n        password_env: PW\n        password_prompt: true"))
+        #expect(e == ["inv.yaml:10:9: clusters[0].cuic[0].password_prompt: give only one of password_env, password_file, password_prompt, key_file (found password_env and password_prompt)"])
+        e = errors(minimal.replacingOccurrences(of: "role: publisher", with: "role: publisher\n        password_prompt: yes please"))
+        #expect(e == ["inv.yaml:9:26: clusters[0].cuic[0].password_prompt: expected true or false"])
+    }
+
     @Test func duplicateHostIsRejected() {
         let e = errors(minimal + "      - host: CUICPUB.lab.tac\n        role: subscriber\n")
         #expect(e == ["inv.yaml:9:15: clusters[0].cuic[1].host: host 'cuicpub.lab.tac' is already listed at inv.yaml:7"])
@@ -184,7 +218,7 @@ clusters:
     @Test func twoCredentialsAreRejected() {
         let e = errors("version: 1\ndefaults:\n  password_env: A\n  key_file: k\n" + minimal.dropFirst("version: 1\n".count))
         #expect(e.count == 1)
-        #expect(e[0].contains("give only one of password_env, password_file, key_file"))
+        #expect(e[0].contains("give only one of password_env, password_file, password_prompt, key_file"))
     }
 
     @Test func unsupportedVersionAndSyntaxErrors() {
