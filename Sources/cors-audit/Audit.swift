@@ -63,10 +63,11 @@ func collectLive(_ inventory: Inventory, options: Collector.Options, quiet: Bool
     -> (observations: [String: NodeObservation], transcripts: [String: [UInt8]]) {
     var logger = Logger(label: "cors-audit")
     logger.logLevel = verbose ? .debug : .warning
-    let progress = Progress(enabled: !quiet && isatty(STDERR_FILENO) == 1,
-                            total: inventory.nodes.filter { $0.node.audit }.count, clusters: inventory.clusters.count)
+    // Asked before the progress line starts, so the prompt stands on its own line.
     var options = options
     options.passwords = TerminalPasswords.forInventory(inventory)
+    let progress = Progress(enabled: !quiet && isatty(STDERR_FILENO) == 1,
+                            total: inventory.nodes.filter { $0.node.audit }.count, clusters: inventory.clusters.count)
     let results = await Collector(options: options, logger: logger).collect(inventory, progress: { progress.update($0) })
     progress.finish()
     return (results.mapValues(\.observation), results.compactMapValues(\.transcript))

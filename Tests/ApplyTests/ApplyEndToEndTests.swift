@@ -33,14 +33,14 @@ struct ProcessResult {
 }
 
 /// Runs cors-audit from the package root with the simulator's password in its environment (never argv).
-func corsAudit(_ arguments: [String], stdin: String? = nil, through: [String] = []) throws -> ProcessResult {
+func corsAudit(_ arguments: [String], stdin: String? = nil, through: [String] = [], withoutPassword: Bool = false) throws -> ProcessResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: through.isEmpty ? binary : through[0])
     p.arguments = through.isEmpty ? arguments : Array(through.dropFirst())
     p.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
     var env = ProcessInfo.processInfo.environment
     env["NO_COLOR"] = "1"
-    env["VOS_SIM_PASSWORD"] = simPassword
+    env["VOS_SIM_PASSWORD"] = withoutPassword ? nil : simPassword
     p.environment = env
     let out = Pipe(), err = Pipe(), input = Pipe()
     p.standardOutput = out
@@ -61,12 +61,14 @@ struct Lab {
     let directory: String
     var inventory: String { directory + "/inventory.yaml" }
 
-    static func start() async throws -> Lab {
+    /// `adjust` changes the lab's node definitions before the simulator starts (hostile lists, faults).
+    static func start(adjust: (inout [NodeDefinition]) -> Void = { _ in }) async throws -> Lab {
         let inventory = try InventoryLoader.load(path: repoRoot + "/inventory/lab.yaml")
         let state = try String(contentsOfFile: repoRoot + "/inventory/lab.sim.yaml", encoding: .utf8)
             .replacingOccurrences(of: "startup_delay: 0.8", with: "startup_delay: 0.1")
             .replacingOccurrences(of: "restart_delay: 0.3", with: "restart_delay: 0.05")
-        let nodes = try StateFile.parse(yaml: state, inventory: inventory, path: "lab.sim.yaml")
+        var nodes = try StateFile.parse(yaml: state, inventory: inventory, path: "lab.sim.yaml")
+        adjust(&nodes)
         let sim = try await VOSSimulator.start(inventory: inventory, nodes: nodes, options: SimulatorOptions(password: simPassword, threads: 1))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cors-audit-apply-\(UUID().uuidString)").path
         try sim.writeFiles(to: dir)
