@@ -148,6 +148,21 @@ public enum Escaping {
         return out
     }
 
+    /// Only the characters a terminal would act on (C0 controls, DEL, C1) written as `\u{..}`; the rest
+    /// as is. For text already escaped for reading (details, messages) on its way to a terminal or file.
+    public static func controls(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if isControl(scalar) { out += "\\u{\(String(scalar.value, radix: 16))}" } else { out.unicodeScalars.append(scalar) }
+        }
+        return out
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
+    }
+
     /// The first `limit` characters of `text`, escaped, with an ellipsis when cut.
     public static func excerpt(_ text: String, limit: Int) -> String {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)

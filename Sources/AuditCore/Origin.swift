@@ -43,14 +43,14 @@ public enum OriginAnalysis: Sendable, Equatable {
 
     /// Classifies one stored entry.
     public static func analyze(_ entry: String) -> OriginAnalysis {
-        if entry.isEmpty { return .ineffective(reason: "empty entry", meant: nil) }
+        if entry.isEmpty { return .ineffective(reason: "is empty", meant: nil) }
         if entry.contains(where: { $0.isWhitespace }) {
             let squeezed = String(entry.filter { !$0.isWhitespace })
             let meant = parseLenient(squeezed)?.origin
             return .ineffective(reason: "contains whitespace", meant: meant)
         }
         guard let parsed = parseLenient(entry) else {
-            return .ineffective(reason: "not an origin of the form http[s]://host[:port]", meant: nil)
+            return .ineffective(reason: "is not an origin of the form http[s]://host[:port]", meant: nil)
         }
         if parsed.isCanonical && parsed.origin.description == entry { return .effective(parsed.origin) }
         var reasons: [String] = []

@@ -36,7 +36,7 @@ public enum OriginListParser {
         var noOriginsMessage: String?
         var unknown: String?
         var sawSeparator = false
-        for line in text.content {
+        for (line, hidden) in text.markedContent {
             if let (number, value) = entry(line, separator: separator) {
                 let expected = list.origins.count + 1
                 if number != expected {
@@ -46,6 +46,10 @@ public enum OriginListParser {
                         : "entry numbering jumps from \(expected - 1) to \(number)")
                 }
                 if value.isEmpty { return .unparsed("entry \(number) has no value") }
+                if hidden {
+                    // What the screen shows is not what is stored: a browser compares the stored bytes.
+                    return .unparsed("entry \(number) holds escape sequences or control characters a terminal does not show, so the stored origin cannot be read exactly (shown as \"\(value)\")")
+                }
                 list.origins.append(value)
             } else if looksLikeEntry(line) {
                 // Dropping it into ignoredLines would silently shorten the list.

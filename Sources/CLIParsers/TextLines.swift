@@ -4,35 +4,62 @@ import VOSShell
 enum TextLines {
     /// ANSI stripped, split at `\n` (or at `\r` when the text has no `\n` at all), each line's terminal
     /// overwrites and backspaces applied. Lines keep their spaces; a final line break adds no empty line.
-    static func split(_ text: String) -> [String] {
-        let stripped = ANSIFilter.strip(text)
+    static func split(_ text: String) -> [String] { splitMarked(text).map(\.text) }
+
+    /// A line as a terminal shows it, and whether the shown part had bytes the terminal does not show.
+    struct Line: Equatable {
+        var text: String
+        /// Escape sequences, control characters or backspaces inside the visible part of the line: what
+        /// was stored there cannot be read exactly from the screen.
+        var hidden: Bool
+    }
+
+    static func splitMarked(_ text: String) -> [Line] {
+        // Each swallowed escape sequence leaves one NUL, so the loop below knows where something hid.
+        var filter = ANSIFilter()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var swallowing = false
+        for byte in text.utf8 {
+            if let kept = filter.filter(byte) {
+                bytes.append(kept)
+                swallowing = false
+            } else if !swallowing {
+                bytes.append(0)
+                swallowing = true
+            }
+        }
+        let stripped = String(decoding: bytes, as: UTF8.self)
         // Without any LF the text cannot be terminal output with overwrites: CR is then the line end
         // (old Mac files, some clipboard paths), and treating it as an overwrite would lose all but one line.
         let crEndsLines = !stripped.unicodeScalars.contains("\n")
-        var lines: [String] = []
+        var lines: [Line] = []
         var segments: [[Unicode.Scalar]] = [[]]
+        var hidden: [Bool] = [false]
         func endLine() {
             // Simple overwrite model: the last non-empty segment is what stayed visible.
-            let visible = segments.last(where: { !$0.isEmpty }) ?? []
+            let index = segments.lastIndex(where: { !$0.isEmpty })
             var view = String.UnicodeScalarView()
-            view.append(contentsOf: visible)
-            lines.append(String(view))
+            if let index { view.append(contentsOf: segments[index]) }
+            lines.append(Line(text: String(view), hidden: index.map { hidden[$0] } ?? false))
             segments = [[]]
+            hidden = [false]
         }
         for scalar in stripped.unicodeScalars {
             switch scalar.value {
             case 0x0A:
                 endLine()
             case 0x0D:
-                if crEndsLines { endLine() } else { segments.append([]) }
+                if crEndsLines { endLine() } else { segments.append([]); hidden.append(false) }
             case 0x08:
                 // Echoed erase (`\b \b`) from someone correcting a typo at the prompt.
                 if !segments[segments.count - 1].isEmpty { segments[segments.count - 1].removeLast() }
+                hidden[hidden.count - 1] = true
             case 0x09:
                 segments[segments.count - 1].append(scalar)
             case 0x00..<0x20, 0x7F:
                 // Bells, NULs and the like are invisible on a terminal and only get in the way of matching.
-                continue
+                hidden[hidden.count - 1] = true
             default:
                 segments[segments.count - 1].append(scalar)
             }
@@ -89,11 +116,19 @@ struct CommandText {
     var echo: String?
     /// Trimmed lines after the echo (or all lines), prompt lines removed, blank lines kept as "".
     var body: [String] = []
+    /// Indices into `body` of lines whose visible part hid escape sequences or control characters.
+    var hiddenBody: Set<Int> = []
     /// A command typed at a later prompt: the text is then more than one command's output.
     var laterCommand: String?
 
     init(_ output: String) {
-        let lines = TextLines.split(output).compactMap(TextLines.removingPager).map { TextLines.trim($0) }
+        var lines: [String] = []
+        var hiddenLines: Set<Int> = []
+        for line in TextLines.splitMarked(output) {
+            guard let text = TextLines.removingPager(line.text) else { continue }
+            if line.hidden { hiddenLines.insert(lines.count) }
+            lines.append(TextLines.trim(text))
+        }
         var echoIndex = lines.firstIndex { TextLines.promptCommand($0).map { !$0.isEmpty } ?? false }
         if let index = echoIndex {
             echo = TextLines.promptCommand(lines[index])
@@ -104,17 +139,23 @@ struct CommandText {
         }
         let start = echoIndex.map { $0 + 1 } ?? 0
         if let index = echoIndex { preamble = lines[..<index].filter { !$0.isEmpty && TextLines.promptCommand($0) == nil } }
-        for line in lines[start...] {
+        for (index, line) in lines.enumerated().dropFirst(start) {
             if let command = TextLines.promptCommand(line) {
                 if !command.isEmpty, laterCommand == nil { laterCommand = command }
                 continue
             }
+            if hiddenLines.contains(index) { hiddenBody.insert(body.count) }
             body.append(line)
         }
     }
 
     /// The non-blank body lines.
     var content: [String] { body.filter { !$0.isEmpty } }
+
+    /// The non-blank body lines, each with whether it hid bytes a terminal does not show.
+    var markedContent: [(text: String, hidden: Bool)] {
+        body.indices.filter { !body[$0].isEmpty }.map { (body[$0], hiddenBody.contains($0)) }
+    }
 
     /// The reason to refuse the text when it is not one command's output.
     var notOneCommand: String? {

@@ -1,3 +1,4 @@
+import AuditCore
 /// Escaping for each output format; every device-provided string passes through one of these.
 enum Escape {
     static func html(_ s: String) -> String {
@@ -52,7 +53,7 @@ enum Escape {
             switch ch {
             case "\\", "`", "*", "_", "[", "]", "<", ">", "|", "#", "!": out += "\\" + String(ch)
             case "\n", "\r": out += " "
-            default: out.append(ch)
+            default: out += Escaping.controls(String(ch))
             }
         }
         return out

@@ -34,7 +34,7 @@ public struct TableRenderer: Sendable {
             var failures: [String] = []
             for node in nodes {
                 if !node.status.isComplete {
-                    failures.append("  \(node.host)  —  " + paint("\(node.status.rawValue.uppercased())", "1;31") + " (\(node.detail))")
+                    failures.append("  \(node.host)  —  " + paint("\(node.status.rawValue.uppercased())", "1;31") + " (\(Escaping.controls(node.detail)))")
                 }
                 if node.status == .skipped {
                     rows.append([node.host, node.lists.map(\.kind.rawValue).joined(separator: ","), "skipped", "—", "not contacted (audit: false)"])
@@ -51,7 +51,7 @@ public struct TableRenderer: Sendable {
             if !failures.isEmpty { out.append(""); out += failures }
             if !findings.isEmpty {
                 out.append("")
-                out += findings.map { "  " + paint(Self.symbol($0.severity), $0.severity) + " \($0.message)" }
+                out += findings.map { "  " + paint(Self.symbol($0.severity), $0.severity) + " \(Escaping.controls($0.message))" }
             }
             out.append("")
         }
@@ -67,7 +67,7 @@ public struct TableRenderer: Sendable {
                     case .delete(let c, let index, let origin):
                         out.append("    \(c)")
                         out.append("    \(index)    ← at the index prompt; must be \(Escaping.visible(origin))")
-                    case .note(let n): out.append("    # \(n)")
+                    case .note(let n): out.append("    # \(Escaping.controls(n))")
                     }
                 }
             }

@@ -95,6 +95,18 @@ struct Lab {
     }
 }
 
+/// Runs `body` against a started lab and always shuts the simulator down after it.
+func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Lab) async throws -> Void) async throws {
+    let lab = try await Lab.start(adjust: adjust)
+    do {
+        try await body(lab)
+    } catch {
+        try await lab.stop()
+        throw error
+    }
+    try await lab.stop()
+}
+
 @Suite(.serialized) struct ApplyEndToEndTests {
     @Test func applyWithRestartLeavesTheClusterCleanAndServingTheFix() async throws {
         let lab = try await Lab.start()

@@ -79,8 +79,7 @@ func reportJSON(_ folder: String) throws -> [String: Any] {
 
 @Suite(.serialized) struct SecretsEndToEndTests {
     @Test func passwordPromptAsksOnceWithoutEchoAndTheAuditRuns() async throws {
-        let lab = try await Lab.start()
-        defer { Task { try? await lab.stop() } }
+        try await withLab { lab in
         let inventory = lab.directory + "/prompt.yaml"
         let text = try String(contentsOfFile: lab.inventory, encoding: .utf8)
         #expect(text.contains("password_env: VOS_SIM_PASSWORD"))
@@ -107,11 +106,11 @@ func reportJSON(_ folder: String) throws -> [String: Any] {
         let statuses = (try reportJSON(lab.directory + "/wrong")["nodes"] as! [[String: Any]]).map { $0["status"] as? String }
         #expect(statuses == Array(repeating: "auth_failed", count: 4), "\(wrong.screen)")
         #expect(!wrong.screen.contains("not-the-password"))
+        }
     }
 
     @Test func passwordPromptWithoutATerminalFailsClosed() async throws {
-        let lab = try await Lab.start()
-        defer { Task { try? await lab.stop() } }
+        try await withLab { lab in
         let inventory = lab.directory + "/prompt.yaml"
         try String(contentsOfFile: lab.inventory, encoding: .utf8)
             .replacingOccurrences(of: "password_env: VOS_SIM_PASSWORD", with: "password_prompt: true")
@@ -128,13 +127,13 @@ func reportJSON(_ folder: String) throws -> [String: Any] {
             #expect(detail.contains("password_prompt (defaults): no terminal to ask on"), "\(detail)")
             #expect(detail.contains("not contacted"), "\(detail)")
         }
+        }
     }
 
     /// Every output of a run — stdout, stderr, --verbose logs, every report format, transcripts, runbooks,
     /// the Prometheus file, the history database and its WAL, apply records — searched for the password.
     @Test func thePasswordAppearsInNoOutputOfARun() async throws {
-        let lab = try await Lab.start()
-        defer { Task { try? await lab.stop() } }
+        try await withLab { lab in
         let dir = lab.directory + "/outputs"
         let db = dir + "/history.sqlite"
         var outputs: [(String, String)] = []
@@ -164,5 +163,6 @@ func reportJSON(_ folder: String) throws -> [String: Any] {
         for (name, text) in outputs { #expect(leaks(of: simPassword, in: Data(text.utf8)).isEmpty, "\(name)") }
         // The search itself finds a planted copy (so the checks above can fail).
         #expect(leaks(of: simPassword, in: Data("x\(simPassword)y".utf8)) == ["plain"])
+        }
     }
 }

@@ -16,7 +16,23 @@ struct RobustnessTests {
 
     @Test("control characters are not fatal and do not hide entries")
     func controlCharacters() {
-        let text = "\u{0}\u{7}cors_allowedorigins\u{7}\n1. https://a\u{0}\n\u{1B}\n\u{1B}[\n\u{1B}]0;title"
+        let text = "\u{0}\u{7}cors_allowedorigins\u{7}\n1. https://a\n\u{1B}\n\u{1B}[\n\u{1B}]0;title"
+        #expect(OriginListParser.parseNumbered(text).value?.origins == ["https://a"])
+    }
+
+    /// A browser compares the stored bytes; a screen that hides some of them cannot say what is stored.
+    @Test("an entry hiding control characters or escape sequences is never read as the origin it shows",
+          arguments: ["1. https://a\u{0}\n", "1. https://a\u{7}\n", "1. https://a\u{1B}[0m\n", "1. https://x\u{1B}[31ma\n",
+                      "1. https://ab\u{8}\n", "1. \u{1B}]0;t\u{7}https://a\n", "1. https://a\u{7F}\r\n"])
+    func hiddenBytesInAnEntry(_ line: String) {
+        let outcome = OriginListParser.parseNumbered("cors_allowedorigins\n" + line)
+        guard case .unparsed(let reason) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(reason.contains("entry 1 holds escape sequences or control characters a terminal does not show"), "\(reason)")
+    }
+
+    @Test("hidden bytes outside the entry's visible part do not matter: a pager overwritten by the entry")
+    func hiddenBytesOverwritten() {
+        let text = "cors_allowedorigins\n\u{1B}[1mPress <enter> for 1 line, <space> for one page, or <q> to quit\u{1B}[0m\r        \r1. https://a\n"
         #expect(OriginListParser.parseNumbered(text).value?.origins == ["https://a"])
     }
 

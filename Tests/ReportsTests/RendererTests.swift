@@ -35,14 +35,15 @@ func sampleReport() throws -> AuditReport {
         let text = try String(contentsOfFile: "\(repoRoot)/inventory/transcripts/lab/\(node.host).txt", encoding: .utf8)
         observations[node.host] = .fromTranscript(host: node.host, text: text)
     }
-    // A hostile entry on the publisher's Live Data list: markup, quotes, a comma and a control character.
+    // A hostile entry on the publisher's Live Data list: markup, quotes, a comma, pipes and backticks
+    // (an entry with control characters is not read at all: the parsers report its list unparsed).
     let pub = observations["cuicpub.uccelab.tac"]!
     observations["cuicpub.uccelab.tac"] = NodeObservation(host: pub.host, captures: pub.captures.map { c in
         guard c.command == "utils live-data cors allowed_origin list" else { return c }
-        return CommandCapture(command: c.command, output: c.output + "\n5. https://x.tac/<script>alert(\"1\")</script>,'\u{7}| `*_\n")
+        return CommandCapture(command: c.command, output: c.output + "\n5. https://x.tac/<script>alert(\"1\")</script>,'| `*_\n")
     }, notes: ["host key NOT checked (host_key_policy: off)"])
     observations["finesses.uccelab.tac"] = NodeObservation(host: "finesses.uccelab.tac", captures: [],
-        failure: CollectionFailure(status: .timeout, detail: "phase login: no admin: prompt within the 90 s limit; last bytes: \"please wait ...\\r\\n<b>\""))
+        failure: CollectionFailure(status: .timeout, detail: "phase login: no admin: prompt within the 90 s limit; last bytes: \"please wait ...\\r\\n<b>\u{7}\""))
     return Auditor.audit(inventory: inventory, observations: observations, generatedAt: "2026-11-26T09:00:00Z")
 }
 
@@ -54,6 +55,9 @@ func sampleReport() throws -> AuditReport {
     @Test func tableColourOnlyWhenAsked() throws {
         let report = try sampleReport()
         #expect(!TableRenderer().render(report).contains("\u{1B}["))
+        // A device's control characters reach no terminal or Markdown viewer (the sample's last bytes hold a BEL).
+        #expect(!TableRenderer().render(report).contains("\u{7}") && TableRenderer().render(report).contains("\\u{7}"))
+        #expect(!MarkdownRenderer().render(report).contains("\u{7}"))
         let coloured = TableRenderer(color: true).render(report)
         #expect(coloured.contains("\u{1B}[31m"))
         // Same content once the colour is removed.
