@@ -41,7 +41,15 @@ enum TextLines {
             let index = segments.lastIndex(where: { !$0.isEmpty })
             var view = String.UnicodeScalarView()
             if let index { view.append(contentsOf: segments[index]) }
-            lines.append(Line(text: String(view), hidden: index.map { hidden[$0] } ?? false))
+            // Text overwritten on the same line (other than blanks or a pager prompt) was sent, and may be
+            // part of what is stored, but is not what the screen shows.
+            let overwritten = segments.indices.contains { i in
+                guard i != index, !segments[i].isEmpty else { return false }
+                var other = String.UnicodeScalarView()
+                other.append(contentsOf: segments[i])
+                return removingPager(String(other)).map { !trim($0).isEmpty } ?? false
+            }
+            lines.append(Line(text: String(view), hidden: overwritten || (index.map { hidden[$0] } ?? false)))
             segments = [[]]
             hidden = [false]
         }

@@ -23,7 +23,7 @@ struct RobustnessTests {
     /// A browser compares the stored bytes; a screen that hides some of them cannot say what is stored.
     @Test("an entry hiding control characters or escape sequences is never read as the origin it shows",
           arguments: ["1. https://a\u{0}\n", "1. https://a\u{7}\n", "1. https://a\u{1B}[0m\n", "1. https://x\u{1B}[31ma\n",
-                      "1. https://ab\u{8}\n", "1. \u{1B}]0;t\u{7}https://a\n", "1. https://a\u{7F}\r\n"])
+                      "1. https://ab\u{8}\n", "1. https://evil.example\r1. https://a\r\n", "1. \u{1B}]0;t\u{7}https://a\n", "1. https://a\u{7F}\r\n"])
     func hiddenBytesInAnEntry(_ line: String) {
         let outcome = OriginListParser.parseNumbered("cors_allowedorigins\n" + line)
         guard case .unparsed(let reason) = outcome else { Issue.record("\(outcome)"); return }
