@@ -49,9 +49,11 @@ let package = Package(
             "SSHClient", "VOSShell", "AuditCore",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // syncfs(2), which Swift's Glibc module does not export: one sync for a run folder's many files.
+        .target(name: "CFileSync"),
         .executableTarget(name: "cors-audit", dependencies: [
             "AuditCore", "Collector", "CLIParsers", "Reports",
-            "History",
+            "History", "CFileSync",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuditCore
+import CFileSync
 import Foundation
 import Reports
 
@@ -86,6 +87,12 @@ struct ReportingOptions: ParsableArguments {
 }
 
 /// One run's folder: report.json, the asked-for formats, remediation runbooks and session transcripts.
+///
+/// Nothing half-written is ever visible: every file is written to a temporary name, synced and renamed.
+/// A default run folder is built under a hidden staging name and renamed into place whole, then
+/// `latest` is swapped to it; in a folder named with `--output`, report.json is removed first and
+/// written last, so its presence means the run's files are all there. A process killed at any point
+/// leaves at most a hidden staging folder, removed by the next run.
 struct RunFolder {
     let directory: String
     let isDefault: Bool
@@ -110,10 +117,26 @@ struct RunFolder {
 
     var displayPath: String { directory }
 
+    /// Staging folders are `.partial-<pid>-<run>`.
+    static let stagingPrefix = ".partial-"
+
     func write(_ report: AuditReport, formats: [ReportFormat], failOn: Severity, transcripts: [String: [UInt8]]) throws {
         let fm = FileManager.default
-        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try Self.atomicWrite(report.json(failOn: failOn).serialized(), to: "\(directory)/report.json")
+        let target: String
+        if isDefault {
+            try fm.createDirectory(atPath: reportsDir, withIntermediateDirectories: true)
+            Self.removeAbandonedStaging(in: reportsDir)
+            target = "\(reportsDir)/\(Self.stagingPrefix)\(getpid())-\((directory as NSString).lastPathComponent)"
+            try? fm.removeItem(atPath: target)
+        } else {
+            target = directory
+            try fm.createDirectory(atPath: target, withIntermediateDirectories: true)
+            // An old report.json must not vouch for files this run has not finished writing.
+            if unlink("\(target)/report.json") != 0, errno != ENOENT {
+                throw Self.posixError("cannot replace \(target)/report.json", errno)
+            }
+        }
+        try fm.createDirectory(atPath: target, withIntermediateDirectories: true)
         for format in formats {
             let text: String
             switch format {
@@ -123,22 +146,41 @@ struct RunFolder {
             case .junit: text = JUnitRenderer(failOn: failOn).render(report)
             case .prometheus: text = PrometheusRenderer().render(report)
             }
-            try Self.atomicWrite(text, to: "\(directory)/\(format.fileName!)")
+            try Self.atomicWrite(Data(text.utf8), to: "\(target)/\(format.fileName!)", durable: false)
         }
         if !report.plans.isEmpty {
-            try fm.createDirectory(atPath: "\(directory)/remediation", withIntermediateDirectories: true)
+            try fm.createDirectory(atPath: "\(target)/remediation", withIntermediateDirectories: true)
             for plan in report.plans {
-                try Self.atomicWrite(plan.text, to: "\(directory)/remediation/\(plan.host).txt")
-                try Self.atomicWrite(RunbookRenderer().markdown(plan, findings: report.findings), to: "\(directory)/remediation/\(plan.host).md")
+                try Self.atomicWrite(Data(plan.text.utf8), to: "\(target)/remediation/\(plan.host).txt", durable: false)
+                try Self.atomicWrite(Data(RunbookRenderer().markdown(plan, findings: report.findings).utf8),
+                                     to: "\(target)/remediation/\(plan.host).md", durable: false)
             }
         }
         if !transcripts.isEmpty {
-            try fm.createDirectory(atPath: "\(directory)/transcripts", withIntermediateDirectories: true)
+            try fm.createDirectory(atPath: "\(target)/transcripts", withIntermediateDirectories: true)
             for (host, bytes) in transcripts.sorted(by: { $0.key < $1.key }) {
-                try Self.atomicWrite(Data(bytes), to: "\(directory)/transcripts/\(host).txt")
+                try Self.atomicWrite(Data(bytes), to: "\(target)/transcripts/\(host).txt", durable: false)
             }
         }
-        if isDefault { try pointLatest() }
+        // One filesystem sync for all the files above (not one per file: a fleet run writes hundreds),
+        // before report.json vouches for them.
+        Self.syncFileSystem(containing: target)
+        try Self.atomicWrite(report.json(failOn: failOn).serialized(), to: "\(target)/report.json")
+        if isDefault {
+            guard rename(target, directory) == 0 else { throw Self.posixError("cannot move the run into \(directory)", errno) }
+            Self.syncDirectory(reportsDir)
+            try pointLatest()
+        }
+    }
+
+    /// Staging folders of runs that died (their process is gone); a running writer's folder is left alone.
+    static func removeAbandonedStaging(in reportsDir: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: reportsDir) else { return }
+        for name in names where name.hasPrefix(stagingPrefix) {
+            let pid = name.dropFirst(stagingPrefix.count).prefix { $0.isNumber }
+            guard let pid = Int32(pid), pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: "\(reportsDir)/\(name)") }
+        }
     }
 
     /// reports/latest → the newest run, replaced atomically (a new link renamed over the old one).
@@ -147,14 +189,54 @@ struct RunFolder {
         let temp = "\(reportsDir)/.latest-\(getpid())"
         try? FileManager.default.removeItem(atPath: temp)
         try FileManager.default.createSymbolicLink(atPath: temp, withDestinationPath: (directory as NSString).lastPathComponent)
-        guard rename(temp, link) == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "cannot point \(link) at the run: \(String(cString: strerror(errno)))"])
-        }
+        guard rename(temp, link) == 0 else { throw Self.posixError("cannot point \(link) at the run", errno) }
+        Self.syncDirectory(reportsDir)
     }
 
     static func atomicWrite(_ text: String, to path: String) throws { try atomicWrite(Data(text.utf8), to: path) }
 
-    static func atomicWrite(_ data: Data, to path: String) throws {
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    /// Writes `data` to a temporary file beside `path` and renames it over `path`: readers see the old
+    /// file or the new one, never a part, even after a kill. `durable` also syncs the file and its folder
+    /// (a power cut then keeps it too); callers writing many files sync once instead.
+    static func atomicWrite(_ data: Data, to path: String, durable: Bool = true) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        let temp = (folder.isEmpty ? "." : folder) + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw posixError("cannot write \(path)", errno) }
+        var failure: Int32 = 0
+        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 { if errno == EINTR { continue }; failure = errno; return }
+                offset += n
+            }
+        }
+        if failure == 0, durable, fsync(fd) != 0 { failure = errno }
+        close(fd)
+        guard failure == 0, rename(temp, path) == 0 else {
+            let code = failure != 0 ? failure : errno
+            unlink(temp)
+            throw posixError("cannot write \(path)", code)
+        }
+        if durable { syncDirectory(folder.isEmpty ? "." : folder) }
+    }
+
+    private static func syncFileSystem(containing path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = cors_audit_syncfs(fd)
+        close(fd)
+    }
+
+    private static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
+    }
+
+    static func posixError(_ what: String, _ code: Int32) -> CocoaError {
+        CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "\(what): \(String(cString: strerror(code)))"])
     }
 }
