@@ -4,10 +4,10 @@ import Testing
 @testable import VOSSimulator
 
 /// Runs cors-audit on a fresh pseudo-terminal and types `answer` once the password prompt shows.
-/// Returns the exit status and everything the terminal displayed.
-private func onTerminal(_ arguments: [String], answer: String) throws -> (status: Int32, screen: String) {
+/// Returns the exit status, everything the terminal displayed, and whether the terminal echoes once it ended.
+private func onTerminal(_ arguments: [String], answer: String) throws -> (status: Int32, screen: String, echoAfter: Bool) {
     let driver = """
-        import os, pty, select, sys, time
+        import os, pty, select, sys, termios, time
         pid, fd = pty.fork()
         if pid == 0:
             os.execv(sys.argv[1], sys.argv[1:])
@@ -23,11 +23,13 @@ private func onTerminal(_ arguments: [String], answer: String) throws -> (status
                     break
                 screen += chunk
             if not answered and b"Password for" in screen:
-                os.write(fd, sys.stdin.buffer.read() + b"\\r")
+                answer = sys.stdin.buffer.read()
+                os.write(fd, answer if answer.endswith(b"\\x03") else answer + b"\\r")
                 answered = True
         else:
             os.kill(pid, 9)
         _, status = os.waitpid(pid, 0)
+        sys.stderr.write("ECHO=%d" % (1 if termios.tcgetattr(fd)[3] & termios.ECHO else 0))
         sys.stdout.buffer.write(screen)
         sys.exit(os.waitstatus_to_exitcode(status) & 0xff)
         """
@@ -39,15 +41,17 @@ private func onTerminal(_ arguments: [String], answer: String) throws -> (status
     env["NO_COLOR"] = "1"
     env["VOS_SIM_PASSWORD"] = nil
     p.environment = env
-    let out = Pipe(), input = Pipe()
+    let out = Pipe(), err = Pipe(), input = Pipe()
     p.standardOutput = out
+    p.standardError = err
     p.standardInput = input
     try p.run()
     input.fileHandleForWriting.write(Data(answer.utf8))
     try input.fileHandleForWriting.close()
     let screen = out.fileHandleForReading.readDataToEndOfFile()
+    let report = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: screen, as: UTF8.self))
+    return (p.terminationStatus, String(decoding: screen, as: UTF8.self), report.hasSuffix("ECHO=1"))
 }
 
 /// Every file under `root`, recursively, with its bytes (binary files included: SQLite, WAL).
@@ -98,6 +102,15 @@ func reportJSON(_ folder: String) throws -> [String: Any] {
         for file in allFiles(under: lab.directory + "/prompted") {
             #expect(leaks(of: simPassword, in: file.bytes).isEmpty, "\(file.path)")
         }
+
+        #expect(r.echoAfter)
+
+        // Ctrl-C at the prompt ends the run (by SIGINT, nothing written) and leaves the terminal echoing.
+        let interrupted = try onTerminal(["audit", "--inventory", inventory, "--output", lab.directory + "/interrupted", "--no-history"],
+                                         answer: "half\u{03}")
+        #expect(interrupted.status == (256 - SIGINT) & 0xff, "\(interrupted.screen)")
+        #expect(interrupted.echoAfter, "echo left off after Ctrl-C")
+        #expect(!FileManager.default.fileExists(atPath: lab.directory + "/interrupted/report.json"))
 
         // A wrong answer is an authentication failure of those nodes, never a hang or a clean run.
         let wrong = try onTerminal(["audit", "--inventory", inventory, "--output", lab.directory + "/wrong", "--no-history"],
