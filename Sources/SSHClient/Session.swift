@@ -497,7 +497,11 @@ final class Session<D: ShellDriver> {
     /// libssh2 1.10 reports a failed algorithm negotiation only as "Unable to exchange encryption
     /// keys" (LIBSSH2_ERROR_KEX_FAILURE), the same as other key-exchange failures: treat it as a
     /// candidate, and let the probe of the server's offer decide (`finishProbe`).
+    ///
+    /// A server that hangs up as soon as it sees no overlap (swift-nio-ssh does) makes libssh2 fail
+    /// the same exchange with LIBSSH2_ERROR_SOCKET_NONE and the same text, so the text counts too.
     static func classifyHandshake(_ code: Int32, _ message: String) -> SSHErrorKind? {
+        if message.hasPrefix("Unable to exchange encryption keys") { return .noCommonAlgorithm(ours: "", theirs: nil) }
         switch code {
         case CORS_LIBSSH2_ERROR_KEX_FAILURE, CORS_LIBSSH2_ERROR_METHOD_NOT_SUPPORTED:
             return .noCommonAlgorithm(ours: "", theirs: nil)

@@ -32,7 +32,9 @@ private let matrix: [MatrixNode] = [
     MatrixNode(cluster: "north", host: "cuicpub.north.lab.test", status: "audited", origins: expected("north.lab.test")),
     MatrixNode(cluster: "north", host: "cuicsub.north.lab.test", status: "audited",
                origins: expected("north.lab.test").filter { $0 != "https://finessep.north.lab.test:8445" }),
-    MatrixNode(cluster: "north", host: "cuicdrip.north.lab.test", faults: "[drip_output]", status: "audited",
+    // A byte per packet, 1 ms apart (a 1.5 kB service list takes seconds): a longer command limit.
+    MatrixNode(cluster: "north", host: "cuicdrip.north.lab.test", faults: "[drip_output]",
+               extra: ["timeouts: {connect: 2, login: 20, command: 20}"], status: "audited",
                origins: expected("north.lab.test")),
     MatrixNode(cluster: "north", host: "cuicbig.north.lab.test", status: "audited", origins: bigList),
     // Before SSH: nothing to talk to, or nothing that speaks SSH.
@@ -73,6 +75,7 @@ private let matrix: [MatrixNode] = [
     MatrixNode(cluster: "west", host: "cuicmute.west.lab.test", faults: "[never_prompt]", status: "timeout",
                detail: ["phase login: no admin: prompt within the 3 s limit",
                         "last bytes: \"Command Line Interface is starting up, please wait ...\\r\\n\""]),
+    // 10 000 pager answers (the client's cap), a round trip each: a longer command limit.
     MatrixNode(cluster: "west", host: "cuicpager.west.lab.test", faults: "[endless_pager]", extra: ["timeouts: {connect: 2, login: 3, command: 60}"],
                status: "command_failed",
                detail: ["phase command: `utils cuic cors allowed_origin list` kept paging past the limit; stopped",
