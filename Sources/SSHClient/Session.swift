@@ -743,7 +743,8 @@ final class Session<D: ShellDriver> {
         while true {
             var incoming: [UInt8] = []
             var endOfFile = false
-            for stream in [Int32(0), Int32(1)] {
+            var readFailure: SSHError?
+            reading: for stream in [Int32(0), Int32(1)] {
                 while true {
                     let n = run.readBuffer.withUnsafeMutableBufferPointer { buffer in
                         buffer.withMemoryRebound(to: CChar.self) {
@@ -759,16 +760,23 @@ final class Session<D: ShellDriver> {
                         endOfFile = true
                         break
                     }
-                    // Throws unless it is EAGAIN: then this stream is drained for now.
-                    _ = try libssh2Check(n, value: (), function: "libssh2_channel_read_ex", session: session,
-                                         host: target.host, phase: .io, classify: { code, _ in Self.transportKind(code) })
+                    // Fails unless it is EAGAIN: then this stream is drained for now.
+                    do {
+                        _ = try libssh2Check(n, value: (), function: "libssh2_channel_read_ex", session: session,
+                                             host: target.host, phase: .io, classify: { code, _ in Self.transportKind(code) })
+                    } catch {
+                        readFailure = error
+                        break reading
+                    }
                     break
                 }
             }
+            // What arrived before a connection died is the node's last word: the driver gets it first.
             if !incoming.isEmpty, let driver {
                 apply(driver.received(incoming, now: now), run, now: now)
                 if driverClosed { return true }
             }
+            if let readFailure { throw readFailure }
             // Reading one stream can pull the other stream's packets off the socket into
             // libssh2's queue, where poll() cannot see them: drain until nothing is queued.
             if !endOfFile && (libssh2_poll_channel_read(channel, 0) != 0 || libssh2_poll_channel_read(channel, 1) != 0) {
