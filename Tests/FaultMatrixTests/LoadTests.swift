@@ -33,8 +33,7 @@ let loadNodes = ProcessInfo.processInfo.environment["LOAD_NODES"].flatMap(Int.in
         let password = "load-test-pw"
         let sim = try await SimulatorProcess(["fleet", "--nodes", "\(loadNodes)", "--fault-rate", "0.1", "--seed", "7",
                                               "--drift-every", "7", "--startup", "0.05", "--command-delay", "0.01",
-                                              "--connect-timeout", "10", "--login-timeout", "10", "--command-timeout", "10",
-                                              "--threads", "1"],
+                                              "--connect-timeout", "10", "--login-timeout", "10", "--command-timeout", "10"],
                                              out: dir, password: password, timeout: .seconds(120))
         defer { sim.stop() }
         let planted = try JSONDecoder().decode(Planted.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/planted.json")))
@@ -42,7 +41,9 @@ let loadNodes = ProcessInfo.processInfo.environment["LOAD_NODES"].flatMap(Int.in
         let audited = inventory.nodes.filter { $0.node.audit }.map(\.node)
         #expect(audited.count == loadNodes)
         #expect(planted.faults.count == Int((Double(loadNodes) * 0.1).rounded()))
-        let collector = Collector(options: .init(runTimeout: .seconds(240), environment: ["VOS_SIM_PASSWORD": password]))
+        // At most 100 sessions at once: 1000 simultaneous key exchanges against a debug-built
+        // simulator on two shared cores would time out healthy nodes (that is load, not a fault).
+        let collector = Collector(options: .init(concurrency: 100, runTimeout: .seconds(240), environment: ["VOS_SIM_PASSWORD": password]))
 
         // A warm-up run of one node brings up what lives for the whole process (the concurrency
         // pool's threads, Foundation's), so the counts below see only what one run leaves behind.
@@ -51,18 +52,14 @@ let loadNodes = ProcessInfo.processInfo.environment["LOAD_NODES"].flatMap(Int.in
         let warm = await collector.collect(try InventoryLoader.load(path: dir + "/warm.yaml"))
         #expect(warm[healthy.host]?.observation.failure == nil, "\(String(describing: warm[healthy.host]?.observation.failure))")
 
-        let fdsBefore = procEntries("fd"), threadsBefore = procEntries("task")
+        let fdsBefore = await settledCount("fd"), threadsBefore = await settledCount("task")
+        let targetsBefore = descriptorTargets()
         let start = ContinuousClock.now
         let results = await collector.collect(inventory)
         let elapsed = ContinuousClock.now - start
         let report = Auditor.audit(inventory: inventory, observations: results.mapValues(\.observation), generatedAt: "t")
-        // The runner's thread may still be exiting when collect returns: give it a bounded moment.
-        var threadsAfter = procEntries("task")
-        for _ in 0..<100 where threadsAfter > threadsBefore {
-            try await Task.sleep(for: .milliseconds(20))
-            threadsAfter = procEntries("task")
-        }
-        let fdsAfter = procEntries("fd")
+        // The runner's thread may still be exiting when collect returns: counts are taken once steady.
+        let threadsAfter = await settledCount("task"), fdsAfter = await settledCount("fd")
 
         // Every node accounted for, each with the status its planted fault gives, the rest audited.
         #expect(results.count == loadNodes)
@@ -81,16 +78,21 @@ let loadNodes = ProcessInfo.processInfo.environment["LOAD_NODES"].flatMap(Int.in
         for node in report.nodes where node.status != .skipped { got[node.status, default: 0] += 1 }
         #expect(got == want)
         #expect(report.verdict() == .incomplete)
-        // Drift is found exactly where it was planted on the nodes that were audited.
-        let plantedFindings = Set(planted.drift.filter { faultOf[$0.host] == nil }.flatMap { d in
+        // Drift is found exactly where it was planted on the nodes whose lists were read: healthy
+        // ones, and `unknown_output` ones (only their status commands print nonsense).
+        let plantedFindings = Set(planted.drift.filter { faultOf[$0.host] == nil || faultOf[$0.host] == "unknown_output" }.flatMap { d in
             d.missing.map { "missing-origin \(d.host) \(d.list) \($0)" } + d.extra.map { "unexpected-origin \(d.host) \(d.list) \($0)" }
         })
         let found = Set(report.findings.filter { $0.host != nil && ($0.kind == .missingOrigin || $0.kind == .unexpectedOrigin) }
             .map { "\($0.kind.rawValue) \($0.host!) \($0.list!.rawValue) \($0.origin!)" })
-        #expect(found == plantedFindings)
+        #expect(found == plantedFindings, "found, not planted: \(found.subtracting(plantedFindings).sorted().prefix(5)); planted, not found: \(plantedFindings.subtracting(found).sorted().prefix(5))")
 
-        #expect(fdsAfter == fdsBefore, "descriptors: \(fdsBefore) before, \(fdsAfter) after")
-        #expect(threadsAfter == threadsBefore, "threads: \(threadsBefore) before, \(threadsAfter) after")
+        // A leak is growth: after the run, no more descriptors or threads than before it.
+        let targetsAfter = descriptorTargets()
+        let changed = Set(targetsBefore.keys).union(targetsAfter.keys).filter { targetsBefore[$0] != targetsAfter[$0] }.sorted()
+            .map { "\($0): \(targetsBefore[$0] ?? "-") → \(targetsAfter[$0] ?? "-")" }
+        #expect(fdsAfter <= fdsBefore, "descriptors: \(fdsBefore) before, \(fdsAfter) after; changed: \(changed)")
+        #expect(threadsAfter <= threadsBefore, "threads: \(threadsBefore) before, \(threadsAfter) after")
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print("load: \(loadNodes) nodes, \(planted.faults.count) faulty, collected in \(String(format: "%.1f", seconds)) s; "
               + "fds \(fdsBefore)→\(fdsAfter), threads \(threadsBefore)→\(threadsAfter); "

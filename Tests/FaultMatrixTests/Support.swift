@@ -62,22 +62,23 @@ final class SimulatorProcess: @unchecked Sendable {
             if process.isRunning { process.terminate() }
         }
         defer { watchdog.cancel() }
-        let handle = stdout.fileHandleForReading
+        let fd = stdout.fileHandleForReading.fileDescriptor
         lines = await withCheckedContinuation { continuation in
-            // A blocking reader on a thread of its own, not the cooperative pool; it ends at
-            // `ready` or when the child dies (the watchdog's kill included).
-            Thread {
-                var buffer = Data()
+            // A blocking reader on a dispatch queue, not the cooperative pool; it ends at `ready`
+            // or when the child dies (the watchdog's kill included).
+            DispatchQueue(label: "vos-sim stdout").async {
+                var buffer: [UInt8] = []
+                var chunk = [UInt8](repeating: 0, count: 4096)
                 while true {
-                    let chunk = handle.availableData
-                    buffer.append(chunk)
+                    let n = read(fd, &chunk, chunk.count)
+                    if n > 0 { buffer += chunk[0..<n] }
                     let lines = String(decoding: buffer, as: UTF8.self).split(separator: "\n").map(String.init)
-                    if chunk.isEmpty || lines.contains(where: { $0.hasPrefix("ready") }) {
+                    if n <= 0 && errno != EINTR || lines.contains(where: { $0.hasPrefix("ready") }) {
                         continuation.resume(returning: lines)
                         return
                     }
                 }
-            }.start()
+            }
         }
         guard lines.contains(where: { $0.hasPrefix("ready") }) else {
             stop()
@@ -144,4 +145,26 @@ func runBounded(_ binary: String, _ arguments: [String], environment: [String: S
 /// Entries of a /proc directory of this process (`fd`, `task`).
 func procEntries(_ name: String) -> Int {
     ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/\(name)")) ?? []).count
+}
+
+/// The entry count of /proc/self/NAME once it has not changed for 250 ms (threads that are
+/// ending, descriptors being closed), bounded to 3 s.
+func settledCount(_ name: String) async -> Int {
+    var last = procEntries(name), steady = 0
+    for _ in 0..<60 where steady < 5 {
+        try? await Task.sleep(for: .milliseconds(50))
+        let now = procEntries(name)
+        steady = now == last ? steady + 1 : 0
+        last = now
+    }
+    return last
+}
+
+/// What each descriptor of this process points at (for a leak's message).
+func descriptorTargets() -> [String: String] {
+    var result: [String: String] = [:]
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+        result[entry] = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + entry)) ?? "?"
+    }
+    return result
 }
