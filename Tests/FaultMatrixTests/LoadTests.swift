@@ -87,15 +87,22 @@ let loadNodes = ProcessInfo.processInfo.environment["LOAD_NODES"].flatMap(Int.in
             .map { "\($0.kind.rawValue) \($0.host!) \($0.list!.rawValue) \($0.origin!)" })
         #expect(found == plantedFindings, "found, not planted: \(found.subtracting(plantedFindings).sorted().prefix(5)); planted, not found: \(plantedFindings.subtracting(found).sorted().prefix(5))")
 
-        // A leak is growth: after the run, no more descriptors or threads than before it.
+        // A leak is growth: after the run, no more descriptors or threads than before it, and not
+        // one socket or pipe (what sessions and the runner's waker are made of) that was not there
+        // before. The counts may drop: a run-loop thread of the test process (with its epoll,
+        // eventfd and timerfd) can end meanwhile.
         let targetsAfter = descriptorTargets()
         let changed = Set(targetsBefore.keys).union(targetsAfter.keys).filter { targetsBefore[$0] != targetsAfter[$0] }.sorted()
             .map { "\($0): \(targetsBefore[$0] ?? "-") → \(targetsAfter[$0] ?? "-")" }
+        let newEndpoints = targetsAfter.filter { fd, target in
+            (target.hasPrefix("socket:") || target.hasPrefix("pipe:")) && targetsBefore[fd] != target
+        }
+        #expect(newEndpoints.isEmpty, "left open: \(newEndpoints)")
         #expect(fdsAfter <= fdsBefore, "descriptors: \(fdsBefore) before, \(fdsAfter) after; changed: \(changed)")
         #expect(threadsAfter <= threadsBefore, "threads: \(threadsBefore) before, \(threadsAfter) after")
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print("load: \(loadNodes) nodes, \(planted.faults.count) faulty, collected in \(String(format: "%.1f", seconds)) s; "
-              + "fds \(fdsBefore)→\(fdsAfter), threads \(threadsBefore)→\(threadsAfter); "
+              + "fds \(fdsBefore)→\(fdsAfter) (changed: \(changed)), threads \(threadsBefore)→\(threadsAfter); "
               + got.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", "))
     }
 }
