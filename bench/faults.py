@@ -102,7 +102,8 @@ def main():
                     pass
             if child:
                 fd, task = count(child, "fd"), count(child, "task")
-                if fd is not None and task is not None:
+                # An exiting process lists nothing: such a sample is no count.
+                if fd and task:
                     samples.append((fd, task))
             time.sleep(0.02)
         wall = time.time() - start
