@@ -738,14 +738,19 @@ final class Session<D: ShellDriver> {
 
     /// Moves bytes both ways until libssh2 would block. Writes can make libssh2 read and queue
     /// incoming packets, so after any write the reads run again before polling.
+    ///
+    /// Bounded for a node that floods: the driver hears every `Self.chunk` bytes (so its output cap
+    /// acts while the flood goes on), and after `Self.budget` bytes in one call the loop serves the
+    /// other sessions first (it steps this one again within its idle limit).
     private func pump(_ run: RunContext, now: ContinuousClock.Instant) throws(SSHError) -> Bool {
         let channel = channel!
+        var readThisCall = 0
         while true {
             var incoming: [UInt8] = []
             var endOfFile = false
             var readFailure: SSHError?
             reading: for stream in [Int32(0), Int32(1)] {
-                while true {
+                while incoming.count < Self.chunk {
                     let n = run.readBuffer.withUnsafeMutableBufferPointer { buffer in
                         buffer.withMemoryRebound(to: CChar.self) {
                             stream == 0 ? cors_libssh2_channel_read(channel, $0.baseAddress, $0.count)
@@ -777,9 +782,11 @@ final class Session<D: ShellDriver> {
                 if driverClosed { return true }
             }
             if let readFailure { throw readFailure }
+            readThisCall += incoming.count
             // Reading one stream can pull the other stream's packets off the socket into
             // libssh2's queue, where poll() cannot see them: drain until nothing is queued.
-            if !endOfFile && (libssh2_poll_channel_read(channel, 0) != 0 || libssh2_poll_channel_read(channel, 1) != 0) {
+            if !endOfFile && readThisCall < Self.budget
+                && (libssh2_poll_channel_read(channel, 0) != 0 || libssh2_poll_channel_read(channel, 1) != 0) {
                 continue
             }
             if endOfFile || libssh2_channel_eof(channel) != 0 {
@@ -787,11 +794,18 @@ final class Session<D: ShellDriver> {
                 beginClose(run, now: now)
                 return true
             }
-            if pending.isEmpty { return false }
+            if pending.isEmpty || readThisCall >= Self.budget {
+                if !pending.isEmpty { _ = try write(channel) }
+                return false
+            }
             let written = try write(channel)
             if written == 0 { return false }
         }
     }
+
+    /// Bytes handed to the driver at once, and read in one `pump` call, at most (see `pump`).
+    static var chunk: Int { 256 * 1024 }
+    static var budget: Int { 1024 * 1024 }
 
     /// Writes what is pending; returns how many bytes went (0: would block).
     private func write(_ channel: OpaquePointer) throws(SSHError) -> Int {

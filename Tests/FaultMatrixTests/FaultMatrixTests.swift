@@ -84,10 +84,10 @@ private let matrix: [MatrixNode] = [
                detail: ["`utils cuic cors status` did not complete: it asked \"Continue (y/n)?\", which an audit never confirms; the command was aborted",
                         "`utils cuic cors allowed_origin list` did not complete: it asked \"Continue (y/n)?\""]),
     MatrixNode(cluster: "west", host: "cuicdrop.west.lab.test", faults: "[drop_mid_output]", status: "disconnected",
-               // A clean end of the session or a reset connection (its unread bytes lost): either way the
-               // command it cut short, and the bytes up to its echo at least.
+               // A clean end of the session or a reset connection (whose unread bytes the kernel drops):
+               // either way the command it cut short, and the bytes up to the prompt before it at least.
                detail: ["phase command (`utils cuic cors allowed_origin list`): the node closed the ",
-                        "last bytes: \"", "admin:utils cuic cors allowed_origin list\\r\\n"]),
+                        "last bytes: \"", "CORS status: enabled\\r\\nadmin:"]),
     MatrixNode(cluster: "west", host: "cuicflood.west.lab.test", faults: "[oversize_output]", status: "command_failed",
                detail: ["phase command: `utils cuic cors allowed_origin list` printed more than 4194304 bytes; stopped",
                         "last bytes: \"", "https://filler"]),
@@ -157,6 +157,11 @@ private func stateYAML() -> String {
         // Bounded by the slowest fault, not by their sum: the endless pager's 10 000 pages, then the 3 s phases.
         #expect(run.seconds < 90, "took \(run.seconds) s")
 
+        // FAULT_MATRIX_REPORT=PATH keeps a copy of report.json (docs/fault-matrix.md quotes it).
+        if let keep = ProcessInfo.processInfo.environment["FAULT_MATRIX_REPORT"] {
+            try? FileManager.default.removeItem(atPath: keep)
+            try FileManager.default.copyItem(atPath: out + "/report.json", toPath: keep)
+        }
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/report.json"))) as? [String: Any])
         #expect(json["complete"] as? Bool == false)
         let nodes = try #require(json["nodes"] as? [[String: Any]])

@@ -48,7 +48,7 @@ let loadNodes = ProcessInfo.processInfo.environment["LOAD_NODES"].flatMap(Int.in
         // A warm-up run of one node brings up what lives for the whole process (the concurrency
         // pool's threads, Foundation's), so the counts below see only what one run leaves behind.
         let healthy = try #require(audited.first { h in h.product == .cuic && !planted.faults.contains { $0.host == h.host } })
-        try warmUpInventory(healthy, dir: dir).write(toFile: dir + "/warm.yaml", atomically: true, encoding: .utf8)
+        try warmUpInventory(healthy).write(toFile: dir + "/warm.yaml", atomically: true, encoding: .utf8)
         let warm = await collector.collect(try InventoryLoader.load(path: dir + "/warm.yaml"))
         #expect(warm[healthy.host]?.observation.failure == nil, "\(String(describing: warm[healthy.host]?.observation.failure))")
 
@@ -108,7 +108,7 @@ let loadNodes = ProcessInfo.processInfo.environment["LOAD_NODES"].flatMap(Int.in
 }
 
 /// One healthy node of the fleet as an inventory of its own.
-private func warmUpInventory(_ node: InventoryNode, dir: String) -> String {
+private func warmUpInventory(_ node: InventoryNode) -> String {
     let c = node.connection
     return """
         version: 1
