@@ -73,7 +73,7 @@ final class SimulatorProcess: @unchecked Sendable {
                     let n = read(fd, &chunk, chunk.count)
                     if n > 0 { buffer += chunk[0..<n] }
                     let lines = String(decoding: buffer, as: UTF8.self).split(separator: "\n").map(String.init)
-                    if n <= 0 && errno != EINTR || lines.contains(where: { $0.hasPrefix("ready") }) {
+                    if n == 0 || (n < 0 && errno != EINTR) || lines.contains(where: { $0.hasPrefix("ready") }) {
                         continuation.resume(returning: lines)
                         return
                     }
