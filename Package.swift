@@ -95,6 +95,9 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSH", package: "swift-nio-ssh"),
         ]),
+        // Issue 7: the fault matrix (cors-audit against vos-sim, one node per fault) and the load test
+        // (the Collector in-process against a 1000-node vos-sim fleet with random faults).
+        .testTarget(name: "FaultMatrixTests", dependencies: ["AuditCore", "Collector", "cors-audit", "vos-sim"]),
         // remediate --apply: the pure apply conversation, and end to end over SSH against vos-sim.
         .testTarget(name: "ApplyTests", dependencies: ["VOSShell", "Collector", "AuditCore", "VOSSimulator", "cors-audit"]),
     ],

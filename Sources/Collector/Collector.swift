@@ -114,7 +114,12 @@ public struct Collector: Sendable {
         var failure: CollectionFailure?
         let last = shell?.lastBytes ?? ""
         let lastText = last.isEmpty ? "no bytes received" : "last bytes: \"\(last)\""
-        if let error = outcome.error {
+        if let error = outcome.error, error.kind == .disconnected, error.phase == .io,
+           case .disconnected(let phase)? = shell?.failure {
+            // The connection died inside the CLI: the command it cut short says more than the transport phase.
+            failure = CollectionFailure(status: .disconnected,
+                                        detail: "phase \(phaseName(phase, shell)): the node closed the connection (\(error.message)); \(lastText)")
+        } else if let error = outcome.error {
             failure = CollectionFailure(status: status(for: error.kind),
                                         detail: "phase \(error.phase.rawValue): \(describe(error)); \(lastText)")
         } else if let vos = shell?.failure {

@@ -119,7 +119,7 @@ final class KnownHostsStore {
 
     /// One known_hosts line as libssh2 reads it, and the plain names it is for.
     struct Entry {
-        /// The line without its end and leading blanks.
+        /// The line without leading blanks, ended by a newline and a NUL (see `parse`).
         var line: [CChar]
         /// Lower-cased plain names of the host field; nil when the line is always loaded (hashed
         /// names, patterns, negations, markers: anything that is not plainly a list of names).
@@ -152,7 +152,10 @@ final class KnownHostsStore {
             let names: Set<String>? = field.contains(where: special.contains)
                 ? nil
                 : Set(field.split(separator: UInt8(ascii: ",")).map { String(decoding: $0, as: UTF8.self).lowercased() })
-            result.append(Entry(line: line.map { CChar(bitPattern: $0) }, names: names))
+            // Ended by a newline and a NUL that libssh2 may read: libssh2 1.10's readline looks at
+            // the byte after the given length (`if(*cp == '\n') keylen--`), and a stray newline
+            // there cut the key short, so a right key now and then read as a changed one.
+            result.append(Entry(line: line.map { CChar(bitPattern: $0) } + [0x0A, 0], names: names))
         }
         return result
     }
@@ -165,7 +168,8 @@ final class KnownHostsStore {
         let lowered = name.lowercased()
         for entry in entries where entry.mayMatch(lowered) {
             _ = entry.line.withUnsafeBufferPointer {
-                libssh2_knownhost_readline(hosts, $0.baseAddress, $0.count, CORS_LIBSSH2_KNOWNHOST_FILE_OPENSSH)
+                // The length takes in the newline, not the NUL.
+                libssh2_knownhost_readline(hosts, $0.baseAddress, $0.count - 1, CORS_LIBSSH2_KNOWNHOST_FILE_OPENSSH)
             }
         }
         return hosts

@@ -497,7 +497,11 @@ final class Session<D: ShellDriver> {
     /// libssh2 1.10 reports a failed algorithm negotiation only as "Unable to exchange encryption
     /// keys" (LIBSSH2_ERROR_KEX_FAILURE), the same as other key-exchange failures: treat it as a
     /// candidate, and let the probe of the server's offer decide (`finishProbe`).
+    ///
+    /// A server that hangs up as soon as it sees no overlap (swift-nio-ssh does) makes libssh2 fail
+    /// the same exchange with LIBSSH2_ERROR_SOCKET_NONE and the same text, so the text counts too.
     static func classifyHandshake(_ code: Int32, _ message: String) -> SSHErrorKind? {
+        if message.hasPrefix("Unable to exchange encryption keys") { return .noCommonAlgorithm(ours: "", theirs: nil) }
         switch code {
         case CORS_LIBSSH2_ERROR_KEX_FAILURE, CORS_LIBSSH2_ERROR_METHOD_NOT_SUPPORTED:
             return .noCommonAlgorithm(ours: "", theirs: nil)
@@ -734,13 +738,19 @@ final class Session<D: ShellDriver> {
 
     /// Moves bytes both ways until libssh2 would block. Writes can make libssh2 read and queue
     /// incoming packets, so after any write the reads run again before polling.
+    ///
+    /// Bounded for a node that floods: the driver hears every `Self.chunk` bytes (so its output cap
+    /// acts while the flood goes on), and after `Self.budget` bytes in one call the loop serves the
+    /// other sessions first (it steps this one again within its idle limit).
     private func pump(_ run: RunContext, now: ContinuousClock.Instant) throws(SSHError) -> Bool {
         let channel = channel!
+        var readThisCall = 0
         while true {
             var incoming: [UInt8] = []
             var endOfFile = false
-            for stream in [Int32(0), Int32(1)] {
-                while true {
+            var readFailure: SSHError?
+            reading: for stream in [Int32(0), Int32(1)] {
+                while incoming.count < Self.chunk {
                     let n = run.readBuffer.withUnsafeMutableBufferPointer { buffer in
                         buffer.withMemoryRebound(to: CChar.self) {
                             stream == 0 ? cors_libssh2_channel_read(channel, $0.baseAddress, $0.count)
@@ -755,19 +765,28 @@ final class Session<D: ShellDriver> {
                         endOfFile = true
                         break
                     }
-                    // Throws unless it is EAGAIN: then this stream is drained for now.
-                    _ = try libssh2Check(n, value: (), function: "libssh2_channel_read_ex", session: session,
-                                         host: target.host, phase: .io, classify: { code, _ in Self.transportKind(code) })
+                    // Fails unless it is EAGAIN: then this stream is drained for now.
+                    do {
+                        _ = try libssh2Check(n, value: (), function: "libssh2_channel_read_ex", session: session,
+                                             host: target.host, phase: .io, classify: { code, _ in Self.transportKind(code) })
+                    } catch {
+                        readFailure = error
+                        break reading
+                    }
                     break
                 }
             }
+            // What arrived before a connection died is the node's last word: the driver gets it first.
             if !incoming.isEmpty, let driver {
                 apply(driver.received(incoming, now: now), run, now: now)
                 if driverClosed { return true }
             }
+            if let readFailure { throw readFailure }
+            readThisCall += incoming.count
             // Reading one stream can pull the other stream's packets off the socket into
             // libssh2's queue, where poll() cannot see them: drain until nothing is queued.
-            if !endOfFile && (libssh2_poll_channel_read(channel, 0) != 0 || libssh2_poll_channel_read(channel, 1) != 0) {
+            if !endOfFile && readThisCall < Self.budget
+                && (libssh2_poll_channel_read(channel, 0) != 0 || libssh2_poll_channel_read(channel, 1) != 0) {
                 continue
             }
             if endOfFile || libssh2_channel_eof(channel) != 0 {
@@ -775,11 +794,18 @@ final class Session<D: ShellDriver> {
                 beginClose(run, now: now)
                 return true
             }
-            if pending.isEmpty { return false }
+            if pending.isEmpty || readThisCall >= Self.budget {
+                if !pending.isEmpty { _ = try write(channel) }
+                return false
+            }
             let written = try write(channel)
             if written == 0 { return false }
         }
     }
+
+    /// Bytes handed to the driver at once, and read in one `pump` call, at most (see `pump`).
+    static var chunk: Int { 256 * 1024 }
+    static var budget: Int { 1024 * 1024 }
 
     /// Writes what is pending; returns how many bytes went (0: would block).
     private func write(_ channel: OpaquePointer) throws(SSHError) -> Int {

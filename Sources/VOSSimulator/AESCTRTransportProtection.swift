@@ -24,6 +24,8 @@ public class AESCTRTransportProtection {
     // negotiated type through `init(initialKeys:)` and wants distinct types per wire name.
     public class var cipherName: String { fatalError("subclass must override cipherName") }
     public class var keySizes: ExpectedKeySizes { fatalError("subclass must override keySizes") }
+    /// The question the keyboard-interactive shim asks (`kbd_int_unexpected_prompt` nodes ask another).
+    public class var keyboardInteractivePrompt: String { "Password: " }
 
     private var inboundKey: SymmetricKey
     private var outboundKey: SymmetricKey
@@ -33,7 +35,7 @@ public class AESCTRTransportProtection {
     private var outboundCounter: CounterBlock
     /// The first block of the inbound packet being read is already decrypted (in the caller's buffer).
     private var inboundFirstBlockDone = false
-    private var shim = KeyboardInteractiveShim()
+    private var shim: KeyboardInteractiveShim
 
     public required init(initialKeys: NIOSSHSessionKeys) throws {
         try Self.check(initialKeys)
@@ -43,6 +45,7 @@ public class AESCTRTransportProtection {
         outboundMACKey = initialKeys.outboundMACKey
         inboundCounter = CounterBlock(initialKeys.initialInboundIV)
         outboundCounter = CounterBlock(initialKeys.initialOutboundIV)
+        shim = KeyboardInteractiveShim(prompt: Self.keyboardInteractivePrompt)
     }
 
     private static func check(_ keys: NIOSSHSessionKeys) throws {
@@ -175,6 +178,20 @@ public final class AES128CTRTransportProtection: AESCTRTransportProtection, _NIO
 public final class AES256CTRTransportProtection: AESCTRTransportProtection, _NIOSSHSendableMetatype {
     override public class var cipherName: String { "aes256-ctr" }
     override public class var keySizes: ExpectedKeySizes { .init(ivSize: 16, encryptionKeySize: 32, macKeySize: 32) }
+}
+
+/// `aes128-ctr` whose keyboard-interactive asks for a verification code (the `kbd_int_unexpected_prompt` fault).
+public final class AES128CTRCodePromptTransportProtection: AESCTRTransportProtection, _NIOSSHSendableMetatype {
+    override public class var cipherName: String { "aes128-ctr" }
+    override public class var keySizes: ExpectedKeySizes { .init(ivSize: 16, encryptionKeySize: 16, macKeySize: 32) }
+    override public class var keyboardInteractivePrompt: String { KeyboardInteractiveShim.verificationCodePrompt }
+}
+
+/// `aes256-ctr` whose keyboard-interactive asks for a verification code (the `kbd_int_unexpected_prompt` fault).
+public final class AES256CTRCodePromptTransportProtection: AESCTRTransportProtection, _NIOSSHSendableMetatype {
+    override public class var cipherName: String { "aes256-ctr" }
+    override public class var keySizes: ExpectedKeySizes { .init(ivSize: 16, encryptionKeySize: 32, macKeySize: 32) }
+    override public class var keyboardInteractivePrompt: String { KeyboardInteractiveShim.verificationCodePrompt }
 }
 
 /// SSH's CTR counter: the IV as one 128-bit big-endian integer (RFC 4344 §4).

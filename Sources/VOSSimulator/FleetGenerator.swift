@@ -12,12 +12,34 @@ public struct FleetGenerator: Sendable {
     public var driftEvery: Int
     public var startupDelay: Double
     public var commandDelay: Double
+    /// The share of nodes (0...1) given one fault from `faultPool`, chosen by `seed`.
+    public var faultRate: Double
+    public var seed: UInt64
+    /// The client's timeouts written into the inventory (connect, login, command; seconds).
+    public var timeouts: (connect: Double, login: Double, command: Double)
 
-    public init(nodes: Int, driftEvery: Int = 10, startupDelay: Double = 2, commandDelay: Double = 0.1) {
+    /// Faults planted at random: the ones that need no parameter, no special host name, and end a
+    /// node's session quickly (`endless_pager`, `oversize_output` and `drip_output` are left to the
+    /// fault matrix, `unresolvable` needs a host under `.invalid`).
+    public static let faultPool = ["refuse", "silent", "garbage_banner", "no_common_algorithm", "wrong_host_key",
+                                   "unknown_host_key", "reject_auth", "kbd_int_unexpected_prompt", "never_prompt",
+                                   "drop_mid_output", "garbage_output", "unknown_output", "confirm_prompt"]
+
+    public init(nodes: Int, driftEvery: Int = 10, startupDelay: Double = 2, commandDelay: Double = 0.1,
+                faultRate: Double = 0, seed: UInt64 = 1, timeouts: (connect: Double, login: Double, command: Double) = (10, 90, 60)) {
         self.nodes = nodes
         self.driftEvery = driftEvery
         self.startupDelay = startupDelay
         self.commandDelay = commandDelay
+        self.faultRate = faultRate
+        self.seed = seed
+        self.timeouts = timeouts
+    }
+
+    /// One planted fault: the node and the fault's state-file name.
+    public struct PlantedFault: Sendable, Codable, Equatable {
+        public var host: String
+        public var fault: String
     }
 
     /// One planted deviation, as the audit should find it.
@@ -33,6 +55,7 @@ public struct FleetGenerator: Sendable {
         public var inventoryYAML: String
         public var stateYAML: String
         public var drift: [Drift]
+        public var faults: [PlantedFault]
     }
 
     private struct Member {
@@ -69,7 +92,7 @@ public struct FleetGenerator: Sendable {
               username: admin
               password_env: VOS_SIM_PASSWORD
               host_key_policy: strict
-              timeouts: {connect: 10, login: 90, command: 60}
+              timeouts: {connect: \(Self.seconds(timeouts.connect)), login: \(Self.seconds(timeouts.login)), command: \(Self.seconds(timeouts.command))}
             clusters:
 
             """
@@ -82,6 +105,17 @@ public struct FleetGenerator: Sendable {
 
             """
         var drift: [Drift] = []
+        var faults: [PlantedFault] = []
+        // Exactly round(rate × nodes) distinct nodes, picked and given faults by the seeded generator.
+        var random = SplitMix64(seed: seed)
+        let members = clusters.flatMap { $0.members.map(\.host) }
+        var faulty: [String: String] = [:]
+        var order = Array(members.indices)
+        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
+        let count = min(members.count, Int((faultRate * Double(members.count)).rounded()))
+        for i in order.prefix(count) {
+            faulty[members[i]] = Self.faultPool[Int(random.next() % UInt64(Self.faultPool.count))]
+        }
         var nodeNumber = 0
         for cluster in clusters {
             let fp = "finessep.\(cluster.domain)", fs = "finesses.\(cluster.domain)"
@@ -119,7 +153,12 @@ public struct FleetGenerator: Sendable {
                         drift.append(Drift(host: m.host, list: name, missing: ["https://\(fs)", "https://\(fs):8445"], extra: []))
                     }
                 }
-                state += "  \(m.host):\n    lists:\n"
+                state += "  \(m.host):\n"
+                if let fault = faulty[m.host] {
+                    state += "    faults: [\(fault)]\n"
+                    faults.append(PlantedFault(host: m.host, fault: fault))
+                }
+                state += "    lists:\n"
                 for (name, origins) in lists {
                     state += "      \(name):\n        status: enabled\n        origins:\n"
                     for o in origins { state += "          - \"\(o)\"\n" }
@@ -127,14 +166,30 @@ public struct FleetGenerator: Sendable {
             }
             inventory += "    expected: {finesse_ports: [443, 8445]}\n"
         }
-        return Output(inventoryYAML: inventory, stateYAML: state, drift: drift)
+        return Output(inventoryYAML: inventory, stateYAML: state, drift: drift, faults: faults)
     }
 
-    /// `planted.json`: exactly which node lacks or has extra which origin.
-    public static func plantedJSON(_ drift: [Drift], nodes: Int) throws -> Data {
-        struct Planted: Codable { var nodes: Int; var drift: [Drift] }
+    /// `planted.json`: exactly which node lacks or has extra which origin, and which has which fault.
+    public static func plantedJSON(_ drift: [Drift], faults: [PlantedFault] = [], nodes: Int) throws -> Data {
+        struct Planted: Codable { var nodes: Int; var drift: [Drift]; var faults: [PlantedFault] }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(Planted(nodes: nodes, drift: drift))
+        return try encoder.encode(Planted(nodes: nodes, drift: drift, faults: faults))
+    }
+
+    private static func seconds(_ d: Double) -> String { d == d.rounded() ? String(Int(d)) : String(d) }
+}
+
+/// A small seeded generator (SplitMix64): the same seed plants the same faults on every machine,
+/// which the system generator does not promise.
+struct SplitMix64 {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

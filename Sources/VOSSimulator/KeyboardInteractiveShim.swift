@@ -30,6 +30,15 @@ struct KeyboardInteractiveShim {
     }
 
     private var state = State.idle
+    /// The one question asked: `Password: `, or `verificationCodePrompt` on a faulty node.
+    private let prompt: String
+
+    /// What a `kbd_int_unexpected_prompt` node asks instead of a password (a second factor).
+    static let verificationCodePrompt = "Verification code: "
+
+    init(prompt: String = "Password: ") {
+        self.prompt = prompt
+    }
 
     static let userAuthRequest: UInt8 = 50
     static let userAuthFailure: UInt8 = 51
@@ -84,7 +93,7 @@ struct KeyboardInteractiveShim {
                 w.string("")  // instruction
                 w.string("")  // language tag
                 w.uint32(1)
-                w.string("Password: ")
+                w.string(prompt)
                 w.byte(0)  // do not echo
                 return w.bytes
             }

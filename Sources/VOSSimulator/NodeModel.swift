@@ -65,6 +65,31 @@ public enum Fault: Sendable, Hashable {
     case confirmPrompt
     /// Only keyboard-interactive authentication is offered (password auth is refused).
     case keyboardInteractiveOnly
+    /// Accepts the TCP connection and never says a word (no SSH identification).
+    case silent
+    /// Answers like a web server (an HTTP error) instead of with an SSH identification, then closes.
+    case garbageBanner
+    /// Offers only AES-GCM ciphers, which libssh2 1.10 lacks: the key exchange finds no common cipher.
+    case noCommonAlgorithm
+    /// The node's key is left out of known_hosts: its host key is unknown to the client.
+    case unknownHostKey
+    /// Nothing listens and the client inventory gives no address: the host name (under `.invalid`,
+    /// which never resolves, RFC 6761) is looked up and fails.
+    case unresolvable
+    /// Keyboard-interactive only, and it asks for a verification code instead of a password.
+    case kbdIntUnexpectedPrompt
+    /// CORS list commands page forever, one line per page, whatever the pagination setting.
+    case endlessPager
+    /// CORS list commands print this many bytes (beyond the client's cap) before the prompt.
+    case oversizeOutput(Int)
+    /// Every byte the node sends goes out on its own, this many seconds apart.
+    case dripOutput(Double)
+
+    /// Every fault's state-file name, for error messages and the fleet generator.
+    public static let allNames = ["refuse", "wrong_host_key", "reject_auth", "never_prompt", "drop_mid_output", "garbage_output",
+                                  "unknown_output", "slow_start", "confirm_prompt", "keyboard_interactive_only", "silent",
+                                  "garbage_banner", "no_common_algorithm", "unknown_host_key", "unresolvable",
+                                  "kbd_int_unexpected_prompt", "endless_pager", "oversize_output", "drip_output"]
 
     /// The name used in the state file.
     public var name: String {
@@ -79,6 +104,15 @@ public enum Fault: Sendable, Hashable {
         case .slowStart: "slow_start"
         case .confirmPrompt: "confirm_prompt"
         case .keyboardInteractiveOnly: "keyboard_interactive_only"
+        case .silent: "silent"
+        case .garbageBanner: "garbage_banner"
+        case .noCommonAlgorithm: "no_common_algorithm"
+        case .unknownHostKey: "unknown_host_key"
+        case .unresolvable: "unresolvable"
+        case .kbdIntUnexpectedPrompt: "kbd_int_unexpected_prompt"
+        case .endlessPager: "endless_pager"
+        case .oversizeOutput: "oversize_output"
+        case .dripOutput: "drip_output"
         }
     }
 }
@@ -113,6 +147,21 @@ public struct NodeDefinition: Sendable, Equatable {
     }
 
     public func has(_ fault: Fault) -> Bool { faults.contains(fault) }
+
+    /// Seconds between bytes for a `drip_output` node, nil for any other.
+    public var dripInterval: Double? {
+        for case .dripOutput(let s) in faults { return s }
+        return nil
+    }
+
+    /// Bytes a CORS list prints on an `oversize_output` node, nil for any other.
+    public var oversizeBytes: Int? {
+        for case .oversizeOutput(let n) in faults { return n }
+        return nil
+    }
+
+    /// Whether anything listens for this node (`refuse` and `unresolvable` nodes have no listener).
+    public var listens: Bool { !has(.refuse) && !has(.unresolvable) }
 
     /// The start-up delay, or the `slow_start` fault's.
     public var effectiveStartupDelay: Double {

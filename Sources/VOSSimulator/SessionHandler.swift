@@ -12,7 +12,7 @@ final class SimulatorAuthDelegate: NIOSSHServerUserAuthenticationDelegate {
     init(password: String, definition: NodeDefinition) {
         self.password = password
         rejectAll = definition.has(.rejectAuth)
-        keyboardInteractiveOnly = definition.has(.keyboardInteractiveOnly)
+        keyboardInteractiveOnly = definition.has(.keyboardInteractiveOnly) || definition.has(.kbdIntUnexpectedPrompt)
     }
 
     var supportedAuthenticationMethods: NIOSSHAvailableUserAuthenticationMethods {
@@ -117,6 +117,11 @@ final class VOSSessionHandler: ChannelInboundHandler {
                 queue = steps
             }
             let step = queue.removeFirst()
+            if case .write(let bytes) = step, bytes.count > 1, let interval = node.definition.dripInterval {
+                // `drip_output`: one byte per write, each flushed on its own, with a pause between.
+                queue.insert(contentsOf: bytes.flatMap { [CLIStep.write([$0]), .delay(interval)] }, at: 0)
+                continue
+            }
             switch step {
             case .write(let bytes):
                 var buffer = context.channel.allocator.buffer(capacity: bytes.count)
@@ -124,7 +129,11 @@ final class VOSSessionHandler: ChannelInboundHandler {
                 context.write(wrapOutboundOut(SSHChannelData(type: .channel, data: .byteBuffer(buffer))), promise: nil)
                 wrote = true
             case .delay(let seconds):
-                guard seconds > 0 else { continue }
+                guard seconds > 0 else {
+                    // A zero pause still ends the write on its own (a dripping node with no delay).
+                    if wrote { context.flush(); wrote = false }
+                    continue
+                }
                 if wrote { context.flush(); wrote = false }
                 waiting = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) {
                     self.waiting = nil

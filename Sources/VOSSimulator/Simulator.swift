@@ -107,6 +107,11 @@ public final class VOSSimulator: Sendable {
                 let known = NIOSSHPrivateKey(ed25519Key: .init())
                 let served = def.has(.wrongHostKey) ? NIOSSHPrivateKey(ed25519Key: .init()) : known
                 let knownLine = String(openSSHPublicKey: known.publicKey)
+                if def.has(.unresolvable) {
+                    // Nothing to listen for: the client never gets past the name lookup.
+                    nodes.append(SimulatedNode(definition: def, address: def.host, port: 22, knownHostKey: knownLine))
+                    continue
+                }
                 if def.has(.refuse) {
                     let reserved = try ReservedPort(address: address, port: port)
                     reservations.append(reserved)
@@ -114,9 +119,14 @@ public final class VOSSimulator: Sendable {
                     continue
                 }
                 let pending = PendingNode(definition: def)
-                let channel = try await bootstrap(group: group, hostKey: served, password: options.password, node: pending,
-                                                  reuseAddress: port != 0)
-                    .bind(host: address, port: port).get()
+                let server: ServerBootstrap
+                if def.has(.silent) || def.has(.garbageBanner) {
+                    server = rawBootstrap(group: group, garbage: def.has(.garbageBanner), reuseAddress: port != 0)
+                } else {
+                    server = bootstrap(group: group, hostKey: served, password: options.password, node: pending,
+                                       reuseAddress: port != 0)
+                }
+                let channel = try await server.bind(host: address, port: port).get()
                 guard let bound = channel.localAddress?.port else { throw SimulatorError("\(def.host): no local port after bind") }
                 let node = SimulatedNode(definition: def, address: address, port: bound, knownHostKey: knownLine)
                 pending.node.withLockedValue { $0 = node }
@@ -161,7 +171,7 @@ public final class VOSSimulator: Sendable {
                         globalRequestDelegate: nil, banner: nil,
                         // VOS-like: CTR ciphers only (libssh2 1.10 has no GCM), which also keeps
                         // every message inside our transport, where keyboard-interactive is grafted on.
-                        transportProtectionSchemes: [AES128CTRTransportProtection.self, AES256CTRTransportProtection.self])
+                        transportProtectionSchemes: transportSchemes(simulated.definition))
                     config.maxAuthAttempts = 10
                     let ssh = NIOSSHHandler(role: .server(config), allocator: channel.allocator,
                                             inboundChildChannelInitializer: { child, type in
@@ -177,6 +187,29 @@ public final class VOSSimulator: Sendable {
             }
     }
 
+    /// The ciphers a node offers: CTR (with the keyboard-interactive shim asking for a password, or
+    /// for a verification code), or for `no_common_algorithm` only swift-nio-ssh's own AES-GCM.
+    private static func transportSchemes(_ def: NodeDefinition) -> [NIOSSHTransportProtection.Type] {
+        if def.has(.noCommonAlgorithm) { return Constants.bundledTransportProtectionSchemes }
+        if def.has(.kbdIntUnexpectedPrompt) {
+            return [AES128CTRCodePromptTransportProtection.self, AES256CTRCodePromptTransportProtection.self]
+        }
+        return [AES128CTRTransportProtection.self, AES256CTRTransportProtection.self]
+    }
+
+    /// A listener that is no SSH server: `silent` accepts and never writes; `garbage_banner` answers
+    /// like a web server on the wrong port and closes.
+    private static func rawBootstrap(group: EventLoopGroup, garbage: Bool, reuseAddress: Bool) -> ServerBootstrap {
+        ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: reuseAddress ? 1 : 0)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(garbage ? RawListenerHandler.garbage : RawListenerHandler.silent)
+                }
+            }
+    }
+
     /// Hundreds of nodes need a descriptor each plus their connections: lift the soft limit to the hard one.
     static func raiseOpenFileLimit() {
         #if canImport(Glibc)
@@ -187,6 +220,28 @@ public final class VOSSimulator: Sendable {
         }
         #endif
     }
+}
+
+/// A connection to a `silent` or `garbage_banner` node: reads and drops what the client sends.
+final class RawListenerHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    static let garbageText = "HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+    private let garbage: Bool
+    private init(garbage: Bool) { self.garbage = garbage }
+    static var silent: RawListenerHandler { RawListenerHandler(garbage: false) }
+    static var garbage: RawListenerHandler { RawListenerHandler(garbage: true) }
+
+    func channelActive(context: ChannelHandlerContext) {
+        guard garbage else { return }
+        var buffer = context.channel.allocator.buffer(capacity: Self.garbageText.utf8.count)
+        buffer.writeString(Self.garbageText)
+        let channel = context.channel
+        context.writeAndFlush(NIOAny(buffer)).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+    func errorCaught(context: ChannelHandlerContext, error: Error) { context.close(promise: nil) }
 }
 
 /// Filled once the listener is bound (the node's port is known only then).

@@ -5,7 +5,8 @@ extension VOSSimulator {
     /// known_hosts lines by inventory host name (`[host]:port` when the port is not 22, as OpenSSH
     /// writes them), with the key each node is supposed to have.
     public func knownHostsText() -> String {
-        nodes.map { n in
+        // An `unknown_host_key` node is left out; an unresolvable one has no key to check.
+        nodes.filter { !$0.definition.has(.unknownHostKey) && !$0.definition.has(.unresolvable) }.map { n in
             let name = n.port == 22 ? n.host : "[\(n.host)]:\(n.port)"
             return "\(name) \(n.knownHostKey)\n"
         }.joined()
@@ -37,7 +38,7 @@ extension VOSSimulator {
                 out += "    \(key):\n"
                 for m in members {
                     out += "      - host: \(q(m.host))\n"
-                    if let n = byHost[m.host] {
+                    if let n = byHost[m.host], !n.definition.has(.unresolvable) {
                         out += "        address: \(q(n.address))\n        port: \(n.port)\n"
                     }
                     if m.connection.username != first?.username { out += "        username: \(q(m.connection.username))\n" }
@@ -49,6 +50,8 @@ extension VOSSimulator {
                     if let role = m.role { out += "        role: \(role.rawValue)\n" }
                     if m.product == .cuic { out += "        live_data: \(m.coresidentLiveData ? "coresident" : "none")\n" }
                     if !m.audit { out += "        audit: false\n" }
+                    // Host-key policy per node as the input inventory gives it (strict otherwise).
+                    if m.connection.hostKeyPolicy != .strict { out += "        host_key_policy: \(m.connection.hostKeyPolicy.rawValue)\n" }
                 }
             }
             let e = cluster.expected
@@ -75,7 +78,8 @@ extension VOSSimulator {
         nodes.map { n in
             let faults = n.definition.faults.map(\.name)
             let what = "\(n.definition.product.rawValue) \(n.definition.version)"
-            let where_ = n.definition.has(.refuse) ? "\(n.address):\(n.port) (refusing)" : "\(n.address):\(n.port)"
+            let where_ = n.definition.has(.unresolvable) ? "\(n.host) (unresolvable)"
+                : n.definition.has(.refuse) ? "\(n.address):\(n.port) (refusing)" : "\(n.address):\(n.port)"
             return "\(n.host) \(where_) \(what)" + (faults.isEmpty ? "" : " faults: \(faults.joined(separator: ","))")
         }
     }

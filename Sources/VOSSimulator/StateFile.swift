@@ -193,12 +193,34 @@ public enum StateFile {
             case "unknown_output": faults.append(.unknownOutput)
             case "confirm_prompt": faults.append(.confirmPrompt)
             case "keyboard_interactive_only": faults.append(.keyboardInteractiveOnly)
+            case "silent": faults.append(.silent)
+            case "garbage_banner": faults.append(.garbageBanner)
+            case "no_common_algorithm": faults.append(.noCommonAlgorithm)
+            case "unknown_host_key": faults.append(.unknownHostKey)
+            case "unresolvable":
+                if host.hasSuffix(".invalid") { faults.append(.unresolvable) } else {
+                    fail(at, "\(host).faults.unresolvable: only a host under .invalid (which never resolves) can be unresolvable")
+                }
+            case "kbd_int_unexpected_prompt": faults.append(.kbdIntUnexpectedPrompt)
+            case "endless_pager": faults.append(.endlessPager)
+            case "oversize_output":
+                // A bare `oversize_output` prints 5 MiB: past the client's 4 MiB cap.
+                if value == nil || value?.string == "true" { faults.append(.oversizeOutput(5 << 20)) }
+                else if let n = value?.string.flatMap(Int.init), n > 0 { faults.append(.oversizeOutput(n)) } else {
+                    fail(at, "\(host).faults.oversize_output: give the output size in bytes (oversize_output: 5242880)")
+                }
+            case "drip_output":
+                // A bare `drip_output`: a millisecond between bytes.
+                if value == nil || value?.string == "true" { faults.append(.dripOutput(0.001)) }
+                else if let d = value?.double, d >= 0 { faults.append(.dripOutput(d)) } else {
+                    fail(at, "\(host).faults.drip_output: give the seconds between bytes (drip_output: 0.001)")
+                }
             case "slow_start":
                 if let d = value?.double, d >= 0 { faults.append(.slowStart(d)) } else {
                     fail(at, "\(host).faults.slow_start: give the start-up time in seconds (slow_start: 30)")
                 }
             default:
-                fail(at, "\(host).faults: unknown fault '\(name)' (refuse, wrong_host_key, reject_auth, never_prompt, drop_mid_output, garbage_output, unknown_output, slow_start, confirm_prompt, keyboard_interactive_only)")
+                fail(at, "\(host).faults: unknown fault '\(name)' (\(Fault.allNames.joined(separator: ", ")))")
             }
         }
         return faults

@@ -30,6 +30,8 @@ struct VOSCLI {
         /// `never_prompt`: everything typed is ignored.
         case silent
         case pager(remaining: [String])
+        /// `endless_pager`: the next line number of a list that never ends.
+        case endlessPager(next: Int)
         case deleteSelection(ListKind)
         case confirm(command: String)
         case closed
@@ -88,6 +90,8 @@ struct VOSCLI {
                 pending.removeAll()
             case .pager(let remaining):
                 steps = pagerKey(byte, remaining: remaining)
+            case .endlessPager(let next):
+                steps = endlessPagerKey(byte, next: next)
             case .prompt, .deleteSelection, .confirm:
                 if let submitted = edit(byte, echo: &echo) {
                     echo += Self.bytes("\r\n")
@@ -298,6 +302,8 @@ struct VOSCLI {
             node.updateConfigured(kind) { $0.status = status }
             return [delay] + output(["\(product) CORS is \(status.rawValue) now."] + restartHint(kind))
         case (5, "allowed_origin") where w[4] == "list":
+            if def.has(.endlessPager) { return [delay] + endlessPagerKey(UInt8(ascii: " "), next: 1, first: true) }
+            if let size = def.oversizeBytes { return [delay] + oversize(kind, bytes: size) }
             let lines = listLines(kind, list.origins)
             if def.has(.dropMidOutput) { return [delay] + drop(lines) }
             return [delay] + output(lines)
@@ -388,6 +394,39 @@ struct VOSCLI {
         let junk: [UInt8] = [0xFF, 0xFE, 0x00, 0x07, 0x1B, 0x5B, 0x33, 0x31, 0x6D, 0xC3, 0x28, 0x80, 0x81, 0x0D, 0x0A,
                              0xF0, 0x9F, 0x0E, 0x0F, 0x1B, 0x5D, 0x30, 0x3B, 0x08, 0x08, 0xED, 0xA0, 0x80, 0x0D, 0x0A]
         return [.write(junk + Self.bytes(Self.prompt))]
+    }
+
+    /// `endless_pager`: one numbered line per page and the pager line again, whatever key (but `q`)
+    /// is pressed and whether or not pagination is on.
+    private mutating func endlessPagerKey(_ byte: UInt8, next: Int, first: Bool = false) -> [CLIStep] {
+        if byte == UInt8(ascii: "q") || byte == UInt8(ascii: "Q") {
+            mode = .prompt
+            return [.write(Self.bytes("\r\u{1B}[K" + Self.prompt))]
+        }
+        guard [UInt8(ascii: " "), 0x0D, 0x0A].contains(byte) else { return [] }
+        mode = .endlessPager(next: next + 1)
+        let head = first ? "\r\ncors_allowedorigins \r\n=========================== \r\n" : "\r\u{1B}[K"
+        return [.write(Self.bytes(head + "\(next). https://page\(next).lab.test \r\n" + Self.pagerPrompt))]
+    }
+
+    /// `oversize_output`: a list of made-up origins at least `bytes` long, then the prompt.
+    private mutating func oversize(_ kind: ListKind, bytes: Int) -> [CLIStep] {
+        mode = .prompt
+        var steps: [CLIStep] = [.write(Self.bytes(kind == .finesse ? "The following origin(s) are configured in allowed origins:\r\n"
+                                                   : "\r\ncors_allowedorigins \r\n=========================== \r\n"))]
+        var written = 0, n = 1
+        while written < bytes {
+            // 64 KiB writes: the channel's window paces them.
+            var chunk = ""
+            while chunk.utf8.count < 64 * 1024 && written + chunk.utf8.count < bytes {
+                chunk += kind == .finesse ? "\(n): https://filler\(n).lab.test\r\n" : "\(n). https://filler\(n).lab.test \r\n"
+                n += 1
+            }
+            written += chunk.utf8.count
+            steps.append(.write(Self.bytes(chunk)))
+        }
+        steps.append(.write(Self.bytes(" \r\n" + Self.prompt)))
+        return steps
     }
 
     /// `drop_mid_output`: half the lines, then the connection is cut.
