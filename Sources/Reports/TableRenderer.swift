@@ -20,6 +20,7 @@ public struct TableRenderer: Sendable {
 
     public func render(_ report: AuditReport) -> String {
         var out: [String] = []
+        if report.probe?.insecure == true { out += [paint("⚠ " + ProbeReport.insecureNotice, "1;31"), ""] }
         for cluster in report.clusters {
             let nodes = report.nodes.filter { $0.cluster == cluster }
             let findings = report.findings.filter { $0.cluster == cluster }
@@ -40,6 +41,7 @@ public struct TableRenderer: Sendable {
                     rows.append([node.host, node.lists.map(\.kind.rawValue).joined(separator: ","), "skipped", "—", "not contacted (audit: false)"])
                     continue
                 }
+                if node.status == .probeOnly && node.product == .finesse { continue }
                 for list in node.lists {
                     let mine = findings.filter { $0.host == node.host && $0.list == list.kind }
                     rows.append([node.host, list.kind.rawValue, Summary.stateCell(list, node: node), Summary.originsCell(list), summary(mine, node: node)])
@@ -49,6 +51,15 @@ public struct TableRenderer: Sendable {
             }
             out += Self.align(rows).enumerated().map { i, line in "  " + (i == 0 ? paint(line, "1") : colorize(line)) }
             if !failures.isEmpty { out.append(""); out += failures }
+            if let probe = report.probe {
+                let summary = ProbeSummary(probe: probe)
+                out.append("")
+                out.append("  Preflight probe: " + summary.countLine)
+                for r in summary.notable(cluster: cluster) {
+                    out.append("  " + paint(r.verdict.outcome == .error ? "✗" : r.reason.shouldAllow ? "✗" : "!", r.verdict.outcome == .error || r.reason.shouldAllow ? .error : .warning)
+                               + " " + ProbeSummary.line(r))
+                }
+            }
             if !findings.isEmpty {
                 out.append("")
                 out += findings.map { "  " + paint(Self.symbol($0.severity), $0.severity) + " \($0.message)" }
@@ -77,7 +88,7 @@ public struct TableRenderer: Sendable {
         let word = verdict.rawValue.uppercased()
         var result = "Result: " + paint(word, verdict == .clean ? "1;32" : verdict == .drift ? "1;33" : "1;31") + " (exit \(verdict.exitCode))"
         if verdict == .incomplete {
-            result += " · \(report.incompleteNodes.count) of \(report.nodes.count) nodes not fully audited"
+            result += " · " + Summary(report: report, failOn: failOn).incompleteReason
         }
         out.append(result)
         return out.joined(separator: "\n") + "\n"
@@ -97,7 +108,7 @@ public struct TableRenderer: Sendable {
 
     func summary(_ findings: [Finding], node: NodeReport) -> String {
         guard let worst = findings.max(by: { $0.severity < $1.severity }) else {
-            return node.status == .audited ? "ok" : "not audited"
+            return node.status == .audited ? "ok" : node.status == .probeOnly ? "CLI not read" : "not audited"
         }
         let kinds = Dictionary(grouping: findings, by: \.kind)
         let parts = FindingKind.allCases.compactMap { kind -> String? in

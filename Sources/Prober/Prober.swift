@@ -1,0 +1,163 @@
+import AsyncHTTPClient
+import AuditCore
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// Sends the browser's CORS preflight to every web endpoint of every audited node, from every origin the plan
+/// names, and judges each answer. Knows nothing of SSH: the node's CLI observation only chooses extra origins.
+public struct Prober: Sendable {
+    public struct Options: Sendable {
+        /// Extra CA certificates (PEM) trusted beside the system's.
+        public var caFile: String?
+        /// Skip certificate verification; every report says so.
+        public var insecure: Bool
+        /// Most nodes probed at once (nil: every node at once), as the SSH audit's `--concurrency`.
+        public var concurrency: Int?
+        /// Deadline of the whole run, as the SSH audit's `--timeout`.
+        public var runTimeout: Duration?
+
+        public init(caFile: String? = nil, insecure: Bool = false, concurrency: Int? = nil, runTimeout: Duration? = nil) {
+            self.caFile = caFile; self.insecure = insecure; self.concurrency = concurrency; self.runTimeout = runTimeout
+        }
+    }
+
+    public var options: Options
+
+    public init(options: Options) { self.options = options }
+
+    /// Reads `caFile` once up front so a bad file is a usage error, not an error per preflight.
+    public static func checkCAFile(_ path: String) throws {
+        do {
+            let certificates = try NIOSSLCertificate.fromPEMFile(path)
+            guard !certificates.isEmpty else { throw ProbeSetupError("\(path): no PEM certificate in it") }
+        } catch let error as ProbeSetupError {
+            throw error
+        } catch {
+            throw ProbeSetupError("\(path): not a readable PEM certificate file (\(error))")
+        }
+    }
+
+    /// Probes every node of `inventory` (nodes with `audit: false` and Finesse nodes excepted); `reports` are the
+    /// node reports of an audit run, when there was one, for the unexpected entries to send as well.
+    public func probe(_ inventory: Inventory, reports: [NodeReport] = []) async -> ProbeReport {
+        let byHost = Dictionary(reports.map { ($0.host, $0) }, uniquingKeysWith: { a, _ in a })
+        var work: [NodeWork] = []
+        for cluster in inventory.clusters {
+            for node in cluster.nodes {
+                let endpoints = ProbePlan.endpoints(for: node, cluster: cluster.name)
+                guard !endpoints.isEmpty else { continue }
+                let plans = endpoints.map { e in
+                    (e, ProbePlan.origins(for: e, cluster: cluster, report: byHost[node.host]).map { Planned(origin: $0.0, reason: $0.1) })
+                }
+                work.append(NodeWork(node: node, plans: plans))
+            }
+        }
+        let runDeadline = options.runTimeout.map { ContinuousClock.now + $0 }
+        let tls = tlsConfiguration()
+        let limit = max(1, options.concurrency ?? work.count)
+        var results = [[PreflightResult]](repeating: [], count: work.count)
+        await withTaskGroup(of: (Int, [PreflightResult]).self) { group in
+            var next = 0
+            func launch() {
+                let i = next, item = work[i]
+                next += 1
+                group.addTask { (i, await Self.probe(node: item, tls: tls, runDeadline: runDeadline)) }
+            }
+            while next < min(limit, work.count) { launch() }
+            for await (i, r) in group {
+                results[i] = r
+                if next < work.count { launch() }
+            }
+        }
+        return ProbeReport(insecure: options.insecure, caFile: options.caFile, results: results.flatMap { $0 })
+    }
+
+    struct Planned: Sendable { var origin: String; var reason: ProbeOriginReason }
+    struct NodeWork: Sendable { var node: InventoryNode; var plans: [(PreflightEndpoint, [Planned])] }
+
+    func tlsConfiguration() -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if options.insecure { tls.certificateVerification = .none }
+        if let caFile = options.caFile { tls.additionalTrustRoots = [.file(caFile)] }
+        return tls
+    }
+
+    /// One node's preflights, one after the other over one client (its connections kept alive between them).
+    static func probe(node work: NodeWork, tls: TLSConfiguration, runDeadline: ContinuousClock.Instant?) async -> [PreflightResult] {
+        let node = work.node
+        let timeouts = node.connection.timeouts
+        var config = HTTPClient.Configuration(
+            tlsConfiguration: tls, redirectConfiguration: .disallow,
+            timeout: .init(connect: .milliseconds(Int64(timeouts.connect * 1000)), read: .milliseconds(Int64(timeouts.command * 1000))),
+            decompression: .disabled)
+        // The URL keeps the inventory host (TLS server name, certificate check, Host header); the address is where to connect.
+        if node.connection.address != node.host { config.dnsOverride = [node.host: node.connection.address] }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        var results: [PreflightResult] = []
+        for (endpoint, planned) in work.plans {
+            for p in planned {
+                let verdict: PreflightVerdict
+                if let runDeadline, ContinuousClock.now >= runDeadline {
+                    verdict = PreflightJudge.failure("not sent: the run's time limit (--timeout) was reached")
+                } else {
+                    verdict = await send(endpoint: endpoint, origin: p.origin, timeouts: timeouts, runDeadline: runDeadline, client: client)
+                }
+                results.append(PreflightResult(endpoint: endpoint, origin: p.origin, reason: p.reason, verdict: verdict))
+            }
+        }
+        try? await client.shutdown()
+        return results
+    }
+
+    static func send(endpoint: PreflightEndpoint, origin: String, timeouts: Timeouts, runDeadline: ContinuousClock.Instant?,
+                     client: HTTPClient) async -> PreflightVerdict {
+        let url = "https://\(endpoint.host):\(endpoint.connectPort)\(endpoint.path)"
+        var request = HTTPClientRequest(url: url)
+        request.method = .OPTIONS
+        for (name, value) in PreflightRequest.headers(origin: origin, host: endpoint.host) { request.headers.add(name: name, value: value) }
+        // Each preflight gets the node's connect + command time, cut short by the run's deadline.
+        var budget = timeouts.connect + timeouts.command
+        if let runDeadline {
+            let left = ContinuousClock.now.duration(to: runDeadline)
+            budget = min(budget, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
+        }
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(max(0.001, budget) * 1000)))
+            // Drain a bounded body so the connection can be reused; the verdict needs only the head.
+            _ = try? await response.body.collect(upTo: 1 << 20)
+            return PreflightJudge.judge(status: Int(response.status.code),
+                                        headers: response.headers.map { ($0.name, $0.value) }, origin: origin)
+        } catch {
+            return PreflightJudge.failure(describe(error, timeouts: timeouts, budget: budget))
+        }
+    }
+
+    /// The phase and cause, in words: connect, TLS or timeout.
+    static func describe(_ error: any Error, timeouts: Timeouts, budget: Double) -> String {
+        if let e = error as? HTTPClientError {
+            switch e {
+            case .connectTimeout: return "connect: no TCP connection within \(seconds(timeouts.connect))"
+            case .tlsHandshakeTimeout: return "TLS: handshake did not finish in time"
+            case .readTimeout: return "timeout: no answer within \(seconds(timeouts.command))"
+            case .deadlineExceeded: return "timeout: no answer within \(seconds(budget))"
+            case .remoteConnectionClosed: return "disconnected: the server closed the connection without an answer"
+            default: return "HTTP: \(e)"
+            }
+        }
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
+            return "TLS: \(error)"
+        }
+        let text = String(describing: error)
+        if text.lowercased().contains("certificate") || text.contains("SSL") { return "TLS: \(text)" }
+        return "connect: \(text)"
+    }
+
+    static func seconds(_ s: Double) -> String { s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s) }
+}
+
+public struct ProbeSetupError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,92 @@
+import AuditCore
+import Foundation
+import Prober
+import Testing
+@testable import VOSSimulator
+
+/// The prober against vos-sim's HTTPS endpoints over real TLS on loopback.
+@Suite(.serialized) struct ProberSimulatorTests {
+    @Test func withTheSimulatorsCAEveryEndpointAnswersAndTheMissingOriginIsRefused() async throws {
+        try await Lab.with { lab in
+            let probe = await Prober(options: .init(caFile: lab.caFile)).probe(try lab.inventory())
+            // 2 CUIC nodes × (8444 cuic, 443 cuic, 443 live-data) × (4 expected + the synthetic origin).
+            #expect(probe.results.count == 30)
+            #expect(probe.errors.isEmpty, "\(probe.errors.map(\.verdict.detail))")
+            #expect(!probe.insecure && probe.caFile == lab.caFile)
+            let refused = probe.results.filter { $0.reason == .expected && $0.verdict.outcome != .allowed }
+            #expect(refused.map(\.endpoint.url) == ["https://\(sub):8444/cuic/", "https://\(sub)/cuic/"])
+            #expect(refused.allSatisfy { $0.origin == missingOnSub && $0.verdict.status == 403 && $0.verdict.allowOrigin == nil })
+            let synthetic = probe.results.filter { $0.reason == .synthetic }
+            #expect(synthetic.count == 6 && synthetic.allSatisfy { $0.verdict.outcome == .rejected })
+            let allowed = probe.results.filter { $0.verdict.outcome == .allowed }
+            #expect(allowed.count == 22)
+            #expect(allowed.allSatisfy { $0.verdict.status == 200 && $0.verdict.allowOrigin == $0.origin })
+            // The URL names the host the browser uses; the simulator is reached elsewhere on loopback.
+            #expect(probe.results.allSatisfy { $0.endpoint.reachedAt?.hasPrefix("127.0.0.1:") == true })
+        }
+    }
+
+    @Test func withoutTheCATheHandshakeFailsAndNothingCountsAsAnswered() async throws {
+        try await Lab.with { lab in
+            let inventory = try lab.inventory()
+            let probe = await Prober(options: .init()).probe(inventory)
+            #expect(probe.results.count == 30)
+            #expect(probe.results.allSatisfy { $0.verdict.outcome == .error })
+            #expect(probe.results.allSatisfy { $0.verdict.detail.hasPrefix("TLS") }, "\(Set(probe.results.map(\.verdict.detail)))")
+            let report = Auditor.probeOnly(inventory: inventory, generatedAt: "2026-11-27T00:00:00Z").merging(probe: probe, inventory: inventory)
+            #expect(!report.complete)
+            #expect(report.verdict() == .incomplete)
+            #expect(report.findings.isEmpty)
+        }
+    }
+
+    @Test func insecureSkipsVerificationAndSaysSo() async throws {
+        try await Lab.with { lab in
+            let probe = await Prober(options: .init(insecure: true)).probe(try lab.inventory())
+            #expect(probe.insecure)
+            #expect(probe.errors.isEmpty)
+            #expect(probe.count(.allowed) == 22 && probe.count(.rejected) == 8)
+        }
+    }
+
+    @Test func aNodeThatIsDownIsAnErrorNotAVerdict() async throws {
+        try await Lab.with(faults: [pub: "faults: [refuse]"]) { lab in
+            let inventory = try lab.inventory()
+            let probe = await Prober(options: .init(caFile: lab.caFile)).probe(inventory)
+            let down = probe.results.filter { $0.endpoint.host == pub }
+            #expect(down.count == 15)
+            #expect(down.allSatisfy { $0.verdict.outcome == .error && $0.verdict.detail.hasPrefix("connect") }, "\(Set(down.map(\.verdict.detail)))")
+            #expect(probe.results.filter { $0.endpoint.host == sub }.allSatisfy { $0.verdict.outcome != .error })
+            let report = Auditor.probeOnly(inventory: inventory, generatedAt: "2026-11-27T00:00:00Z").merging(probe: probe, inventory: inventory)
+            #expect(report.verdict() == .incomplete)
+            #expect(report.verdict().exitCode == 2)
+        }
+    }
+
+    @Test func answersFollowTheEffectiveStateNotTheConfiguredOne() async throws {
+        try await Lab.with { lab in
+            let inventory = try lab.inventory()
+            let node = lab.node(sub)
+            node.updateConfigured(.cuic) { $0.origins.append(missingOnSub) }
+            let prober = Prober(options: .init(caFile: lab.caFile))
+            let before = await prober.probe(inventory)
+            #expect(before.results.filter { $0.endpoint.host == sub && $0.origin == missingOnSub && $0.endpoint.list == .cuic }
+                .allSatisfy { $0.verdict.outcome == .rejected })
+            #expect(node.restarted(service: CORSServices.cuicReporting))
+            let after = await prober.probe(inventory)
+            #expect(after.results.allSatisfy(\.asExpected))
+        }
+    }
+
+    @Test func concurrencyOneAndARunDeadlineStillGiveEveryResult() async throws {
+        try await Lab.with { lab in
+            let inventory = try lab.inventory()
+            let serial = await Prober(options: .init(caFile: lab.caFile, concurrency: 1)).probe(inventory)
+            #expect(serial.results.count == 30 && serial.errors.isEmpty)
+            // A deadline already passed: every preflight is reported not sent, none silently dropped.
+            let late = await Prober(options: .init(caFile: lab.caFile, runTimeout: .nanoseconds(1))).probe(inventory)
+            #expect(late.results.count == 30)
+            #expect(late.results.allSatisfy { $0.verdict.outcome == .error })
+        }
+    }
+}
