@@ -75,7 +75,7 @@ extension AuditReport {
             ("incomplete", .int(incompleteNodes.count)),
             ("statuses", .object(statusCounts)),
             ("findings", .object(Severity.allCases.reversed().map { ($0.rawValue, .int(count($0))) })),
-        ])
+        ] + (probe.map { [("preflights_without_answer", .int($0.errors.count))] } ?? []))
         return .object([
             ("schema", .string(Self.schema)),
             ("generated_at", .string(generatedAt)),

@@ -27,7 +27,7 @@ enum ProbeRules {
             ?? RemediationPlanner.Lines(list: e.list, restartServices: CORSServices.restart(for: e.list, services: nil, version: nil))
         let at = urls.joined(separator: " and ")
         if result.reason.shouldAllow {
-            var message = "\(at) refuses the preflight from \(origin) (\(result.verdict.detail))"
+            var message = "\(at) \(urls.count == 1 ? "refuses" : "refuse") the preflight from \(origin) (\(result.verdict.detail))"
             var fix: [String]
             if let origins = observed?.origins, origins.contains(origin), observed?.state != .disabled {
                 let services = lines.restartServices.joined(separator: " and ")
@@ -47,7 +47,7 @@ enum ProbeRules {
                            message: message, remediation: fix)
         }
         let how = result.verdict.allowOrigin == "*" ? "with Access-Control-Allow-Origin: *" : "echoing it"
-        var message = "\(at) allows a preflight from \(origin) \(how), which should be refused"
+        var message = "\(at) \(urls.count == 1 ? "allows" : "allow") a preflight from \(origin) \(how), which should be refused"
         var fix: [String] = []
         switch result.reason {
         case .synthetic:

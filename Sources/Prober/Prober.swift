@@ -92,17 +92,26 @@ public struct Prober: Sendable {
             tlsConfiguration: tls, redirectConfiguration: .disallow,
             timeout: .init(connect: .milliseconds(Int64(timeouts.connect * 1000)), read: .milliseconds(Int64(timeouts.command * 1000))),
             decompression: .disabled)
+        // A probe reports the first connect or TLS failure as it is; retrying until the connect timeout only hides it.
+        config.connectionPool.retryConnectionEstablishment = false
         // The URL keeps the inventory host (TLS server name, certificate check, Host header); the address is where to connect.
         if node.connection.address != node.host { config.dnsOverride = [node.host: node.connection.address] }
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
         var results: [PreflightResult] = []
+        // Where a preflight got no answer, the next origins would not either (the Origin header plays no part in
+        // connecting): they are reported with the same cause instead of waiting out each timeout again.
+        var unreachable: [String: String] = [:]
         for (endpoint, planned) in work.plans {
+            let target = "\(endpoint.address):\(endpoint.connectPort)"
             for p in planned {
                 let verdict: PreflightVerdict
-                if let runDeadline, ContinuousClock.now >= runDeadline {
+                if let cause = unreachable[target] {
+                    verdict = PreflightJudge.failure(cause)
+                } else if let runDeadline, ContinuousClock.now >= runDeadline {
                     verdict = PreflightJudge.failure("not sent: the run's time limit (--timeout) was reached")
                 } else {
                     verdict = await send(endpoint: endpoint, origin: p.origin, timeouts: timeouts, runDeadline: runDeadline, client: client)
+                    if verdict.outcome == .error { unreachable[target] = verdict.detail }
                 }
                 results.append(PreflightResult(endpoint: endpoint, origin: p.origin, reason: p.reason, verdict: verdict))
             }
@@ -130,12 +139,12 @@ public struct Prober: Sendable {
             return PreflightJudge.judge(status: Int(response.status.code),
                                         headers: response.headers.map { ($0.name, $0.value) }, origin: origin)
         } catch {
-            return PreflightJudge.failure(describe(error, timeouts: timeouts, budget: budget))
+            return PreflightJudge.failure(describe(error, host: endpoint.host, timeouts: timeouts, budget: budget))
         }
     }
 
     /// The phase and cause, in words: connect, TLS or timeout.
-    static func describe(_ error: any Error, timeouts: Timeouts, budget: Double) -> String {
+    static func describe(_ error: any Error, host: String, timeouts: Timeouts, budget: Double) -> String {
         if let e = error as? HTTPClientError {
             switch e {
             case .connectTimeout: return "connect: no TCP connection within \(seconds(timeouts.connect))"
@@ -146,11 +155,21 @@ public struct Prober: Sendable {
             default: return "HTTP: \(e)"
             }
         }
-        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
-            return "TLS: \(error)"
-        }
         let text = String(describing: error)
-        if text.lowercased().contains("certificate") || text.contains("SSL") { return "TLS: \(text)" }
+        if let e = error as? NIOSSLExtraError, e == .failedToValidateHostname {
+            return "TLS: the certificate does not name \(host)"
+        }
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "TLS: certificate not trusted (CERTIFICATE_VERIFY_FAILED): trust its CA with --ca-file, or --insecure"
+        }
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError || text.contains("SSL") {
+            // BoringSSL's reason code is the useful part of its long description.
+            if let r = text.range(of: "OPENSSL_internal:") {
+                let code = text[r.upperBound...].prefix { $0.isUppercase || $0.isNumber || $0 == "_" }
+                if !code.isEmpty { return "TLS: handshake failed (\(code))" }
+            }
+            return "TLS: \(text)"
+        }
         return "connect: \(text)"
     }
 

@@ -70,11 +70,12 @@ public struct JUnitRenderer: Sendable {
                 cases.append("    <testcase classname=\"\(Escape.xml(cluster))\" name=\"cluster \(kind.rawValue)\">\(body)</testcase>")
             }
             totals.tests += cases.count; totals.failures += failures; totals.errors += errors
+            let properties = report.probe?.insecure == true
+                ? "    <properties><property name=\"probe.insecure\" value=\"\(Escape.xml(ProbeReport.insecureNotice))\"/></properties>\n" : ""
             suites.append("  <testsuite name=\"cors-audit \(Escape.xml(cluster))\" tests=\"\(cases.count)\" failures=\"\(failures)\" errors=\"\(errors)\" timestamp=\"\(Escape.xml(report.generatedAt))\">\n"
-                          + cases.joined(separator: "\n") + "\n  </testsuite>")
+                          + properties + cases.joined(separator: "\n") + "\n  </testsuite>")
         }
-        let insecure = report.probe?.insecure == true ? "<!-- \(Escape.xml(ProbeReport.insecureNotice).replacingOccurrences(of: "--", with: "- -")) -->\n" : ""
-        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + insecure
+        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             + "<testsuites name=\"cors-audit\" tests=\"\(totals.tests)\" failures=\"\(totals.failures)\" errors=\"\(totals.errors)\">\n"
             + suites.joined(separator: "\n") + "\n</testsuites>\n"
     }

@@ -17,6 +17,30 @@ struct ProbeSummary {
         probe.results.filter { $0.endpoint.cluster == cluster && !$0.asExpected }
     }
 
+    /// The notable results of a cluster as lines; an endpoint's errors with the same cause are one line.
+    func lines(cluster: String) -> [(severity: Severity, text: String)] {
+        var out: [(severity: Severity, text: String)] = []
+        var errors: [(first: PreflightResult, count: Int, line: Int)] = []
+        for r in notable(cluster: cluster) {
+            guard r.verdict.outcome == .error else {
+                out.append((r.reason.shouldAllow ? .error : .warning, Self.line(r)))
+                continue
+            }
+            if let g = errors.firstIndex(where: { $0.first.endpoint == r.endpoint && $0.first.verdict.detail == r.verdict.detail }) {
+                errors[g].count += 1
+            } else {
+                errors.append((r, 1, out.count))
+                out.append((.error, ""))
+            }
+        }
+        for g in errors {
+            let e = g.first.endpoint
+            out[g.line].text = "\(e.url): NO ANSWER for \(g.count) origin\(g.count == 1 ? "" : "s") — \(g.first.verdict.detail)"
+                + (e.reachedAt.map { " (reached at \($0))" } ?? "")
+        }
+        return out
+    }
+
     static func should(_ r: PreflightResult) -> String { r.reason.shouldAllow ? "allow" : "refuse" }
 
     static func got(_ r: PreflightResult) -> String {

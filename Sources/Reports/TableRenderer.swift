@@ -44,7 +44,13 @@ public struct TableRenderer: Sendable {
                 if node.status == .probeOnly && node.product == .finesse { continue }
                 for list in node.lists {
                     let mine = findings.filter { $0.host == node.host && $0.list == list.kind }
-                    rows.append([node.host, list.kind.rawValue, Summary.stateCell(list, node: node), Summary.originsCell(list), summary(mine, node: node)])
+                    var cell = summary(mine, node: node)
+                    if mine.isEmpty, node.status == .probeOnly, let probe = report.probe {
+                        let sent = probe.results.filter { $0.endpoint.host == node.host && $0.endpoint.list == list.kind }
+                        let errors = sent.filter { $0.verdict.outcome == .error }.count
+                        cell = errors > 0 ? "✗ \(errors) preflight\(errors == 1 ? "" : "s") without an answer" : "preflight ok (CLI not read)"
+                    }
+                    rows.append([node.host, list.kind.rawValue, Summary.stateCell(list, node: node), Summary.originsCell(list), cell])
                 }
                 let nodeLevel = findings.filter { $0.host == node.host && $0.list == nil }
                 if !nodeLevel.isEmpty { rows.append([node.host, "services", "", "", summary(nodeLevel, node: node)]) }
@@ -55,9 +61,8 @@ public struct TableRenderer: Sendable {
                 let summary = ProbeSummary(probe: probe)
                 out.append("")
                 out.append("  Preflight probe: " + summary.countLine)
-                for r in summary.notable(cluster: cluster) {
-                    out.append("  " + paint(r.verdict.outcome == .error ? "✗" : r.reason.shouldAllow ? "✗" : "!", r.verdict.outcome == .error || r.reason.shouldAllow ? .error : .warning)
-                               + " " + ProbeSummary.line(r))
+                for line in summary.lines(cluster: cluster) {
+                    out.append("  " + paint(line.severity == .error ? "✗" : "!", line.severity) + " " + line.text)
                 }
             }
             if !findings.isEmpty {

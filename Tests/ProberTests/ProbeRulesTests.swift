@@ -88,7 +88,7 @@ import Testing
         let found = merged.findings.filter { $0.kind == .preflightRejected }
         #expect(found.count == 1)
         #expect(found[0].severity == .error && found[0].host == sub && found[0].list == .cuic && found[0].origin == missingOnSub)
-        #expect(found[0].message == "https://\(sub):8444/cuic/ and https://\(sub)/cuic/ refuses the preflight from \(missingOnSub) (403 without Access-Control-Allow-Origin): \(sub)'s CUIC list lacks it.")
+        #expect(found[0].message == "https://\(sub):8444/cuic/ and https://\(sub)/cuic/ refuse the preflight from \(missingOnSub) (403 without Access-Control-Allow-Origin): \(sub)'s CUIC list lacks it.")
         #expect(found[0].remediation == ["utils cuic cors allowed_origin add \(missingOnSub)",
                                          "utils service restart Intelligence Center Reporting Service", "utils cuic cors allowed_origin list"])
         #expect(merged.plans == report.plans)

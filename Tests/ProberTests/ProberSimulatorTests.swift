@@ -74,7 +74,7 @@ import Testing
                 .allSatisfy { $0.verdict.outcome == .rejected })
             #expect(node.restarted(service: CORSServices.cuicReporting))
             let after = await prober.probe(inventory)
-            #expect(after.results.allSatisfy(\.asExpected))
+            #expect(after.results.allSatisfy { $0.asExpected })
         }
     }
 
