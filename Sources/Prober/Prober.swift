@@ -147,7 +147,7 @@ public struct Prober: Sendable {
     static func describe(_ error: any Error, host: String, timeouts: Timeouts, budget: Double) -> String {
         if let e = error as? HTTPClientError {
             switch e {
-            case .connectTimeout: return "connect: no TCP connection within \(seconds(timeouts.connect))"
+            case .connectTimeout: return "connect: no connection (TCP and TLS handshake) within \(seconds(timeouts.connect))"
             case .tlsHandshakeTimeout: return "TLS: handshake did not finish in time"
             case .readTimeout: return "timeout: no answer within \(seconds(timeouts.command))"
             case .deadlineExceeded: return "timeout: no answer within \(seconds(budget))"

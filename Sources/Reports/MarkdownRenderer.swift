@@ -39,10 +39,10 @@ public struct MarkdownRenderer: Sendable {
                 let summary = ProbeSummary(probe: probe)
                 let mine = probe.results.filter { $0.endpoint.cluster == cluster }
                 out += ["", "### Preflight probe", "", Escape.markdown(summary.countLine) + (probe.insecure ? " · **certificates not verified (--insecure)**" : "")]
-                let notable = summary.notable(cluster: cluster)
-                if !notable.isEmpty {
+                let lines = summary.lines(cluster: cluster)
+                if !lines.isEmpty {
                     out.append("")
-                    out += notable.map { "- " + Escape.markdown(ProbeSummary.line($0)) }
+                    out += lines.map { "- **\($0.severity.rawValue)** " + Escape.markdown($0.text) }
                 }
                 if !mine.isEmpty {
                     out += ["", "<details><summary>Every preflight</summary>", "", "| URL | Origin | Should | Got | Detail |", "|---|---|---|---|---|"]

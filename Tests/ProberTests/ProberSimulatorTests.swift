@@ -90,3 +90,50 @@ import Testing
         }
     }
 }
+
+/// A port that completes the TCP handshake (the kernel's backlog) and then never says a word.
+final class SilentListener {
+    let port: Int
+    private let fd: Int32
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard bound == 0, listen(fd, 16) == 0 else { close(fd); throw POSIXError(.EADDRINUSE) }
+        var actual = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &actual) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        port = Int(UInt16(bigEndian: actual.sin_port))
+    }
+
+    deinit { close(fd) }
+}
+
+@Suite struct ProberTimeoutTests {
+    @Test func aSilentEndpointFailsAtTheNodesConnectLimitOncePerListener() async throws {
+        let silent = try SilentListener()
+        let yaml = """
+            version: 1
+            defaults: {timeouts: {connect: 1, login: 5, command: 1}}
+            clusters:
+              - name: c
+                finesse: [{host: f.example}]
+                cuic:
+                  - {host: cuic.example, role: publisher, address: 127.0.0.1, https_ports: {443: \(silent.port), 8444: \(silent.port)}}
+            """
+        let inventory = try InventoryLoader.parse(yaml: yaml, path: "silent.yaml")
+        let probe = await Prober(options: .init(insecure: true)).probe(inventory)
+        #expect(probe.results.count == 6)
+        #expect(probe.results.allSatisfy { $0.verdict.outcome == .error })
+        let causes = Set(probe.results.map(\.verdict.detail))
+        // The server accepted the TCP connection but never answered the TLS handshake: the connect limit covers both.
+        #expect(causes == ["connect: no connection (TCP and TLS handshake) within 1 s"], "\(causes)")
+        // One wait for the listener (both browser ports lead to it), then the same cause for every origin.
+        #expect(causes.count == 1)
+    }
+}
