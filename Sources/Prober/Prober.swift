@@ -55,15 +55,24 @@ public struct Prober: Sendable {
             }
         }
         let runDeadline = options.runTimeout.map { ContinuousClock.now + $0 }
+        // One client per distinct connect timeout (usually one for the whole run): its TLS context, with the system
+        // trust store and the CA file, is built once, not per node.
         let tls = tlsConfiguration()
+        var clients: [Double: HTTPClient] = [:]
+        for item in work where clients[item.node.connection.timeouts.connect] == nil {
+            let connect = item.node.connection.timeouts.connect
+            clients[connect] = Self.client(tls: tls, connectTimeout: connect,
+                                           overrides: work.filter { $0.node.connection.timeouts.connect == connect }.map(\.node))
+        }
         let limit = max(1, options.concurrency ?? work.count)
         var results = [[PreflightResult]](repeating: [], count: work.count)
         await withTaskGroup(of: (Int, [PreflightResult]).self) { group in
             var next = 0
             func launch() {
                 let i = next, item = work[i]
+                let client = clients[item.node.connection.timeouts.connect]!
                 next += 1
-                group.addTask { (i, await Self.probe(node: item, tls: tls, runDeadline: runDeadline)) }
+                group.addTask { (i, await Self.probe(node: item, client: client, runDeadline: runDeadline)) }
             }
             while next < min(limit, work.count) { launch() }
             for await (i, r) in group {
@@ -71,7 +80,21 @@ public struct Prober: Sendable {
                 if next < work.count { launch() }
             }
         }
+        for client in clients.values { try? await client.shutdown() }
         return ProbeReport(insecure: options.insecure, caFile: options.caFile, results: results.flatMap { $0 })
+    }
+
+    /// A client for nodes sharing one connect timeout. The URL keeps the inventory host (TLS server name, certificate
+    /// check, Host header); `dnsOverride` sends the connection to the node's `address` when the inventory gives one.
+    static func client(tls: TLSConfiguration, connectTimeout: Double, overrides nodes: [InventoryNode]) -> HTTPClient {
+        var config = HTTPClient.Configuration(
+            tlsConfiguration: tls, redirectConfiguration: .disallow,
+            timeout: .init(connect: .milliseconds(Int64(connectTimeout * 1000))),
+            decompression: .disabled)
+        // A probe reports the first connect or TLS failure as it is; retrying until the connect timeout only hides it.
+        config.connectionPool.retryConnectionEstablishment = false
+        for node in nodes where node.connection.address != node.host { config.dnsOverride[node.host] = node.connection.address }
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 
     struct Planned: Sendable { var origin: String; var reason: ProbeOriginReason }
@@ -84,19 +107,9 @@ public struct Prober: Sendable {
         return tls
     }
 
-    /// One node's preflights, one after the other over one client (its connections kept alive between them).
-    static func probe(node work: NodeWork, tls: TLSConfiguration, runDeadline: ContinuousClock.Instant?) async -> [PreflightResult] {
-        let node = work.node
-        let timeouts = node.connection.timeouts
-        var config = HTTPClient.Configuration(
-            tlsConfiguration: tls, redirectConfiguration: .disallow,
-            timeout: .init(connect: .milliseconds(Int64(timeouts.connect * 1000)), read: .milliseconds(Int64(timeouts.command * 1000))),
-            decompression: .disabled)
-        // A probe reports the first connect or TLS failure as it is; retrying until the connect timeout only hides it.
-        config.connectionPool.retryConnectionEstablishment = false
-        // The URL keeps the inventory host (TLS server name, certificate check, Host header); the address is where to connect.
-        if node.connection.address != node.host { config.dnsOverride = [node.host: node.connection.address] }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+    /// One node's preflights, one after the other (each endpoint's connection kept alive between them).
+    static func probe(node work: NodeWork, client: HTTPClient, runDeadline: ContinuousClock.Instant?) async -> [PreflightResult] {
+        let timeouts = work.node.connection.timeouts
         var results: [PreflightResult] = []
         // Where a preflight got no answer, the next origins would not either (the Origin header plays no part in
         // connecting): they are reported with the same cause instead of waiting out each timeout again.
@@ -116,7 +129,6 @@ public struct Prober: Sendable {
                 results.append(PreflightResult(endpoint: endpoint, origin: p.origin, reason: p.reason, verdict: verdict))
             }
         }
-        try? await client.shutdown()
         return results
     }
 
@@ -149,7 +161,6 @@ public struct Prober: Sendable {
             switch e {
             case .connectTimeout: return "connect: no connection (TCP and TLS handshake) within \(seconds(timeouts.connect))"
             case .tlsHandshakeTimeout: return "TLS: handshake did not finish in time"
-            case .readTimeout: return "timeout: no answer within \(seconds(timeouts.command))"
             case .deadlineExceeded: return "timeout: no answer within \(seconds(budget))"
             case .remoteConnectionClosed: return "disconnected: the server closed the connection without an answer"
             default: return "HTTP: \(e)"
