@@ -137,3 +137,48 @@ final class SilentListener {
         #expect(causes.count == 1)
     }
 }
+
+@Suite struct StandaloneLiveDataTests {
+    @Test func aStandaloneLiveDataNodeServesItsListOn443AndDisabledCORSSendsNoHeader() async throws {
+        let yaml = """
+            version: 1
+            clusters:
+              - name: c
+                finesse: [{host: f.example, audit: false}]
+                cuic: [{host: cuic.example, role: publisher}]
+                live_data: [{host: ld.example}]
+            """
+        let inventory = try InventoryLoader.parse(yaml: yaml, path: "standalone.yaml")
+        // No state file: every list enabled and empty, so every expected origin is refused at first.
+        let nodes = try StateFile.parse(yaml: "nodes: {}\n", inventory: inventory, path: "standalone.sim.yaml")
+        let sim = try await VOSSimulator.start(inventory: inventory, nodes: nodes, options: SimulatorOptions(password: simPassword, threads: 1))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cors-audit-probe-\(UUID().uuidString)").path
+        do {
+            try sim.writeFiles(to: dir)
+            let written = try InventoryLoader.load(path: dir + "/inventory.yaml")
+            let prober = Prober(options: .init(caFile: dir + "/ca.pem"))
+            let first = await prober.probe(written)
+            // cuic.example: 8444 and 443 (no co-resident Live Data); ld.example: 443 /livedata/; 2 expected + synthetic each.
+            #expect(Set(first.results.map(\.endpoint.url)) == ["https://cuic.example:8444/cuic/", "https://cuic.example/cuic/", "https://ld.example/livedata/"])
+            #expect(first.results.count == 9 && first.results.allSatisfy { $0.verdict.outcome == .rejected && $0.verdict.status == 403 })
+
+            let ld = sim.node("ld.example")!
+            ld.updateConfigured(.liveData) { $0.origins = ["https://f.example", "https://f.example:8445"] }
+            #expect(ld.restarted(service: CORSServices.liveDataNginx))
+            let second = await prober.probe(written)
+            #expect(second.results.filter { $0.endpoint.host == "ld.example" }.allSatisfy { $0.asExpected })
+
+            ld.updateConfigured(.liveData) { $0.status = .disabled }
+            #expect(ld.restarted(service: CORSServices.liveDataNginx))
+            let third = await prober.probe(written)
+            let disabled = third.results.filter { $0.endpoint.host == "ld.example" && $0.reason == .expected }
+            #expect(disabled.allSatisfy { $0.verdict.outcome == .rejected && $0.verdict.detail == "200 without Access-Control-Allow-Origin" })
+        } catch {
+            try await sim.shutdown()
+            try? FileManager.default.removeItem(atPath: dir)
+            throw error
+        }
+        try await sim.shutdown()
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
