@@ -5,7 +5,7 @@ import ArgumentParser
 struct VOSSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vos-sim",
-        abstract: "Serve simulated VOS nodes over SSH on loopback, for cors-audit's tests, benchmarks and demo.",
+        abstract: "Serve simulated VOS nodes over SSH and HTTPS on loopback, for cors-audit's tests, benchmarks and demo.",
         discussion: """
             The password every node accepts comes from the VOS_SIM_PASSWORD environment variable \
             (never from the command line). After start-up it writes OUT/inventory.yaml, \
