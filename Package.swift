@@ -18,6 +18,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         // History: runs recorded in an embedded SQLite database.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        // Prober: the browser's CORS preflight over HTTPS; vos-sim: the HTTPS side of each node and its CA.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.0"),
     ],
     targets: [
         // libssh2 from the system (Debian: libssh2-1-dev); shim.h wraps the function-like macros.
@@ -44,6 +48,14 @@ let package = Package(
             "AuditCore", "CLIParsers",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The browser's CORS preflight against each web endpoint over HTTPS; knows nothing of SSH.
+        .target(name: "Prober", dependencies: [
+            "AuditCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         // Runs many nodes at once over SSH and hands their command outputs to the core.
         .target(name: "Collector", dependencies: [
             "SSHClient", "VOSShell", "AuditCore",
@@ -53,7 +65,7 @@ let package = Package(
         .target(name: "CFileSync"),
         .executableTarget(name: "cors-audit", dependencies: [
             "AuditCore", "Collector", "CLIParsers", "Reports",
-            "History", "CFileSync",
+            "History", "CFileSync", "Prober",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -81,6 +93,9 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
         ], exclude: ["README.md"]),
         .executableTarget(name: "vos-sim", dependencies: [
             "VOSSimulator", "AuditCore",
@@ -99,6 +114,8 @@ let package = Package(
         // (the Collector in-process against a 1000-node vos-sim fleet with random faults).
         .testTarget(name: "FaultMatrixTests", dependencies: ["AuditCore", "Collector", "cors-audit", "vos-sim"]),
         // remediate --apply: the pure apply conversation, and end to end over SSH against vos-sim.
+        // The preflight judge on field captures, the prober against vos-sim over TLS, probe end to end.
+        .testTarget(name: "ProberTests", dependencies: ["Prober", "AuditCore", "VOSSimulator", "cors-audit"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ApplyTests", dependencies: ["VOSShell", "Collector", "AuditCore", "VOSSimulator", "cors-audit"]),
     ],
     swiftLanguageModes: [.v6]

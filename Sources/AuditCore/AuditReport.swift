@@ -11,6 +11,8 @@ public struct AuditReport: Sendable, Equatable {
     public var nodes: [NodeReport]
     public var findings: [Finding]
     public var plans: [RemediationPlan]
+    /// The live preflights, when the run probed (`cors-audit probe`, `audit --probe`).
+    public var probe: ProbeReport? = nil
 
     public init(generatedAt: String, inventoryPath: String, clusters: [String], nodes: [NodeReport],
                 findings: [Finding], plans: [RemediationPlan]) {
@@ -32,8 +34,8 @@ public struct AuditReport: Sendable, Equatable {
         }.map(\.element)
     }
 
-    /// True when every node was audited or deliberately skipped.
-    public var complete: Bool { nodes.allSatisfy { $0.status.isComplete } }
+    /// True when every node was audited or deliberately skipped, and every preflight got an answer.
+    public var complete: Bool { nodes.allSatisfy { $0.status.isComplete } && (probe?.errors.isEmpty ?? true) }
 
     public var incompleteNodes: [NodeReport] { nodes.filter { !$0.status.isComplete } }
 
@@ -73,7 +75,7 @@ extension AuditReport {
             ("incomplete", .int(incompleteNodes.count)),
             ("statuses", .object(statusCounts)),
             ("findings", .object(Severity.allCases.reversed().map { ($0.rawValue, .int(count($0))) })),
-        ])
+        ] + (probe.map { [("preflights_without_answer", .int($0.errors.count))] } ?? []))
         return .object([
             ("schema", .string(Self.schema)),
             ("generated_at", .string(generatedAt)),
@@ -83,6 +85,32 @@ extension AuditReport {
             ("nodes", .array(nodes.map(\.json))),
             ("findings", .array(findings.map(\.json))),
             ("remediation", .array(plans.map(\.json))),
+        ] + (probe.map { [("probe", $0.json)] } ?? []))
+    }
+}
+
+extension ProbeReport {
+    var json: JSONValue {
+        .object([
+            ("insecure", .bool(insecure)),
+            ("ca_file", .optional(caFile)),
+            ("summary", .object(PreflightOutcome.allCases.map { ($0.rawValue, .int(count($0))) })),
+            ("results", .array(results.map { r in
+                .object([
+                    ("cluster", .string(r.endpoint.cluster)),
+                    ("host", .string(r.endpoint.host)),
+                    ("list", .string(r.endpoint.list.rawValue)),
+                    ("url", .string(r.endpoint.url)),
+                    ("reached_at", .optional(r.endpoint.reachedAt)),
+                    ("origin", .string(r.origin)),
+                    ("reason", .string(r.reason.rawValue)),
+                    ("should", .string(r.reason.shouldAllow ? "allow" : "refuse")),
+                    ("outcome", .string(r.verdict.outcome.rawValue)),
+                    ("status", r.verdict.status.map { .int($0) } ?? .null),
+                    ("allow_origin", .optional(r.verdict.allowOrigin)),
+                    ("detail", .string(r.verdict.detail)),
+                ])
+            })),
         ])
     }
 }

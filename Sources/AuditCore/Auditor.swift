@@ -33,6 +33,23 @@ public enum Auditor {
                            nodes: nodes, findings: findings, plans: plans)
     }
 
+    /// The nodes of a probe-only run: CLI not read, so no list findings; preflight results are merged in after.
+    public static func probeOnly(inventory: Inventory, generatedAt: String) -> AuditReport {
+        let nodes = inventory.clusters.flatMap { cluster in
+            let expected = ExpectedOrigins.required(for: cluster)
+            return cluster.nodes.map { node in
+                var report = evaluate(node: node, cluster: cluster, expected: expected, observation: nil)
+                if node.audit {
+                    report.status = .probeOnly
+                    report.detail = node.product == .finesse ? "not probed (Finesse serves no gadget preflights)" : "CLI not read (cors-audit probe)"
+                }
+                return report
+            }
+        }
+        return AuditReport(generatedAt: generatedAt, inventoryPath: inventory.path, clusters: inventory.clusters.map(\.name),
+                           nodes: nodes, findings: [], plans: [])
+    }
+
     /// Parses what one node returned and decides its status. Findings come later, from parsed data only.
     static func evaluate(node: InventoryNode, cluster: Cluster, expected: [Origin], observation: NodeObservation?) -> NodeReport {
         var report = NodeReport(cluster: cluster.name, host: node.host, product: node.product, role: node.role,

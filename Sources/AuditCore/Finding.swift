@@ -9,11 +9,13 @@ public enum FindingKind: String, Sendable, Codable, CaseIterable {
     case corsPermissive = "cors-permissive"
     case versionSkew = "version-skew"
     case serviceStopped = "service-stopped"
+    case preflightRejected = "preflight-rejected"
+    case preflightUnexpectedAllow = "preflight-unexpected-allow"
 
     public var severity: Severity {
         switch self {
-        case .missingOrigin, .asymmetricList, .corsDisabled: .error
-        case .unexpectedOrigin, .ineffectiveOrigin, .corsPermissive, .versionSkew, .serviceStopped: .warning
+        case .missingOrigin, .asymmetricList, .corsDisabled, .preflightRejected: .error
+        case .unexpectedOrigin, .ineffectiveOrigin, .corsPermissive, .versionSkew, .serviceStopped, .preflightUnexpectedAllow: .warning
         case .duplicateOrigin: .info
         }
     }

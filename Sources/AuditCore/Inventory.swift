@@ -65,6 +65,9 @@ public struct InventoryNode: Sendable, Equatable {
     /// False: topology only, never contacted.
     public var audit: Bool
     public var connection: ConnectionSettings
+    /// Browser port (443, 8444) → the port the preflight probe connects to at `connection.address`; a port
+    /// not listed is reached as itself.
+    public var httpsPorts: [Int: Int] = [:]
     /// Where the node is declared (1-based), for messages.
     public var line: Int
 

@@ -66,7 +66,7 @@ public enum InventoryLoader {
 private let connectionKeys = ["username", "password_env", "password_file", "password_prompt", "key_file", "passphrase_env",
                               "port", "known_hosts", "host_key_policy", "timeouts"]
 private let defaultsKeys = Set(connectionKeys)
-private let nodeKeys = Set(connectionKeys + ["host", "address", "aliases", "audit"])
+private let nodeKeys = Set(connectionKeys + ["host", "address", "aliases", "audit", "https_ports"])
 private let cuicOnlyKeys: Set<String> = ["role", "live_data"]
 private let clusterKeys: Set<String> = ["name", "finesse", "cuic", "live_data", "expected"]
 private let topKeys: Set<String> = ["version", "defaults", "clusters"]
@@ -339,6 +339,19 @@ private struct Walker {
         }
         var audit = true
         if let a = m["audit"] { audit = bool(a.value, at: "\(key).audit") ?? true }
+        var httpsPorts: [Int: Int] = [:]
+        if let hp = m["https_ports"] {
+            // Keys are the ports a browser uses (443, 8444); values where the probe reaches them (NAT, port forwards, vos-sim).
+            if let pairs = hp.value.mapping {
+                for (k, v) in pairs {
+                    guard let standard = int(k, at: "\(key).https_ports", range: 1...65535),
+                          let actual = int(v, at: "\(key).https_ports.\(standard)", range: 1...65535) else { continue }
+                    httpsPorts[standard] = actual
+                }
+            } else {
+                fail(hp.value, "\(key).https_ports", "expected a mapping from browser port to reachable port, e.g. {443: 8443, 8444: 9444}")
+            }
+        }
         let own = connectionKeys(m, at: key, scope: host)
         var address = host
         if let a = m["address"], let s = string(a.value, at: "\(key).address") { address = s }
@@ -360,7 +373,7 @@ private struct Walker {
             hostKeyPolicy: own.hostKeyPolicy ?? defaults.hostKeyPolicy ?? .strict,
             timeouts: timeouts)
         return InventoryNode(host: host, product: product, aliases: aliases, role: role, coresidentLiveData: coresident,
-                             audit: audit, connection: connection, line: node.mark?.line ?? 0)
+                             audit: audit, connection: connection, httpsPorts: httpsPorts, line: node.mark?.line ?? 0)
     }
 }
 

@@ -6,9 +6,11 @@ public enum NodeStatus: String, Sendable, Codable, CaseIterable {
     case timeout, disconnected
     case commandFailed = "command_failed"
     case unparsed, partial, skipped
+    /// `cors-audit probe`: the CLI was not read, only the web endpoints asked.
+    case probeOnly = "probe_only"
 
-    /// Audited and skipped nodes leave the run complete; every other status makes it incomplete.
-    public var isComplete: Bool { self == .audited || self == .skipped }
+    /// Audited, skipped and probe-only nodes leave the run complete; every other status makes it incomplete.
+    public var isComplete: Bool { self == .audited || self == .skipped || self == .probeOnly }
 }
 
 /// The read-only VOS CLI commands the audit runs.

@@ -49,6 +49,11 @@ public enum RemediationPlanner {
             self.restartServices = CORSServices.restart(for: list, services: report.services, version: report.version)
         }
 
+        init(list: ListKind, restartServices: [String]) {
+            self.list = list
+            self.restartServices = restartServices
+        }
+
         var family: String { "utils \(list.cliFamily) cors" }
         var enable: String { "\(family) enable" }
         var verifyList: String { "\(family) allowed_origin list" }

@@ -85,6 +85,7 @@ public struct DriftChange: Sendable, Equatable {
         switch a {
         case .audited?: return b == .skipped ? "audited again (was skipped by the inventory)" : "audited again"
         case .skipped?: return "no longer audited (audit: false in the inventory)"
+        case .probeOnly?: return "CLI not read (probe only)"
         case .unreachable?, .hostKeyRejected?, .authFailed?, .timeout?, .disconnected?:
             return b?.isComplete == true ? "became unreachable, not audited this run" : "still not audited"
         case .commandFailed?, .unparsed?, .partial?:

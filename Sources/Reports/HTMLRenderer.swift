@@ -34,6 +34,19 @@ public struct HTMLRenderer: Sendable {
                     body.append("<details><summary>Raw output of <code>\(h(u.command))</code> (\(h(u.reason)))</summary><pre>\(h(u.raw))</pre></details>")
                 }
             }
+            if let probe = report.probe {
+                let summary = ProbeSummary(probe: probe)
+                let mine = probe.results.filter { $0.endpoint.cluster == cluster }
+                body.append("<h3>Preflight probe</h3><p>\(h(summary.countLine))\(probe.insecure ? " · <strong>certificates not verified (--insecure)</strong>" : "")</p>")
+                if !mine.isEmpty {
+                    body.append("<table class=\"probe\"><thead><tr><th>URL</th><th>Origin</th><th>Should</th><th>Got</th><th>Detail</th></tr></thead><tbody>")
+                    for r in mine {
+                        let cls = r.asExpected ? "ok" : r.verdict.outcome == .error ? "failed" : r.reason.shouldAllow ? "error" : "warning"
+                        body.append("<tr class=\"\(cls)\"><td>\(h(r.endpoint.url))</td><td>\(h(r.origin))</td><td>\(ProbeSummary.should(r))</td><td>\(ProbeSummary.got(r))</td><td>\(h(r.verdict.detail))</td></tr>")
+                    }
+                    body.append("</tbody></table>")
+                }
+            }
             for f in findings {
                 body.append("<article class=\"finding \(f.severity.rawValue)\"><h3>\(f.severity.rawValue) · \(f.kind.rawValue)\(f.host.map { " · " + h($0) } ?? "")\(f.list.map { " · " + $0.rawValue } ?? "")</h3>")
                 body.append("<p>\(h(f.message))</p>")

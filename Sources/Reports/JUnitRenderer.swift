@@ -13,16 +13,20 @@ public struct JUnitRenderer: Sendable {
             var failures = 0, errors = 0
             let findings = report.findings.filter { $0.cluster == cluster }
             for node in report.nodes where node.cluster == cluster {
-                for list in node.lists {
+                for list in node.lists where !(node.status == .probeOnly && node.product == .finesse) {
                     let name = Escape.xml("\(node.host) \(list.kind.rawValue)")
                     var body = ""
                     if node.status == .skipped {
                         body = "<skipped message=\"audit: false\"/>"
+                    } else if node.status == .probeOnly {
+                        body = "<skipped message=\"CLI not read (probe only)\"/>"
                     } else if !node.status.isComplete {
                         errors += 1
                         body = "<error type=\"\(node.status.rawValue)\" message=\"\(Escape.xml(node.detail))\"/>"
                     } else {
-                        let mine = findings.filter { $0.host == node.host && ($0.list == list.kind || $0.list == nil) && $0.severity >= failOn }
+                        // Preflight findings belong to the endpoint test cases below.
+                        let mine = findings.filter { $0.host == node.host && ($0.list == list.kind || $0.list == nil) && $0.severity >= failOn
+                            && $0.kind != .preflightRejected && $0.kind != .preflightUnexpectedAllow }
                         if !mine.isEmpty {
                             failures += 1
                             let text = mine.map { "[\($0.severity.rawValue)] \($0.kind.rawValue): \($0.message)" }.joined(separator: "\n")
@@ -30,6 +34,30 @@ public struct JUnitRenderer: Sendable {
                         }
                     }
                     cases.append("    <testcase classname=\"\(Escape.xml(cluster))\" name=\"\(name)\">\(body)</testcase>")
+                }
+            }
+            if let probe = report.probe {
+                // One test case per endpoint: an error when a preflight got no answer, a failure when an answer is not as wanted.
+                var endpoints: [PreflightEndpoint] = []
+                for r in probe.results where r.endpoint.cluster == cluster && !endpoints.contains(r.endpoint) { endpoints.append(r.endpoint) }
+                for e in endpoints {
+                    let mine = probe.results.filter { $0.endpoint == e }
+                    let insecure = probe.insecure ? " (certificates not verified: --insecure)" : ""
+                    var body = ""
+                    let errs = mine.filter { $0.verdict.outcome == .error }
+                    let off = mine.filter { $0.verdict.outcome != .error && !$0.asExpected }
+                    let severity: Severity = off.contains { $0.reason.shouldAllow } ? .error : .warning
+                    if !errs.isEmpty {
+                        errors += 1
+                        body = "<error type=\"preflight-error\" message=\"\(Escape.xml(errs[0].verdict.detail + insecure))\">\(Escape.xml(errs.map(ProbeSummary.line).joined(separator: "\n")))</error>"
+                    } else if !off.isEmpty && severity >= failOn {
+                        failures += 1
+                        let kind = off[0].reason.shouldAllow ? FindingKind.preflightRejected : .preflightUnexpectedAllow
+                        body = "<failure type=\"\(kind.rawValue)\" message=\"\(Escape.xml(ProbeSummary.line(off[0]) + insecure))\">\(Escape.xml(off.map(ProbeSummary.line).joined(separator: "\n")))</failure>"
+                    } else if !insecure.isEmpty {
+                        body = "<system-out>\(Escape.xml(ProbeReport.insecureNotice))</system-out>"
+                    }
+                    cases.append("    <testcase classname=\"\(Escape.xml(cluster))\" name=\"\(Escape.xml("preflight \(e.url) (\(e.list.rawValue))"))\">\(body)</testcase>")
                 }
             }
             for kind in [FindingKind.asymmetricList, .versionSkew] {
@@ -42,8 +70,10 @@ public struct JUnitRenderer: Sendable {
                 cases.append("    <testcase classname=\"\(Escape.xml(cluster))\" name=\"cluster \(kind.rawValue)\">\(body)</testcase>")
             }
             totals.tests += cases.count; totals.failures += failures; totals.errors += errors
+            let properties = report.probe?.insecure == true
+                ? "    <properties><property name=\"probe.insecure\" value=\"\(Escape.xml(ProbeReport.insecureNotice))\"/></properties>\n" : ""
             suites.append("  <testsuite name=\"cors-audit \(Escape.xml(cluster))\" tests=\"\(cases.count)\" failures=\"\(failures)\" errors=\"\(errors)\" timestamp=\"\(Escape.xml(report.generatedAt))\">\n"
-                          + cases.joined(separator: "\n") + "\n  </testsuite>")
+                          + properties + cases.joined(separator: "\n") + "\n  </testsuite>")
         }
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             + "<testsuites name=\"cors-audit\" tests=\"\(totals.tests)\" failures=\"\(totals.failures)\" errors=\"\(totals.errors)\">\n"

@@ -35,6 +35,23 @@ public struct MarkdownRenderer: Sendable {
                     out.append("- **\(f.severity.rawValue)** `\(f.kind.rawValue)`\(f.host.map { " on \(Escape.markdown($0))" } ?? ""): \(Escape.markdown(f.message))")
                 }
             }
+            if let probe = report.probe {
+                let summary = ProbeSummary(probe: probe)
+                let mine = probe.results.filter { $0.endpoint.cluster == cluster }
+                out += ["", "### Preflight probe", "", Escape.markdown(summary.countLine) + (probe.insecure ? " · **certificates not verified (--insecure)**" : "")]
+                let lines = summary.lines(cluster: cluster)
+                if !lines.isEmpty {
+                    out.append("")
+                    out += lines.map { "- **\($0.severity.rawValue)** " + Escape.markdown($0.text) }
+                }
+                if !mine.isEmpty {
+                    out += ["", "<details><summary>Every preflight</summary>", "", "| URL | Origin | Should | Got | Detail |", "|---|---|---|---|---|"]
+                    out += mine.map { r in
+                        "| \(Escape.markdown(r.endpoint.url)) | \(Escape.markdown(r.origin)) | \(ProbeSummary.should(r)) | \(ProbeSummary.got(r)) | \(Escape.markdown(r.verdict.detail)) |"
+                    }
+                    out += ["", "</details>"]
+                }
+            }
             let evidence = nodes.flatMap { n in n.lists.compactMap { l in l.origins.map { (n, l, $0) } } }
             if !evidence.isEmpty {
                 out += ["", "<details><summary>Observed lists</summary>", ""]

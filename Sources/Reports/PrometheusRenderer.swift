@@ -19,8 +19,26 @@ public struct PrometheusRenderer: Sendable {
         out += order.map { "cors_audit_findings{\($0)} \(counts[$0]!)" }
         out.append("# HELP cors_audit_node_up 1 when the node was fully audited, 0 when it was not (skipped nodes are not listed).")
         out.append("# TYPE cors_audit_node_up gauge")
-        for node in report.nodes where node.status != .skipped {
+        for node in report.nodes where node.status != .skipped && node.status != .probeOnly {
             out.append("cors_audit_node_up{cluster=\"\(Escape.promLabel(node.cluster))\",host=\"\(Escape.promLabel(node.host))\"} \(node.status == .audited ? 1 : 0)")
+        }
+        if let probe = report.probe {
+            out.append("# HELP cors_audit_preflight_allowed 1 when the endpoint allowed the preflight from the origin, 0 when it refused; absent without an answer.")
+            out.append("# TYPE cors_audit_preflight_allowed gauge")
+            func labels(_ r: PreflightResult) -> String {
+                "cluster=\"\(Escape.promLabel(r.endpoint.cluster))\",host=\"\(Escape.promLabel(r.endpoint.host))\",list=\"\(r.endpoint.list.rawValue)\",url=\"\(Escape.promLabel(r.endpoint.url))\",origin=\"\(Escape.promLabel(r.origin))\",should=\"\(ProbeSummary.should(r))\""
+            }
+            for r in probe.results where r.verdict.outcome != .error {
+                out.append("cors_audit_preflight_allowed{\(labels(r))} \(r.verdict.outcome == .allowed ? 1 : 0)")
+            }
+            out.append("# HELP cors_audit_preflight_answered 1 when the preflight got an HTTP answer, 0 on a connect, TLS or timeout error.")
+            out.append("# TYPE cors_audit_preflight_answered gauge")
+            for r in probe.results {
+                out.append("cors_audit_preflight_answered{\(labels(r))} \(r.verdict.outcome == .error ? 0 : 1)")
+            }
+            out.append("# HELP cors_audit_probe_insecure 1 when the probe did not verify TLS certificates (--insecure).")
+            out.append("# TYPE cors_audit_probe_insecure gauge")
+            out.append("cors_audit_probe_insecure \(probe.insecure ? 1 : 0)")
         }
         out.append("# HELP cors_audit_last_run_timestamp_seconds When the last cors-audit run ended, in Unix seconds.")
         out.append("# TYPE cors_audit_last_run_timestamp_seconds gauge")

@@ -11,7 +11,7 @@ struct Summary {
         switch verdict {
         case .clean: "CLEAN: every node audited, no finding at or above \(failOn.rawValue)"
         case .drift: "DRIFT: \(counts)"
-        case .incomplete: "INCOMPLETE: \(report.incompleteNodes.count) of \(report.nodes.count) nodes not fully audited; \(counts)"
+        case .incomplete: "INCOMPLETE: \(incompleteReason); \(counts)"
         }
     }
 
@@ -26,14 +26,17 @@ struct Summary {
     var nodeCounts: String {
         let audited = report.nodes.filter { $0.status == .audited }.count
         let skipped = report.nodes.filter { $0.status == .skipped }.count
+        let probeOnly = report.nodes.filter { $0.status == .probeOnly }.count
         return "\(report.nodes.count) nodes: \(audited) audited" + (skipped > 0 ? ", \(skipped) skipped" : "")
+            + (probeOnly > 0 ? ", \(probeOnly) probed only (CLI not read)" : "")
             + (report.incompleteNodes.isEmpty ? "" : ", \(report.incompleteNodes.count) not fully audited")
     }
 
     /// Notes that every report must carry (e.g. host keys not checked).
     var notices: [String] {
         var seen: Set<String> = []
-        return report.nodes.flatMap { n in n.notes.map { "\(n.host): \($0)" } }.filter { seen.insert($0).inserted }
+        let insecure = report.probe?.insecure == true ? [ProbeReport.insecureNotice] : []
+        return insecure + report.nodes.flatMap { n in n.notes.map { "\(n.host): \($0)" } }.filter { seen.insert($0).inserted }
     }
 
     static func originsCell(_ list: ObservedList) -> String {

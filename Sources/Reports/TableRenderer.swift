@@ -20,6 +20,7 @@ public struct TableRenderer: Sendable {
 
     public func render(_ report: AuditReport) -> String {
         var out: [String] = []
+        if report.probe?.insecure == true { out += [paint("⚠ " + ProbeReport.insecureNotice, "1;31"), ""] }
         for cluster in report.clusters {
             let nodes = report.nodes.filter { $0.cluster == cluster }
             let findings = report.findings.filter { $0.cluster == cluster }
@@ -40,15 +41,30 @@ public struct TableRenderer: Sendable {
                     rows.append([node.host, node.lists.map(\.kind.rawValue).joined(separator: ","), "skipped", "—", "not contacted (audit: false)"])
                     continue
                 }
+                if node.status == .probeOnly && node.product == .finesse { continue }
                 for list in node.lists {
                     let mine = findings.filter { $0.host == node.host && $0.list == list.kind }
-                    rows.append([node.host, list.kind.rawValue, Summary.stateCell(list, node: node), Summary.originsCell(list), summary(mine, node: node)])
+                    var cell = summary(mine, node: node)
+                    if mine.isEmpty, node.status == .probeOnly, let probe = report.probe {
+                        let sent = probe.results.filter { $0.endpoint.host == node.host && $0.endpoint.list == list.kind }
+                        let errors = sent.filter { $0.verdict.outcome == .error }.count
+                        cell = errors > 0 ? "✗ \(errors) preflight\(errors == 1 ? "" : "s") without an answer" : "preflight ok (CLI not read)"
+                    }
+                    rows.append([node.host, list.kind.rawValue, Summary.stateCell(list, node: node), Summary.originsCell(list), cell])
                 }
                 let nodeLevel = findings.filter { $0.host == node.host && $0.list == nil }
                 if !nodeLevel.isEmpty { rows.append([node.host, "services", "", "", summary(nodeLevel, node: node)]) }
             }
             out += Self.align(rows).enumerated().map { i, line in "  " + (i == 0 ? paint(line, "1") : colorize(line)) }
             if !failures.isEmpty { out.append(""); out += failures }
+            if let probe = report.probe {
+                let summary = ProbeSummary(probe: probe)
+                out.append("")
+                out.append("  Preflight probe: " + summary.countLine)
+                for line in summary.lines(cluster: cluster) {
+                    out.append("  " + paint(line.severity == .error ? "✗" : "!", line.severity) + " " + line.text)
+                }
+            }
             if !findings.isEmpty {
                 out.append("")
                 out += findings.map { "  " + paint(Self.symbol($0.severity), $0.severity) + " \(Escaping.controls($0.message))" }
@@ -77,7 +93,7 @@ public struct TableRenderer: Sendable {
         let word = verdict.rawValue.uppercased()
         var result = "Result: " + paint(word, verdict == .clean ? "1;32" : verdict == .drift ? "1;33" : "1;31") + " (exit \(verdict.exitCode))"
         if verdict == .incomplete {
-            result += " · \(report.incompleteNodes.count) of \(report.nodes.count) nodes not fully audited"
+            result += " · " + Summary(report: report, failOn: failOn).incompleteReason
         }
         out.append(result)
         return out.joined(separator: "\n") + "\n"
@@ -97,7 +113,7 @@ public struct TableRenderer: Sendable {
 
     func summary(_ findings: [Finding], node: NodeReport) -> String {
         guard let worst = findings.max(by: { $0.severity < $1.severity }) else {
-            return node.status == .audited ? "ok" : "not audited"
+            return node.status == .audited ? "ok" : node.status == .probeOnly ? "CLI not read" : "not audited"
         }
         let kinds = Dictionary(grouping: findings, by: \.kind)
         let parts = FindingKind.allCases.compactMap { kind -> String? in

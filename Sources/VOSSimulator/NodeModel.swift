@@ -208,13 +208,16 @@ public final class SimulatedNode: Sendable {
     /// The ed25519 host key line body written to known_hosts (`ssh-ed25519 AAAA...`): the key the
     /// node presents unless it has the `wrong_host_key` fault.
     public let knownHostKey: String
+    /// Browser port (443, 8444) → where this node's HTTPS listener for it is bound on `address`.
+    public let httpsPorts: [Int: Int]
     private let box: NIOLockedValueBox<NodeState>
 
-    init(definition: NodeDefinition, address: String, port: Int, knownHostKey: String) {
+    init(definition: NodeDefinition, address: String, port: Int, knownHostKey: String, httpsPorts: [Int: Int] = [:]) {
         self.definition = definition
         self.address = address
         self.port = port
         self.knownHostKey = knownHostKey
+        self.httpsPorts = httpsPorts
         box = NIOLockedValueBox(NodeState(configured: definition.lists, effective: definition.lists,
                                           services: definition.services, pendingRestarts: [:]))
     }

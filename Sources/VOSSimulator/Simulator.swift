@@ -60,14 +60,17 @@ public final class VOSSimulator: Sendable {
     /// Every node, in inventory order (refusing nodes included: nothing listens for them).
     public let nodes: [SimulatedNode]
     public let inventory: Inventory
+    /// The CA that signed every node's HTTPS certificate (PEM), written as `ca.pem`.
+    public let caPEM: String
     private let group: MultiThreadedEventLoopGroup
     private let listeners: [Channel]
     private let reservations: [ReservedPort]
 
-    private init(nodes: [SimulatedNode], inventory: Inventory, group: MultiThreadedEventLoopGroup, listeners: [Channel],
+    private init(nodes: [SimulatedNode], inventory: Inventory, caPEM: String, group: MultiThreadedEventLoopGroup, listeners: [Channel],
                  reservations: [ReservedPort]) {
         self.nodes = nodes
         self.inventory = inventory
+        self.caPEM = caPEM
         self.group = group
         self.listeners = listeners
         self.reservations = reservations
@@ -86,6 +89,10 @@ public final class VOSSimulator: Sendable {
         var nodes: [SimulatedNode] = []
         var listeners: [Channel] = []
         var reservations: [ReservedPort] = []
+        let ca: SimulatorCA
+        do { ca = try SimulatorCA() } catch { throw SimulatorError("cannot make the test CA: \(error)") }
+        // The addresses layout gives each node its own address, so its web ports can be the real 443 and 8444.
+        let standardWebPorts = options.layout == .addresses
         do {
             var nextAddress = try IPv4(options.baseAddress)
             var nextPort = options.port
@@ -115,7 +122,13 @@ public final class VOSSimulator: Sendable {
                 if def.has(.refuse) {
                     let reserved = try ReservedPort(address: address, port: port)
                     reservations.append(reserved)
-                    nodes.append(SimulatedNode(definition: def, address: address, port: reserved.port, knownHostKey: knownLine))
+                    var web: [Int: Int] = [:]
+                    for (webPort, _) in WebPorts.lists(for: def) {
+                        let r = try ReservedPort(address: address, port: standardWebPorts ? webPort : 0)
+                        reservations.append(r)
+                        web[webPort] = r.port
+                    }
+                    nodes.append(SimulatedNode(definition: def, address: address, port: reserved.port, knownHostKey: knownLine, httpsPorts: web))
                     continue
                 }
                 let pending = PendingNode(definition: def)
@@ -128,10 +141,13 @@ public final class VOSSimulator: Sendable {
                 }
                 let channel = try await server.bind(host: address, port: port).get()
                 guard let bound = channel.localAddress?.port else { throw SimulatorError("\(def.host): no local port after bind") }
-                let node = SimulatedNode(definition: def, address: address, port: bound, knownHostKey: knownLine)
+                listeners.append(channel)
+                let web = try await bindHTTPS(group: group, ca: ca, definition: def, node: pending, address: address,
+                                              standardPorts: standardWebPorts)
+                listeners += web.channels
+                let node = SimulatedNode(definition: def, address: address, port: bound, knownHostKey: knownLine, httpsPorts: web.ports)
                 pending.node.withLockedValue { $0 = node }
                 nodes.append(node)
-                listeners.append(channel)
             }
         } catch {
             for l in listeners { try? await l.close() }
@@ -140,7 +156,7 @@ public final class VOSSimulator: Sendable {
             if let e = error as? SimulatorError { throw e }
             throw SimulatorError("cannot start the simulator: \(error)")
         }
-        return VOSSimulator(nodes: nodes, inventory: inventory, group: group, listeners: listeners, reservations: reservations)
+        return VOSSimulator(nodes: nodes, inventory: inventory, caPEM: ca.pem, group: group, listeners: listeners, reservations: reservations)
     }
 
     /// Closes every listener and connection.
@@ -245,7 +261,7 @@ final class RawListenerHandler: ChannelInboundHandler, Sendable {
 }
 
 /// Filled once the listener is bound (the node's port is known only then).
-private final class PendingNode: Sendable {
+final class PendingNode: Sendable {
     let node = NIOLockedValueBox<SimulatedNode?>(nil)
     init(definition: NodeDefinition) {}
 }

@@ -40,6 +40,10 @@ extension VOSSimulator {
                     out += "      - host: \(q(m.host))\n"
                     if let n = byHost[m.host], !n.definition.has(.unresolvable) {
                         out += "        address: \(q(n.address))\n        port: \(n.port)\n"
+                        let moved = n.httpsPorts.sorted { $0.key < $1.key }.filter { $0.key != $0.value }
+                        if !moved.isEmpty {
+                            out += "        https_ports: {\(moved.map { "\($0.key): \($0.value)" }.joined(separator: ", "))}\n"
+                        }
                     }
                     if m.connection.username != first?.username { out += "        username: \(q(m.connection.username))\n" }
                     if let t = first?.timeouts, m.connection.timeouts != t {
@@ -63,10 +67,11 @@ extension VOSSimulator {
         return out
     }
 
-    /// Writes `inventory.yaml` and `known_hosts` into `directory` (created if needed).
+    /// Writes `inventory.yaml`, `known_hosts` and `ca.pem` (the CA of every node's HTTPS certificate) into `directory`.
     public func writeFiles(to directory: String) throws {
         let dir = URL(fileURLWithPath: directory).standardizedFileURL
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try caPEM.write(to: dir.appendingPathComponent("ca.pem"), atomically: true, encoding: .utf8)
         let knownHosts = dir.appendingPathComponent("known_hosts")
         try knownHostsText().write(to: knownHosts, atomically: true, encoding: .utf8)
         try inventoryYAML(knownHostsPath: knownHosts.path).write(to: dir.appendingPathComponent("inventory.yaml"),
@@ -80,7 +85,8 @@ extension VOSSimulator {
             let what = "\(n.definition.product.rawValue) \(n.definition.version)"
             let where_ = n.definition.has(.unresolvable) ? "\(n.host) (unresolvable)"
                 : n.definition.has(.refuse) ? "\(n.address):\(n.port) (refusing)" : "\(n.address):\(n.port)"
-            return "\(n.host) \(where_) \(what)" + (faults.isEmpty ? "" : " faults: \(faults.joined(separator: ","))")
+            let web = n.httpsPorts.sorted { $0.key < $1.key }.map { "\($0.key)→\($0.value)" }
+            return "\(n.host) \(where_)" + (web.isEmpty ? "" : " https \(web.joined(separator: ","))") + " \(what)" + (faults.isEmpty ? "" : " faults: \(faults.joined(separator: ","))")
         }
     }
 }

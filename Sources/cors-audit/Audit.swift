@@ -3,6 +3,7 @@ import AuditCore
 import Collector
 import Foundation
 import Logging
+import Prober
 import Reports
 
 struct Audit: AsyncParsableCommand {
@@ -33,9 +34,15 @@ struct Audit: AsyncParsableCommand {
     @Flag(name: .customLong("no-history"), help: "Do not record the run in the history database.")
     var noHistory = false
 
+    @Flag(name: .long, help: "After reading the CLI lists, send the browser's CORS preflight to every CUIC and Live Data endpoint (see `cors-audit probe`).")
+    var probe = false
+
+    @OptionGroup var tls: ProbeTLSOptions
+
     func validate() throws {
         if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+        if !probe && (tls.caFile != nil || tls.insecure) { throw ValidationError("--ca-file and --insecure need --probe") }
     }
 
     func run() async throws {
@@ -50,7 +57,12 @@ struct Audit: AsyncParsableCommand {
                 inventory, options: .init(concurrency: concurrency, runTimeout: timeout.map { .milliseconds(Int($0 * 1000)) }),
                 quiet: reporting.quiet, verbose: verbose)
         }
-        let report = Auditor.audit(inventory: inventory, observations: observations, generatedAt: generatedAt)
+        var report = Auditor.audit(inventory: inventory, observations: observations, generatedAt: generatedAt)
+        if probe {
+            // The same concurrency cap; the run's time limit starts again for the web side.
+            let result = await Prober(options: tls.options(concurrency: concurrency, timeout: timeout)).probe(inventory, reports: report.nodes)
+            report = report.merging(probe: result, inventory: inventory)
+        }
         // Never fails the run: a history that cannot be written is reported on stderr, the reports still land.
         if !noHistory { HistoryRecorder.record(report, failOn: reporting.failOn, path: history) }
         let code = try reporting.emit(report, transcripts: sessionTranscripts)

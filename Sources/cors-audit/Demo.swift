@@ -2,6 +2,7 @@ import ArgumentParser
 import AuditCore
 import Collector
 import Foundation
+import Prober
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,6 +17,9 @@ struct Demo: AsyncParsableCommand {
 
     @OptionGroup var reporting: ReportingOptions
 
+    @Flag(name: .long, help: "Also send the browser's CORS preflight to the lab's HTTPS endpoints (trusting the simulator's CA).")
+    var probe = false
+
     func run() async throws {
         let simulator = try SimulatorProcess.start(inventory: inventory, state: state)
         defer { simulator.stop() }
@@ -25,6 +29,10 @@ struct Demo: AsyncParsableCommand {
         let (observations, transcripts) = await collectLive(inventory, options: .init(runTimeout: .seconds(120), environment: environment),
                                                             quiet: reporting.quiet)
         var report = Auditor.audit(inventory: inventory, observations: observations, generatedAt: Clock.timestamp())
+        if probe {
+            let result = await Prober(options: .init(caFile: simulator.directory + "/ca.pem", runTimeout: .seconds(60))).probe(inventory, reports: report.nodes)
+            report = report.merging(probe: result, inventory: inventory)
+        }
         report.inventoryPath = self.inventory + " (simulated by vos-sim)"
         let code = try reporting.emit(report, transcripts: transcripts)
         throw ExitCode(code)

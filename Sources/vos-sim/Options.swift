@@ -5,7 +5,7 @@ import VOSSimulator
 
 /// Where and how to listen, shared by `serve` and `fleet`.
 struct ListenOptions: ParsableArguments {
-    @Option(help: "ports: every node on --base-address with its own port; addresses: every node on its own address (--base-address, the next, ...) and --port.")
+    @Option(help: "ports: every node on --base-address with its own port (HTTPS on any free ports); addresses: every node on its own address (--base-address, the next, ...) and --port (HTTPS on the real 443 and 8444).")
     var layout: SimulatorOptions.Layout = .ports
 
     @Option(help: "The first loopback address.")

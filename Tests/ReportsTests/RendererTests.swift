@@ -109,3 +109,64 @@ func sampleReport() throws -> AuditReport {
         expectGolden(RunbookRenderer().markdown(plan, findings: report.findings), "sample-runbook-cuicsub.md")
     }
 }
+
+/// The sample report with live preflight results merged in: a refused expected origin on both CUIC ports, an
+/// allowed extra, a wildcard answer to the made-up origin, and an endpoint that did not answer, probed with --insecure.
+func sampleProbeReport() throws -> AuditReport {
+    var inventory = try InventoryLoader.load(path: repoRoot + "/inventory/lab.yaml")
+    inventory.path = "inventory/lab.yaml"
+    let sub = "cuicsub.uccelab.tac", pub = "cuicpub.uccelab.tac"
+    func result(_ host: String, _ list: ListKind, _ port: Int, _ origin: String, _ reason: ProbeOriginReason,
+                _ outcome: PreflightOutcome, status: Int?, allow: String?, _ detail: String) -> PreflightResult {
+        PreflightResult(endpoint: PreflightEndpoint(cluster: "uccelab", host: host, list: list, port: port,
+                                                    path: list == .cuic ? ProbePlan.cuicPath : ProbePlan.liveDataPath,
+                                                    address: "127.0.0.1", connectPort: port + 40000),
+                        origin: origin, reason: reason,
+                        verdict: PreflightVerdict(outcome: outcome, status: status, allowOrigin: allow, detail: detail))
+    }
+    let missing = "https://finessep.uccelab.tac:8445"
+    let probe = ProbeReport(insecure: true, caFile: nil, results: [
+        result(pub, .cuic, 8444, missing, .expected, .allowed, status: 200, allow: missing, "200, Access-Control-Allow-Origin: \(missing)"),
+        result(pub, .cuic, 8444, ProbePlan.syntheticOrigin, .synthetic, .allowed, status: 200, allow: "*", "200, Access-Control-Allow-Origin: *"),
+        result(pub, .liveData, 443, missing, .expected, .error, status: nil, allow: nil, "connect: connection refused"),
+        result(pub, .liveData, 443, ProbePlan.syntheticOrigin, .synthetic, .error, status: nil, allow: nil, "connect: connection refused"),
+        result(sub, .cuic, 8444, missing, .expected, .rejected, status: 403, allow: nil, "403 without Access-Control-Allow-Origin"),
+        result(sub, .cuic, 443, missing, .expected, .rejected, status: 403, allow: nil, "403 without Access-Control-Allow-Origin"),
+        result(sub, .liveData, 443, "http://127.0.0.1:5500", .unexpectedEntry, .allowed, status: 200, allow: "http://127.0.0.1:5500",
+               "200, Access-Control-Allow-Origin: http://127.0.0.1:5500"),
+    ])
+    return try sampleReport().merging(probe: probe, inventory: inventory)
+}
+
+@Suite struct ProbeRendererTests {
+    @Test func everyFormatCarriesTheProbeAndSaysInsecure() throws {
+        let report = try sampleProbeReport()
+        let table = TableRenderer(runbookLocation: "reports/2026-11-26T09-00-00Z/remediation/").render(report)
+        expectGolden(table, "sample-probe-table.txt")
+        let md = MarkdownRenderer().render(report)
+        expectGolden(md, "sample-probe-report.md")
+        let html = HTMLRenderer().render(report)
+        expectGolden(html, "sample-probe-report.html")
+        let xml = JUnitRenderer().render(report)
+        expectGolden(xml, "sample-probe-junit.xml")
+        let prom = PrometheusRenderer().render(report)
+        expectGolden(prom, "sample-probe-metrics.prom")
+        for text in [table, md, html, xml] { #expect(text.contains("NOT verified")) }
+        #expect(prom.contains("cors_audit_probe_insecure 1"))
+        #expect(report.json().serialized().contains("\"insecure\": true"))
+        // The unanswered endpoint is one line, and the run is incomplete whatever the nodes say.
+        #expect(table.contains("✗ https://cuicpub.uccelab.tac/livedata/: NO ANSWER for 2 origins — connect: connection refused (reached at 127.0.0.1:40443)"))
+        #expect(table.contains("Result: INCOMPLETE (exit 2) · 1 of 4 nodes not fully audited, 2 preflights without an answer"))
+    }
+
+    @Test func junitHasOneCasePerEndpointAndStaysWellFormed() throws {
+        let doc = try XMLDocument(xmlString: JUnitRenderer().render(try sampleProbeReport()))
+        let names = try doc.nodes(forXPath: "//testcase/@name").compactMap(\.stringValue).filter { $0.hasPrefix("preflight ") }
+        #expect(names == ["preflight https://cuicpub.uccelab.tac:8444/cuic/ (cuic)", "preflight https://cuicpub.uccelab.tac/livedata/ (live-data)",
+                          "preflight https://cuicsub.uccelab.tac:8444/cuic/ (cuic)", "preflight https://cuicsub.uccelab.tac/cuic/ (cuic)",
+                          "preflight https://cuicsub.uccelab.tac/livedata/ (live-data)"])
+        #expect(try doc.nodes(forXPath: "//testcase/error[@type='preflight-error']").count == 1)
+        #expect(try doc.nodes(forXPath: "//testcase/failure[@type='preflight-rejected']").count == 2)
+        #expect(try doc.nodes(forXPath: "//property[@name='probe.insecure']").count == 1)
+    }
+}

@@ -1,0 +1,145 @@
+/// One URL a Finesse gadget calls on a node, and the CORS list that decides the browser's preflight.
+public struct PreflightEndpoint: Sendable, Equatable {
+    public var cluster: String
+    /// The inventory host: the name in the URL, the TLS server name and the `Host` header.
+    public var host: String
+    public var list: ListKind
+    /// The port the browser uses (443 or 8444).
+    public var port: Int
+    public var path: String
+    /// Where the probe connects: the inventory `address` and the `https_ports` mapping of `port`.
+    public var address: String
+    public var connectPort: Int
+
+    public init(cluster: String, host: String, list: ListKind, port: Int, path: String, address: String, connectPort: Int) {
+        self.cluster = cluster; self.host = host; self.list = list; self.port = port; self.path = path
+        self.address = address; self.connectPort = connectPort
+    }
+
+    /// The URL as the browser calls it (no `:443`).
+    public var url: String { port == 443 ? "https://\(host)\(path)" : "https://\(host):\(port)\(path)" }
+
+    /// Where it is actually reached, when that is not what the URL says.
+    public var reachedAt: String? {
+        address == host && connectPort == port ? nil : "\(address):\(connectPort)"
+    }
+}
+
+/// Why an origin is sent in a preflight, which decides what the answer should be.
+public enum ProbeOriginReason: String, Sendable, Codable, CaseIterable {
+    /// An expected Finesse origin: must be allowed.
+    case expected
+    /// `ProbePlan.syntheticOrigin`, which no list should allow: must be refused.
+    case synthetic
+    /// An entry of the node's list that the audit flags as unexpected: should be refused once removed.
+    case unexpectedEntry = "unexpected-entry"
+
+    public var shouldAllow: Bool { self == .expected }
+}
+
+/// How the browser would take the node's answer; the raw value is the JSON `outcome`.
+public enum PreflightOutcome: String, Sendable, Codable, CaseIterable {
+    /// 2xx with `Access-Control-Allow-Origin` equal to the origin, or `*`.
+    case allowed
+    /// 403, any other answer, or no matching `Access-Control-Allow-Origin`.
+    case rejected
+    /// No HTTP answer: connect, TLS, timeout.
+    case error
+}
+
+/// The judged answer to one preflight.
+public struct PreflightVerdict: Sendable, Equatable {
+    public var outcome: PreflightOutcome
+    /// The HTTP status; nil when no answer came.
+    public var status: Int?
+    /// `Access-Control-Allow-Origin` as received.
+    public var allowOrigin: String?
+    /// One sentence: why this outcome (the header seen, the TLS or connect error).
+    public var detail: String
+
+    public init(outcome: PreflightOutcome, status: Int?, allowOrigin: String?, detail: String) {
+        self.outcome = outcome; self.status = status; self.allowOrigin = allowOrigin; self.detail = detail
+    }
+}
+
+/// One preflight: which endpoint, from which origin, why, and what came back.
+public struct PreflightResult: Sendable, Equatable {
+    public var endpoint: PreflightEndpoint
+    public var origin: String
+    public var reason: ProbeOriginReason
+    public var verdict: PreflightVerdict
+
+    public init(endpoint: PreflightEndpoint, origin: String, reason: ProbeOriginReason, verdict: PreflightVerdict) {
+        self.endpoint = endpoint; self.origin = origin; self.reason = reason; self.verdict = verdict
+    }
+
+    /// The answer is what the inventory wants: expected origins allowed, others refused.
+    public var asExpected: Bool {
+        verdict.outcome == .allowed ? reason.shouldAllow : verdict.outcome == .rejected && !reason.shouldAllow
+    }
+}
+
+/// Every preflight of a run and how TLS was checked; every report states `insecure`.
+public struct ProbeReport: Sendable, Equatable {
+    /// Certificates were not verified (`--insecure`).
+    public var insecure: Bool
+    /// Extra trusted CA certificates (`--ca-file`), beside the system's.
+    public var caFile: String?
+    public var results: [PreflightResult]
+
+    public init(insecure: Bool, caFile: String?, results: [PreflightResult]) {
+        self.insecure = insecure; self.caFile = caFile; self.results = results
+    }
+
+    public func count(_ outcome: PreflightOutcome) -> Int { results.filter { $0.verdict.outcome == outcome }.count }
+
+    /// Preflights that got no answer: they leave the run incomplete.
+    public var errors: [PreflightResult] { results.filter { $0.verdict.outcome == .error } }
+
+    /// The sentence every report format carries when certificates were not checked.
+    public static let insecureNotice = "--insecure: TLS certificates of the probed endpoints were NOT verified; a preflight answer may come from an impostor."
+}
+
+/// Which endpoints of which nodes get which origins.
+public enum ProbePlan {
+    /// An origin no list should allow (`.invalid` can never resolve, RFC 2606): allowed means the node answers any origin.
+    public static let syntheticOrigin = "https://cors-audit-probe.invalid"
+    public static let cuicPath = "/cuic/"
+    /// Live Data's web endpoint; its exact path is not known from a capture (domain.md), the list decides whatever the path.
+    public static let liveDataPath = "/livedata/"
+
+    /// The endpoints of a node: CUIC on 8444 and 443, Live Data on 443 (co-resident or standalone). Finesse and
+    /// `audit: false` nodes have none.
+    public static func endpoints(for node: InventoryNode, cluster: String) -> [PreflightEndpoint] {
+        guard node.audit else { return [] }
+        func endpoint(_ list: ListKind, _ port: Int, _ path: String) -> PreflightEndpoint {
+            PreflightEndpoint(cluster: cluster, host: node.host, list: list, port: port, path: path,
+                              address: node.connection.address, connectPort: node.httpsPorts[port] ?? port)
+        }
+        return node.lists.flatMap { list -> [PreflightEndpoint] in
+            switch list {
+            case .cuic: return [endpoint(.cuic, 8444, cuicPath), endpoint(.cuic, 443, cuicPath)]
+            case .liveData: return [endpoint(.liveData, 443, liveDataPath)]
+            case .finesse: return []
+            }
+        }
+    }
+
+    /// The origins to send to one endpoint: every expected origin, the synthetic one, and the entries of the node's
+    /// list (when it was read) that the audit calls unexpected. Ineffective entries are not sent: a browser never
+    /// sends an Origin with a path, a default port or upper case, so their answer would tell nothing.
+    public static func origins(for endpoint: PreflightEndpoint, cluster: Cluster, report: NodeReport?) -> [(String, ProbeOriginReason)] {
+        let expected = ExpectedOrigins.required(for: cluster).map(\.description)
+        var result = expected.map { ($0, ProbeOriginReason.expected) }
+        var seen = Set(expected)
+        if seen.insert(syntheticOrigin).inserted { result.append((syntheticOrigin, .synthetic)) }
+        let tolerated = Set(cluster.expected.toleratedOrigins.map(\.description))
+        if let entries = report?.lists.first(where: { $0.kind == endpoint.list })?.origins {
+            for entry in entries {
+                guard case .effective = OriginAnalysis.analyze(entry), !tolerated.contains(entry) else { continue }
+                if seen.insert(entry).inserted { result.append((entry, .unexpectedEntry)) }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,193 @@
+import AsyncHTTPClient
+import AuditCore
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// Sends the browser's CORS preflight to every web endpoint of every audited node, from every origin the plan
+/// names, and judges each answer. Knows nothing of SSH: the node's CLI observation only chooses extra origins.
+public struct Prober: Sendable {
+    public struct Options: Sendable {
+        /// Extra CA certificates (PEM) trusted beside the system's.
+        public var caFile: String?
+        /// Skip certificate verification; every report says so.
+        public var insecure: Bool
+        /// Most nodes probed at once (nil: every node at once), as the SSH audit's `--concurrency`.
+        public var concurrency: Int?
+        /// Deadline of the whole run, as the SSH audit's `--timeout`.
+        public var runTimeout: Duration?
+
+        public init(caFile: String? = nil, insecure: Bool = false, concurrency: Int? = nil, runTimeout: Duration? = nil) {
+            self.caFile = caFile; self.insecure = insecure; self.concurrency = concurrency; self.runTimeout = runTimeout
+        }
+    }
+
+    public var options: Options
+
+    public init(options: Options) { self.options = options }
+
+    /// Reads `caFile` once up front so a bad file is a usage error, not an error per preflight.
+    public static func checkCAFile(_ path: String) throws {
+        do {
+            let certificates = try NIOSSLCertificate.fromPEMFile(path)
+            guard !certificates.isEmpty else { throw ProbeSetupError("\(path): no PEM certificate in it") }
+        } catch let error as ProbeSetupError {
+            throw error
+        } catch {
+            throw ProbeSetupError("\(path): not a readable PEM certificate file (\(error))")
+        }
+    }
+
+    /// Probes every node of `inventory` (nodes with `audit: false` and Finesse nodes excepted); `reports` are the
+    /// node reports of an audit run, when there was one, for the unexpected entries to send as well.
+    public func probe(_ inventory: Inventory, reports: [NodeReport] = []) async -> ProbeReport {
+        let byHost = Dictionary(reports.map { ($0.host, $0) }, uniquingKeysWith: { a, _ in a })
+        var work: [NodeWork] = []
+        for cluster in inventory.clusters {
+            for node in cluster.nodes {
+                let endpoints = ProbePlan.endpoints(for: node, cluster: cluster.name)
+                guard !endpoints.isEmpty else { continue }
+                let plans = endpoints.map { e in
+                    (e, ProbePlan.origins(for: e, cluster: cluster, report: byHost[node.host]).map { Planned(origin: $0.0, reason: $0.1) })
+                }
+                work.append(NodeWork(node: node, plans: plans))
+            }
+        }
+        let runDeadline = options.runTimeout.map { ContinuousClock.now + $0 }
+        // One client per distinct connect timeout (usually one for the whole run): its TLS context, with the system
+        // trust store and the CA file, is built once, not per node.
+        let tls = tlsConfiguration()
+        var clients: [Double: HTTPClient] = [:]
+        for item in work where clients[item.node.connection.timeouts.connect] == nil {
+            let connect = item.node.connection.timeouts.connect
+            clients[connect] = Self.client(tls: tls, connectTimeout: connect,
+                                           overrides: work.filter { $0.node.connection.timeouts.connect == connect }.map(\.node))
+        }
+        let limit = max(1, options.concurrency ?? work.count)
+        var results = [[PreflightResult]](repeating: [], count: work.count)
+        await withTaskGroup(of: (Int, [PreflightResult]).self) { group in
+            var next = 0
+            func launch() {
+                let i = next, item = work[i]
+                let client = clients[item.node.connection.timeouts.connect]!
+                next += 1
+                group.addTask { (i, await Self.probe(node: item, client: client, runDeadline: runDeadline)) }
+            }
+            while next < min(limit, work.count) { launch() }
+            for await (i, r) in group {
+                results[i] = r
+                if next < work.count { launch() }
+            }
+        }
+        for client in clients.values { try? await client.shutdown() }
+        return ProbeReport(insecure: options.insecure, caFile: options.caFile, results: results.flatMap { $0 })
+    }
+
+    /// A client for nodes sharing one connect timeout. The URL keeps the inventory host (TLS server name, certificate
+    /// check, Host header); `dnsOverride` sends the connection to the node's `address` when the inventory gives one.
+    static func client(tls: TLSConfiguration, connectTimeout: Double, overrides nodes: [InventoryNode]) -> HTTPClient {
+        var config = HTTPClient.Configuration(
+            tlsConfiguration: tls, redirectConfiguration: .disallow,
+            timeout: .init(connect: .milliseconds(Int64(connectTimeout * 1000))),
+            decompression: .disabled)
+        // A probe reports the first connect or TLS failure as it is; retrying until the connect timeout only hides it.
+        config.connectionPool.retryConnectionEstablishment = false
+        for node in nodes where node.connection.address != node.host { config.dnsOverride[node.host] = node.connection.address }
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+    }
+
+    struct Planned: Sendable { var origin: String; var reason: ProbeOriginReason }
+    struct NodeWork: Sendable { var node: InventoryNode; var plans: [(PreflightEndpoint, [Planned])] }
+
+    func tlsConfiguration() -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if options.insecure { tls.certificateVerification = .none }
+        if let caFile = options.caFile { tls.additionalTrustRoots = [.file(caFile)] }
+        return tls
+    }
+
+    /// One node's preflights, one after the other (each endpoint's connection kept alive between them).
+    static func probe(node work: NodeWork, client: HTTPClient, runDeadline: ContinuousClock.Instant?) async -> [PreflightResult] {
+        let timeouts = work.node.connection.timeouts
+        var results: [PreflightResult] = []
+        // Where a preflight got no answer, the next origins would not either (the Origin header plays no part in
+        // connecting): they are reported with the same cause instead of waiting out each timeout again.
+        var unreachable: [String: String] = [:]
+        for (endpoint, planned) in work.plans {
+            let target = "\(endpoint.address):\(endpoint.connectPort)"
+            for p in planned {
+                let verdict: PreflightVerdict
+                if let cause = unreachable[target] {
+                    verdict = PreflightJudge.failure(cause)
+                } else if let runDeadline, ContinuousClock.now >= runDeadline {
+                    verdict = PreflightJudge.failure("not sent: the run's time limit (--timeout) was reached")
+                } else {
+                    verdict = await send(endpoint: endpoint, origin: p.origin, timeouts: timeouts, runDeadline: runDeadline, client: client)
+                    if verdict.outcome == .error { unreachable[target] = verdict.detail }
+                }
+                results.append(PreflightResult(endpoint: endpoint, origin: p.origin, reason: p.reason, verdict: verdict))
+            }
+        }
+        return results
+    }
+
+    static func send(endpoint: PreflightEndpoint, origin: String, timeouts: Timeouts, runDeadline: ContinuousClock.Instant?,
+                     client: HTTPClient) async -> PreflightVerdict {
+        let url = "https://\(endpoint.host):\(endpoint.connectPort)\(endpoint.path)"
+        var request = HTTPClientRequest(url: url)
+        request.method = .OPTIONS
+        for (name, value) in PreflightRequest.headers(origin: origin, host: endpoint.host) { request.headers.add(name: name, value: value) }
+        // Each preflight gets the node's connect + command time, cut short by the run's deadline.
+        var budget = timeouts.connect + timeouts.command
+        if let runDeadline {
+            let left = ContinuousClock.now.duration(to: runDeadline)
+            budget = min(budget, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
+        }
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(max(0.001, budget) * 1000)))
+            // Drain a bounded body so the connection can be reused; the verdict needs only the head.
+            _ = try? await response.body.collect(upTo: 1 << 20)
+            return PreflightJudge.judge(status: Int(response.status.code),
+                                        headers: response.headers.map { ($0.name, $0.value) }, origin: origin)
+        } catch {
+            return PreflightJudge.failure(describe(error, host: endpoint.host, timeouts: timeouts, budget: budget))
+        }
+    }
+
+    /// The phase and cause, in words: connect, TLS or timeout.
+    static func describe(_ error: any Error, host: String, timeouts: Timeouts, budget: Double) -> String {
+        if let e = error as? HTTPClientError {
+            switch e {
+            case .connectTimeout: return "connect: no connection (TCP and TLS handshake) within \(seconds(timeouts.connect))"
+            case .tlsHandshakeTimeout: return "TLS: handshake did not finish in time"
+            case .deadlineExceeded: return "timeout: no answer within \(seconds(budget))"
+            case .remoteConnectionClosed: return "disconnected: the server closed the connection without an answer"
+            default: return "HTTP: \(e)"
+            }
+        }
+        let text = String(describing: error)
+        if let e = error as? NIOSSLExtraError, e == .failedToValidateHostname {
+            return "TLS: the certificate does not name \(host)"
+        }
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "TLS: certificate not trusted (CERTIFICATE_VERIFY_FAILED): trust its CA with --ca-file, or --insecure"
+        }
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError || text.contains("SSL") {
+            // BoringSSL's reason code is the useful part of its long description.
+            if let r = text.range(of: "OPENSSL_internal:") {
+                let code = text[r.upperBound...].prefix { $0.isUppercase || $0.isNumber || $0 == "_" }
+                if !code.isEmpty { return "TLS: handshake failed (\(code))" }
+            }
+            return "TLS: \(text)"
+        }
+        return "connect: \(text)"
+    }
+
+    static func seconds(_ s: Double) -> String { s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s) }
+}
+
+public struct ProbeSetupError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

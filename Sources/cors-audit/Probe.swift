@@ -1,0 +1,63 @@
+import ArgumentParser
+import AuditCore
+import Foundation
+import Prober
+
+/// TLS settings of the live preflight probe, shared by `probe` and `audit --probe`.
+struct ProbeTLSOptions: ParsableArguments {
+    @Option(name: .customLong("ca-file"), help: "Also trust the CA certificates in this PEM file (beside the system's) for the probed endpoints.")
+    var caFile: String?
+
+    @Flag(name: .long, help: "Do not verify the endpoints' TLS certificates (every report says so).")
+    var insecure = false
+
+    func validate() throws {
+        if let caFile { try Self.check(caFile) }
+    }
+
+    static func check(_ caFile: String) throws {
+        do { try Prober.checkCAFile(caFile) } catch { throw ValidationError("--ca-file \(error)") }
+    }
+
+    func options(concurrency: Int?, timeout: Double?) -> Prober.Options {
+        Prober.Options(caFile: caFile, insecure: insecure, concurrency: concurrency,
+                       runTimeout: timeout.map { .milliseconds(Int($0 * 1000)) })
+    }
+}
+
+struct Probe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Send the browser's CORS preflight to every CUIC and Live Data endpoint from every expected Finesse origin.",
+        discussion: """
+            What browsers actually get, whatever the CLI lists say: each CUIC node at https://HOST:8444/cuic/ and \
+            https://HOST/cuic/, each Live Data list at https://HOST/livedata/, from each expected origin (must be \
+            allowed) and from https://cors-audit-probe.invalid (must be refused). No SSH. \
+            Exit codes: 0 clean; 1 findings at or above --fail-on; 2 incomplete (a preflight got no answer); 64 usage or inventory error.
+            """)
+
+    @Option(name: .long, help: "The inventory file (YAML, version 1).")
+    var inventory: String
+
+    @OptionGroup var tls: ProbeTLSOptions
+
+    @OptionGroup var reporting: ReportingOptions
+
+    @Option(name: .long, help: "Most nodes probed at once (default: every node at once).")
+    var concurrency: Int?
+
+    @Option(name: .long, help: "Time limit for the whole run, in seconds (each preflight also has its node's connect + command timeouts).")
+    var timeout: Double?
+
+    func validate() throws {
+        if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+    }
+
+    func run() async throws {
+        let inventory = try loadInventory(self.inventory)
+        let generatedAt = Clock.timestamp()
+        let probe = await Prober(options: tls.options(concurrency: concurrency, timeout: timeout)).probe(inventory)
+        let report = Auditor.probeOnly(inventory: inventory, generatedAt: generatedAt).merging(probe: probe, inventory: inventory)
+        throw ExitCode(try reporting.emit(report))
+    }
+}
