@@ -17,10 +17,13 @@ let names = [
 let package = Package(
     name: "cors-audit-fuzz",
     dependencies: [.package(path: "..")],
-    targets: names.map { name in
+    targets: [
+        // Declares libFuzzer's driver, which each target's main calls.
+        .target(name: "CFuzzerDriver", path: "Targets/CFuzzerDriver"),
+    ] + names.map { name in
         .executableTarget(
             name: "fuzz-\(name)",
-            dependencies: [.product(name: "FuzzInvariants", package: rootIdentity)],
+            dependencies: ["CFuzzerDriver", .product(name: "FuzzInvariants", package: rootIdentity)],
             path: "Targets/\(name)"
         )
     },

@@ -34,7 +34,9 @@ enum ConversationChecks {
         let maxPager = input[2] == 0 ? 10_000 : Int(input[2] % 8)
         let config = VOSConversationConfig(lineEnding: flags & 0x8 != 0 ? "\r\n" : "\n", maxOutputBytes: maxOutput,
                                            maxPagerAnswers: maxPager, disablePagination: flags & 0x4 != 0)
+        // 1: the node closes the session at the end, 2: the caller's deadline passes, else nothing.
         let ending = (flags >> 4) & 0x3
+        let ends = ending == 1 || ending == 2
         let blocks = script(input[3...])
 
         var whole = VOSConversation(commands: commands, config: config)
@@ -96,7 +98,7 @@ enum ConversationChecks {
             case .failed:
                 try require(c.failure != nil, "failed without a failure")
             case .running:
-                try require(c.failure == nil && ending == 0, "running after \(ending == 1 ? "end of file" : "a timeout"), or with a failure")
+                try require(c.failure == nil && !ends, "running after \(ending == 1 ? "end of file" : "a timeout"), or with a failure")
             }
             if case .command(let index) = c.phase {
                 try require(c.results[(index + 1)...].allSatisfy { $0.outcome == .notRun }, "a command after the current one has a result")
@@ -162,6 +164,7 @@ enum ConversationChecks {
         default: [.command(addLine), delete, .command(addLine)]
         }
         let ending = (flags >> 2) & 0x3
+        let ends = ending == 1 || ending == 2
         let blocks = script(input[3...])
 
         func make() -> ApplyConversation {
@@ -209,12 +212,12 @@ enum ConversationChecks {
 
         for c in [whole, chunked] {
             try require(c.results.count == steps.count, "\(c.results.count) results for \(steps.count) steps")
-            if ending != 0 { try require(c.isDone, "not done after \(ending == 1 ? "end of file" : "a timeout")") }
+            if ends { try require(c.isDone, "not done after \(ending == 1 ? "end of file" : "a timeout")") }
             // A step applied only when every step before it was.
             if let firstNotApplied = c.results.firstIndex(where: { $0.outcome != .applied }) {
                 try require(c.results[firstNotApplied...].allSatisfy { $0.outcome != .applied }, "a step applied after one that was not")
             }
-            if c.failure == nil, c.isDone, ending == 0 {
+            if c.failure == nil, c.isDone, !ends {
                 try require(c.results.allSatisfy { $0.outcome == .applied }, "done without a failure but not every step applied")
             }
             for count in [0, 1, 200] {

@@ -25,9 +25,9 @@ import Testing
 
     @Test("every entry point has a fuzz target", arguments: FuzzTarget.allCases)
     func fuzzTargetExists(_ target: FuzzTarget) throws {
-        let source = Self.fuzzDirectory.appendingPathComponent("Targets/\(target.rawValue)/Fuzz.swift")
+        let source = Self.fuzzDirectory.appendingPathComponent("Targets/\(target.rawValue)/main.swift")
         let text = try String(contentsOf: source, encoding: .utf8)
-        #expect(text.contains("@_cdecl(\"LLVMFuzzerTestOneInput\")"))
+        #expect(text.contains("LLVMFuzzerRunDriver") && text.contains("FuzzTarget.\(target)"))
     }
 
     /// The checks can fail: what an audit must never type is reported.
