@@ -7,7 +7,7 @@
 #
 # Each run starts from the committed corpus (Fuzz/Corpus/TARGET) and the seeds (scripts/fuzz-seed.py,
 # regenerated into Fuzz/Seeds), then merges what it found back into Fuzz/Corpus/TARGET with
-# -merge=1 (the smallest set with the same coverage). Crashes and broken invariants go to
+# -set_cover_merge=1 (a small set with the same coverage). Crashes and broken invariants go to
 # Fuzz/Artifacts/TARGET/; the log of the last run, with libFuzzer's final stats, to
 # Fuzz/.work/TARGET/log.txt. Set FUZZ_NO_MERGE=1 to leave the corpus alone.
 set -euo pipefail
@@ -45,7 +45,7 @@ export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}"
 
 for t in "${selected[@]}"; do
     case $t in
-        vos-conversation|apply-conversation) dict=vos-session max_len=8192 ;;
+        vos-conversation|apply-conversation) dict=vos-session max_len=4096 ;;
         inventory) dict=inventory max_len=4096 ;;
         # Instrumented string handling is slow; a command's output rarely needs more.
         splitter) dict=vos-text max_len=2048 ;;
@@ -62,14 +62,15 @@ for t in "${selected[@]}"; do
     status=${PIPESTATUS[0]}
     set -e
     if [[ ${FUZZ_NO_MERGE:-0} != 1 ]]; then
-        # The smallest set of inputs with the coverage of the old corpus, the seeds and the new finds.
+        # A small set of inputs with the coverage of the old corpus, the seeds and the new finds
+        # (set cover: fewer files than -merge=1's greedy pass).
         rm -rf "$work/merged" && mkdir -p "$work/merged"
-        "$bin/fuzz-$t" -merge=1 -max_len="$max_len" "$work/merged" "$corpus" "$fuzz/Seeds/$t" "$work/found" \
+        "$bin/fuzz-$t" -set_cover_merge=1 -max_len="$max_len" "$work/merged" "$corpus" "$fuzz/Seeds/$t" "$work/found" \
             >"$work/merge.txt" 2>&1
         rm -rf "$corpus" && mv "$work/merged" "$corpus"
         echo "== $t: corpus $(ls "$corpus" | wc -l) files, $(du -sk "$corpus" | cut -f1) KiB" >&2
     fi
-    if [[ $status -ne 0 ]]; then
+    if (( status != 0 )); then
         echo "== $t: the fuzzer stopped with status $status; see $work/log.txt and Fuzz/Artifacts/$t/" >&2
         exit "$status"
     fi
