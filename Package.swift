@@ -61,7 +61,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "CLIParsersTests", dependencies: ["CLIParsers"], resources: [.copy("Golden")]),
+        .testTarget(name: "CLIParsersTests", dependencies: ["CLIParsers", "FuzzInvariants"],
+                    resources: [.copy("Golden"), .copy("FuzzRegressions")]),
         .testTarget(name: "VOSShellTests", dependencies: ["VOSShell"]),
         // Replays the committed fuzz corpus (Fuzz/Corpus) through every target's invariant checks.
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzInvariants"]),
