@@ -69,13 +69,9 @@ enum TextChecks {
     }
 
     static func corsStatus(_ input: [UInt8]) throws {
-        let output = text(input)
-        let outcome = try common(output, CorsStatusParser.parse)
-        if case .parsed = outcome {
-            let lower = output.lowercased()
-            try require(["enable", "disable", "true", "false", "yes", "no", "on", "off"].contains { lower.contains($0) },
-                        "a state parsed from text with no state word: \(quoted(output))")
-        }
+        // (No check that the raw text holds a state word: the parser reads the text as shown on a
+        // terminal, where NULs, backspaces and escape sequences inside a word disappear.)
+        try common(text(input), CorsStatusParser.parse)
     }
 
     static func version(_ input: [UInt8]) throws {
