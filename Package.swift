@@ -66,7 +66,8 @@ let package = Package(
         .testTarget(name: "VOSShellTests", dependencies: ["VOSShell"]),
         // Replays the committed fuzz corpus (Fuzz/Corpus) through every target's invariant checks.
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzInvariants"]),
-        .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore", "CLIParsers"], resources: [.copy("Golden")]),
+        .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore", "CLIParsers", "FuzzInvariants"],
+                    resources: [.copy("Golden"), .copy("FuzzRegressions")]),
         .target(name: "SSHTestHarness", path: "Tests/SSHTestHarness"),
         .testTarget(name: "SSHClientTests", dependencies: ["SSHClient", "SSHTestHarness"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "AuditCore", "SSHTestHarness"]),
