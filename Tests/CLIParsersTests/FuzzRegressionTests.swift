@@ -23,4 +23,13 @@ import Testing
         let entries = TranscriptSplitter.split("admin:utils service list\nCisco Tomcat[STARTED] \(pager) \(pager)\nadmin:")
         #expect(entries.map(\.output) == ["Cisco Tomcat[STARTED]  "])
     }
+
+    // Found by the splitter target: a prompt that a pager prompt on its line hid stayed in the output
+    // (the splitter looked for prompts before removing pager text; CommandText does it the other way).
+    @Test func promptBehindPagerTextStartsACommand() {
+        let pager = "Press <enter> for 1 line, <space> for one page, or <q> to quit"
+        let entries = TranscriptSplitter.split("admin:utils service list\nCisco Tomcat[STARTED]\n\(pager) admin:show version active\nActive Master Version: 12.6.2\n")
+        #expect(entries.map(\.command) == ["utils service list", "show version active"])
+        #expect(entries.map(\.output) == ["Cisco Tomcat[STARTED]", "Active Master Version: 12.6.2"])
+    }
 }
