@@ -7,6 +7,10 @@ let package = Package(
     products: [
         .executable(name: "cors-audit", targets: ["cors-audit"]),
         .library(name: "AuditCore", targets: ["AuditCore"]),
+        // For the libFuzzer package in Fuzz/, which builds these with -sanitize=fuzzer.
+        .library(name: "CLIParsers", targets: ["CLIParsers"]),
+        .library(name: "VOSShell", targets: ["VOSShell"]),
+        .library(name: "FuzzInvariants", targets: ["FuzzInvariants"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,6 +45,8 @@ let package = Package(
             "CLIParsers",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // The checks each fuzz target makes on one input; shared by the fuzzers (Fuzz/) and the corpus replay tests.
+        .target(name: "FuzzInvariants", dependencies: ["CLIParsers", "VOSShell", "AuditCore"]),
         // Renderers from an audit report to text (no I/O).
         .target(name: "Reports", dependencies: ["AuditCore"]),
         // Every audit run recorded in SQLite (GRDB), and the drift between two recorded runs.
@@ -69,9 +75,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "CLIParsersTests", dependencies: ["CLIParsers"], resources: [.copy("Golden")]),
+        .testTarget(name: "CLIParsersTests", dependencies: ["CLIParsers", "FuzzInvariants"],
+                    resources: [.copy("Golden"), .copy("FuzzRegressions")]),
         .testTarget(name: "VOSShellTests", dependencies: ["VOSShell"]),
-        .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore", "CLIParsers"], resources: [.copy("Golden")]),
+        // Replays the committed fuzz corpus (Fuzz/Corpus) through every target's invariant checks.
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzInvariants"]),
+        .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore", "CLIParsers", "FuzzInvariants"],
+                    resources: [.copy("Golden"), .copy("FuzzRegressions")]),
         .target(name: "SSHTestHarness", path: "Tests/SSHTestHarness"),
         .testTarget(name: "SSHClientTests", dependencies: ["SSHClient", "SSHTestHarness"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "AuditCore", "SSHTestHarness"]),

@@ -98,7 +98,9 @@ private struct Walker {
 
     mutating func fail(_ node: Node?, _ key: String, _ message: String) {
         let mark = node?.mark
-        errors.append(InventoryError(path: path, line: mark?.line ?? 0, column: mark?.column ?? 0, key: key, message: message))
+        // The top level has no key path; name it as the empty-inventory error does, not with an empty key.
+        errors.append(InventoryError(path: path, line: mark?.line ?? 0, column: mark?.column ?? 0,
+                                     key: key.isEmpty ? "(document)" : key, message: message))
     }
 
     /// The mapping's pairs keyed by name, reporting unknown and duplicate keys.

@@ -106,12 +106,17 @@ enum TextLines {
     private static let pagerStart = "press <enter> for 1 line"
     private static let pagerEnd = "to quit"
 
-    /// The line with the pager prompt removed: nil when nothing else was on the line, else the remaining text.
+    /// The line with the pager prompts removed: nil when nothing else was on the line, else the remaining text.
     static func removingPager(_ line: String) -> String? {
-        guard let start = asciiCaseInsensitiveRange(of: pagerStart, in: line) else { return line }
-        var end = line.endIndex
-        if let quit = asciiCaseInsensitiveRange(of: pagerEnd, in: line, from: start.upperBound) { end = quit.upperBound }
-        let remaining = String(line[..<start.lowerBound]) + String(line[end...])
+        guard asciiCaseInsensitiveRange(of: pagerStart, in: line) != nil else { return line }
+        var remaining = line
+        // Every prompt, not just the first: pages joined without the pager's erase leave several on
+        // one line. Each pass removes text, so the loop ends.
+        while let start = asciiCaseInsensitiveRange(of: pagerStart, in: remaining) {
+            var end = remaining.endIndex
+            if let quit = asciiCaseInsensitiveRange(of: pagerEnd, in: remaining, from: start.upperBound) { end = quit.upperBound }
+            remaining = String(remaining[..<start.lowerBound]) + String(remaining[end...])
+        }
         return trim(remaining).isEmpty ? nil : remaining
     }
 }

@@ -32,12 +32,13 @@ public enum TranscriptSplitter {
         }
 
         for (index, line) in TextLines.split(transcript).enumerated() {
-            if let command = TextLines.promptCommand(line) {
+            // Pager text first, as CommandText does: a prompt left once it is gone is a prompt, not output.
+            guard let kept = TextLines.removingPager(line) else { continue }
+            if let command = TextLines.promptCommand(kept) {
                 close()
                 if !command.isEmpty { current = (command, index + 1, []) }
                 continue
             }
-            guard let kept = TextLines.removingPager(line) else { continue }
             current?.output.append(kept)
         }
         close()
