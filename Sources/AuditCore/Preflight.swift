@@ -33,6 +33,12 @@ public enum ProbeOriginReason: String, Sendable, Codable, CaseIterable {
     case synthetic
     /// An entry of the node's list that the audit flags as unexpected: should be refused once removed.
     case unexpectedEntry = "unexpected-entry"
+    /// On this node's list in a recent recorded run, absent now: refused unless the node still serves the list it
+    /// had before (deleted without the restart).
+    case formerEntry = "former-entry"
+    /// An unexpected entry of another node's list of the same kind in the cluster, absent from this one's: a node
+    /// that allows it serves a list other than its configured one.
+    case siblingEntry = "sibling-entry"
 
     public var shouldAllow: Bool { self == .expected }
 }
@@ -125,21 +131,28 @@ public enum ProbePlan {
         }
     }
 
-    /// The origins to send to one endpoint: every expected origin, the synthetic one, and the entries of the node's
-    /// list (when it was read) that the audit calls unexpected. Ineffective entries are not sent: a browser never
-    /// sends an Origin with a path, a default port or upper case, so their answer would tell nothing.
-    public static func origins(for endpoint: PreflightEndpoint, cluster: Cluster, report: NodeReport?) -> [(String, ProbeOriginReason)] {
+    /// The origins to send to one endpoint: every expected origin, the synthetic one, the entries of the node's
+    /// list (when it was read) that the audit calls unexpected, then the unexpected entries of the other nodes'
+    /// lists of the same kind in `siblings`, then `former` (entries of this node's list in recent recorded runs), each
+    /// only when this node's list does not hold it. Ineffective entries are not sent: a browser never sends an
+    /// Origin with a path, a default port or upper case, so their answer would tell nothing.
+    public static func origins(for endpoint: PreflightEndpoint, cluster: Cluster, report: NodeReport?,
+                               siblings: [NodeReport] = [], former: [String] = []) -> [(String, ProbeOriginReason)] {
         let expected = ExpectedOrigins.required(for: cluster).map(\.description)
         var result = expected.map { ($0, ProbeOriginReason.expected) }
         var seen = Set(expected)
         if seen.insert(syntheticOrigin).inserted { result.append((syntheticOrigin, .synthetic)) }
         let tolerated = Set(cluster.expected.toleratedOrigins.map(\.description))
-        if let entries = report?.lists.first(where: { $0.kind == endpoint.list })?.origins {
+        func add(_ entries: [String], _ reason: ProbeOriginReason) {
             for entry in entries {
                 guard case .effective = OriginAnalysis.analyze(entry), !tolerated.contains(entry) else { continue }
-                if seen.insert(entry).inserted { result.append((entry, .unexpectedEntry)) }
+                if seen.insert(entry).inserted { result.append((entry, reason)) }
             }
         }
+        add(report?.lists.first(where: { $0.kind == endpoint.list })?.origins ?? [], .unexpectedEntry)
+        let others = siblings.filter { $0.host != endpoint.host && $0.cluster == endpoint.cluster }
+        add(others.flatMap { $0.lists.first(where: { $0.kind == endpoint.list })?.origins ?? [] }, .siblingEntry)
+        add(former, .formerEntry)
         return result
     }
 }

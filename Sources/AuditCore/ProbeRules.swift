@@ -54,11 +54,18 @@ enum ProbeRules {
             message += " (a made-up origin: the node answers any origin)."
             fix = [lines.verifyStatus, lines.verifyList]
         default:
+            let services = lines.restartServices.joined(separator: " and ")
             if let origins = observed?.origins, let i = origins.firstIndex(of: origin) {
                 message += ": entry \(i + 1) of \(host)'s \(e.list.displayName) list, neither expected nor tolerated."
                 fix = lines.delete(index: i + 1, origin: origin)
+            } else if observed?.origins == nil {
+                let whence = result.reason == .formerEntry ? "it was on the list in a recent recorded run" : "another node of the cluster lists it"
+                message += " (\(whence)); the CLI list was not read now: check `\(lines.verifyList)`; if the origin is absent, the node serves an old list: restart \(services)."
+                fix = [lines.verifyList] + lines.restarts
             } else {
-                message += ": it is no longer on the list; the node still serves an old list: restart \(lines.restartServices.joined(separator: " and "))."
+                let whence = result.reason == .formerEntry ? "it is no longer on the list"
+                    : "\(host)'s \(e.list.displayName) list does not hold it (another node of the cluster does)"
+                message += ": \(whence); the node still serves an old list: configured but not effective: restart \(services)."
                 fix = lines.restarts + [lines.verifyList]
             }
         }

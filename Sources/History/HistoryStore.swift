@@ -164,6 +164,24 @@ public final class HistoryStore: Sendable {
         }
     }
 
+    /// Every entry each host's lists held in the last `runs` recorded runs that read them, newest run first, each
+    /// once: host → kind → entries.
+    public func recentEntries(hosts: Set<String>, runs: Int = 10) throws -> [String: [ListKind: [String]]] {
+        var entries: [String: [ListKind: [String]]] = [:]
+        var seen: [String: [ListKind: Set<String>]] = [:]
+        for run in try self.runs(limit: runs) {
+            guard let snapshot = try snapshot(run: run.id) else { continue }
+            for node in snapshot.nodes where hosts.contains(node.host) {
+                for list in node.lists {
+                    for origin in list.origins ?? [] where seen[node.host, default: [:]][list.kind, default: []].insert(origin).inserted {
+                        entries[node.host, default: [:]][list.kind, default: []].append(origin)
+                    }
+                }
+            }
+        }
+        return entries
+    }
+
     /// Approves a run (default: the latest) as the baseline for `drift --baseline`.
     @discardableResult
     public func approveBaseline(run id: Int64? = nil, approvedAt: Date = Date()) throws -> Baseline {

@@ -40,16 +40,20 @@ public struct Prober: Sendable {
     }
 
     /// Probes every node of `inventory` (nodes with `audit: false` and Finesse nodes excepted); `reports` are the
-    /// node reports of an audit run, when there was one, for the unexpected entries to send as well.
-    public func probe(_ inventory: Inventory, reports: [NodeReport] = []) async -> ProbeReport {
+    /// node reports of an audit run, when there was one, for the unexpected entries to send as well (to their node
+    /// and to the other nodes of its cluster); `former` holds the entries each host's lists held in recent recorded
+    /// runs, for those deleted since, which a node that was not restarted still allows.
+    public func probe(_ inventory: Inventory, reports: [NodeReport] = [], former: [String: [ListKind: [String]]] = [:]) async -> ProbeReport {
         let byHost = Dictionary(reports.map { ($0.host, $0) }, uniquingKeysWith: { a, _ in a })
+        let byCluster = Dictionary(grouping: reports, by: \.cluster)
         var work: [NodeWork] = []
         for cluster in inventory.clusters {
             for node in cluster.nodes {
                 let endpoints = ProbePlan.endpoints(for: node, cluster: cluster.name)
                 guard !endpoints.isEmpty else { continue }
                 let plans = endpoints.map { e in
-                    (e, ProbePlan.origins(for: e, cluster: cluster, report: byHost[node.host]).map { Planned(origin: $0.0, reason: $0.1) })
+                    (e, ProbePlan.origins(for: e, cluster: cluster, report: byHost[node.host], siblings: byCluster[cluster.name] ?? [],
+                                          former: former[node.host]?[e.list] ?? []).map { Planned(origin: $0.0, reason: $0.1) })
                 }
                 work.append(NodeWork(node: node, plans: plans))
             }

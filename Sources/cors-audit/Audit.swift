@@ -60,7 +60,11 @@ struct Audit: AsyncParsableCommand {
         var report = Auditor.audit(inventory: inventory, observations: observations, generatedAt: generatedAt)
         if probe {
             // The same concurrency cap; the run's time limit starts again for the web side.
-            let result = await Prober(options: tls.options(concurrency: concurrency, timeout: timeout)).probe(inventory, reports: report.nodes)
+            // Entries the last recorded runs saw and the lists lack now are sent too: a node not restarted since
+            // their deletion still allows them.
+            let former = noHistory ? [:] : HistoryRecorder.recentEntries(path: history, hosts: Set(inventory.nodes.map(\.node.host)))
+            let result = await Prober(options: tls.options(concurrency: concurrency, timeout: timeout))
+                .probe(inventory, reports: report.nodes, former: former)
             report = report.merging(probe: result, inventory: inventory)
         }
         // Never fails the run: a history that cannot be written is reported on stderr, the reports still land.

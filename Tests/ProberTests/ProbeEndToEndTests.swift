@@ -102,6 +102,52 @@ import Testing
         }
     }
 
+    /// The other way round: an entry deleted over SSH without a restart is gone from the CLI list but still allowed;
+    /// only the history knows to ask about it.
+    @Test func anOriginDeletedOverSSHWithoutARestartIsStillAllowedAndTheHistoryFindsIt() async throws {
+        try await Lab.with { lab in
+            let stale = "http://127.0.0.1:5500", history = lab.directory + "/history.sqlite"
+            let first = lab.directory + "/first"
+            let audit = try corsAudit(["audit", "--inventory", lab.inventoryPath, "--output", first, "--history", history])
+            #expect(audit.status == 1, "stderr: \(audit.stderr)")
+            let apply = try corsAudit(["remediate", "--from", first + "/report.json", "--inventory", lab.inventoryPath,
+                                       "--apply", "--yes", "--output", lab.directory + "/apply"])
+            #expect(apply.stdout.contains("restarts pending"), "stdout: \(apply.stdout)\nstderr: \(apply.stderr)")
+            #expect(lab.node(sub).configuredList(.liveData)?.origins.contains(stale) == false)
+            #expect(lab.node(sub).effectiveList(.liveData)?.origins.contains(stale) == true)
+
+            func unexpectedAllows(_ extra: [String], _ name: String) throws -> [[String: Any]] {
+                let out = lab.directory + "/" + name
+                let r = try corsAudit(["audit", "--probe", "--inventory", lab.inventoryPath, "--ca-file", lab.caFile,
+                                       "--output", out] + extra)
+                #expect(r.status == 1, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
+                let findings = try readJSON(out + "/report.json")["findings"] as! [[String: Any]]
+                return findings.filter { $0["kind"] as? String == "preflight-unexpected-allow" }
+            }
+            // Without the history nothing names the deleted entry, so nothing asks about it.
+            #expect(try unexpectedAllows(["--no-history"], "blind").isEmpty)
+            let found = try unexpectedAllows(["--history", history], "pending")
+            #expect(found.count == 1)
+            #expect(found.first?["host"] as? String == sub && found.first?["origin"] as? String == stale)
+            #expect((found.first?["message"] as? String)?.contains("https://\(sub)/livedata/ allows a preflight from \(stale) echoing it, which should be refused: it is no longer on the list; the node still serves an old list: configured but not effective: restart Unified CCE Live Data NGINX Service.") == true)
+            let json = try readJSON(lab.directory + "/pending/report.json")
+            let reasons = ((json["probe"] as? [String: Any])?["results"] as? [[String: Any]] ?? [])
+                .filter { $0["origin"] as? String == stale }.compactMap { $0["reason"] as? String }
+            #expect(reasons == ["former-entry"])
+
+            let restart = try corsAudit(["remediate", "--from", lab.directory + "/pending/report.json", "--inventory", lab.inventoryPath,
+                                         "--apply", "--yes", "--restart", "--output", lab.directory + "/restart"])
+            #expect(restart.stdout.contains("applied  utils service restart Unified CCE Live Data NGINX Service"), "stdout: \(restart.stdout)\nstderr: \(restart.stderr)")
+            // The history still names the entry (recent runs held it), and now it is refused.
+            let out = lab.directory + "/after"
+            let after = try corsAudit(["audit", "--probe", "--inventory", lab.inventoryPath, "--ca-file", lab.caFile,
+                                       "--output", out, "--history", history])
+            #expect(after.status == 0, "stdout: \(after.stdout)\nstderr: \(after.stderr)")
+            let results = (try readJSON(out + "/report.json")["probe"] as? [String: Any])?["results"] as? [[String: Any]] ?? []
+            #expect(results.filter { $0["origin"] as? String == stale }.map { $0["outcome"] as? String } == ["rejected"])
+        }
+    }
+
     @Test func auditProbeSendsTheListsUnexpectedEntryAndFlagsItsAllow() async throws {
         try await Lab.with { lab in
             let out = lab.directory + "/audit-probe"
@@ -114,7 +160,7 @@ import Testing
             #expect(unexpected.first?["origin"] as? String == "http://127.0.0.1:5500")
             #expect((unexpected.first?["message"] as? String)?.contains("entry 5 of \(sub)'s Live Data list") == true)
             #expect(findings.contains { $0["kind"] as? String == "missing-origin" })
-            #expect((json["probe"] as? [String: Any]).map { ($0["results"] as! [Any]).count } == 31)
+            #expect((json["probe"] as? [String: Any]).map { ($0["results"] as! [Any]).count } == 32)  // pub is asked about sub's entry too
             let noProbe = try corsAudit(["audit", "--inventory", lab.inventoryPath, "--insecure", "--no-history"])
             #expect(noProbe.status == 64)
         }

@@ -77,6 +77,57 @@ import Testing
         #expect(ProbePlan.origins(for: endpoints[2], cluster: cluster, report: nil).count == 5)
     }
 
+    @Test func otherNodesUnexpectedEntriesAndFormerEntriesAreSentOnceEachOnlyWhereTheListLacksThem() throws {
+        let (inventory, report) = try Self.labAudit()
+        let cluster = inventory.clusters[0]
+        let pubNode = cluster.cuic.first { $0.host == pub }!
+        let pubLiveData = ProbePlan.endpoints(for: pubNode, cluster: cluster.name)[2]
+        let pubReport = report.nodes.first { $0.host == pub }
+        // sub's Live Data list holds http://127.0.0.1:5500; pub's does not, so pub is asked about it too.
+        let origins = ProbePlan.origins(for: pubLiveData, cluster: cluster, report: pubReport, siblings: report.nodes,
+                                        former: ["https://old.uccelab.tac", "http://127.0.0.1:5500", "https://finessep.uccelab.tac",
+                                                 "https://Bad.example/path"])
+        #expect(origins.suffix(2).map { [$0.0, $0.1.rawValue] } == [["http://127.0.0.1:5500", "sibling-entry"],
+                                                                    ["https://old.uccelab.tac", "former-entry"]])
+        #expect(origins.count == 7)
+        // sub's own entry stays its own; a node of another cluster is never a sibling.
+        let subNode = cluster.cuic.first { $0.host == sub }!
+        let subLiveData = ProbePlan.endpoints(for: subNode, cluster: cluster.name)[2]
+        let subOrigins = ProbePlan.origins(for: subLiveData, cluster: cluster, report: report.nodes.first { $0.host == sub },
+                                           siblings: report.nodes)
+        #expect(subOrigins.filter { $0.1 != .expected && $0.1 != .synthetic }.map(\.1) == [.unexpectedEntry])
+        var elsewhere = report.nodes.first { $0.host == sub }!
+        elsewhere.cluster = "other"
+        #expect(ProbePlan.origins(for: pubLiveData, cluster: cluster, report: pubReport, siblings: [elsewhere]).count == 5)
+    }
+
+    @Test func aDeletedOrSiblingOriginStillAllowedIsAnOldListServedAndTheRunbookRestarts() throws {
+        let (inventory, report) = try Self.labAudit()
+        let probe = ProbeReport(insecure: false, caFile: nil, results: [
+            Self.result(pub, .liveData, port: 443, origin: "https://old.uccelab.tac", reason: .formerEntry, .allowed),
+            Self.result(pub, .liveData, port: 443, origin: "http://127.0.0.1:5500", reason: .siblingEntry, .allowed),
+            Self.result(pub, .cuic, port: 443, origin: "https://gone.uccelab.tac", reason: .formerEntry, .rejected),
+        ])
+        let merged = report.merging(probe: probe, inventory: inventory)
+        let found = merged.findings.filter { $0.kind == .preflightUnexpectedAllow }
+        #expect(found.map(\.origin) == ["https://old.uccelab.tac", "http://127.0.0.1:5500"])
+        #expect(found[0].message.contains("it is no longer on the list; the node still serves an old list: configured but not effective: restart Unified CCE Live Data NGINX Service."))
+        #expect(found[1].message.contains("\(pub)'s Live Data list does not hold it (another node of the cluster does)"))
+        #expect(found[0].remediation == ["utils service restart Unified CCE Live Data NGINX Service", "utils live-data cors allowed_origin list"])
+        let plan = try #require(merged.plans.first { $0.host == pub })
+        #expect(plan.steps.filter { $0 == .command("utils service restart Unified CCE Live Data NGINX Service") }.count == 1)
+
+        // When the node's list was not read, the finding says so and checks the list before the restart.
+        var unread = report
+        unread.nodes = unread.nodes.map { n in
+            guard n.host == pub else { return n }
+            var n = n; n.status = .timeout; n.lists = n.lists.map { var l = $0; l.origins = nil; return l }; return n
+        }
+        let blind = unread.merging(probe: probe, inventory: inventory).findings.filter { $0.kind == .preflightUnexpectedAllow }
+        #expect(blind[0].message.contains("(it was on the list in a recent recorded run); the CLI list was not read now"))
+        #expect(blind[0].remediation.first == "utils live-data cors allowed_origin list")
+    }
+
     @Test func anExpectedOriginRefusedThatTheListLacksNamesBothURLsAndTheAdd() throws {
         let (inventory, report) = try Self.labAudit()
         let probe = ProbeReport(insecure: false, caFile: nil, results: [
