@@ -15,8 +15,9 @@ import re
 import secrets
 import subprocess
 import sys
-import threading
 import time
+
+from fleet import count, cpu_seconds, log as _log, start as start_fleet, stop as stop_fleet
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = os.environ
@@ -28,7 +29,6 @@ TIMEOUTS = ENV.get("BENCH_TIMEOUTS", "10,10,10")           # connect, login, com
 BIN = ENV.get("BENCH_BIN", os.path.join(ROOT, ".build-release", "release"))
 WORK = ENV.get("BENCH_WORK", os.path.join(ROOT, ".build-bench", "run")) + "/faults"
 TIME = "/usr/bin/time"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # The status each planted fault must give (as in Tests/FaultMatrixTests/LoadTests.swift).
 STATUS_OF_FAULT = {
@@ -41,20 +41,7 @@ STATUS_OF_FAULT = {
 
 
 def log(msg):
-    print(f"[bench faults {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def count(pid, what):
-    try:
-        return len(os.listdir(f"/proc/{pid}/{what}"))
-    except OSError:
-        return None
+    _log("faults", msg)
 
 
 def main():
@@ -62,26 +49,12 @@ def main():
     password = secrets.token_urlsafe(16)
     env = dict(ENV, VOS_SIM_PASSWORD=password, NO_COLOR="1")
     connect, login, command = TIMEOUTS.split(",")
-    fleet = os.path.join(WORK, "fleet")
-    sim = subprocess.Popen([os.path.join(BIN, "vos-sim"), "fleet", "--nodes", str(N), "--fault-rate", str(RATE),
-                            "--seed", str(SEED), "--drift-every", "7", "--startup", "0.05", "--command-delay", "0.01",
-                            "--connect-timeout", connect, "--login-timeout", login, "--command-timeout", command,
-                            "--out", fleet, "--exit-on-stdin-eof"],
-                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(os.path.join(WORK, "vos-sim.stderr"), "w"),
-                           env=env, text=True)
-    with open(os.path.join(ENV.get("BENCH_WORK", WORK), "vos-sim.pid"), "w") as f:
-        f.write(str(sim.pid))
+    sim, fleet, ready = start_fleet(BIN, WORK, [
+        "--nodes", str(N), "--fault-rate", str(RATE), "--seed", str(SEED), "--drift-every", "7", "--startup", "0.05",
+        "--command-delay", "0.01", "--connect-timeout", connect, "--login-timeout", login, "--command-timeout", command],
+        env, os.path.join(ENV.get("BENCH_WORK", WORK), "vos-sim.pid"))
     try:
-        deadline = time.time() + 300
-        while time.time() < deadline:
-            line = sim.stdout.readline()
-            if not line or line.startswith("ready"):
-                break
-        else:
-            raise SystemExit("vos-sim not ready within 300 s")
-        if not line:
-            raise SystemExit("vos-sim exited before ready")
-        log(line.strip())
+        log(ready)
         out = os.path.join(WORK, "run")
         args = [TIME, "-v", "-o", os.path.join(WORK, "time.txt"), os.path.join(BIN, "cors-audit"), "audit",
                 "--inventory", os.path.join(fleet, "inventory.yaml"), "--output", out, "--no-history", "--format", "json", "--quiet"]
@@ -110,11 +83,7 @@ def main():
         sim_cpu = cpu_seconds(sim.pid) - sim_cpu
         code = run.returncode
     finally:
-        sim.stdin.close()
-        try:
-            sim.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            sim.kill()
+        stop_fleet(sim)
     timing = open(os.path.join(WORK, "time.txt")).read()
     user = float(re.search(r"User time \(seconds\): ([\d.]+)", timing).group(1))
     system = float(re.search(r"System time \(seconds\): ([\d.]+)", timing).group(1))

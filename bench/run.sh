@@ -36,12 +36,12 @@ timeout 3600 $SWIFT build -c release --product cors-audit --scratch-path "$SCRAT
 timeout 3600 $SWIFT build -c release --product vos-sim --scratch-path "$SCRATCH" >&2
 BIN=$($SWIFT build -c release --scratch-path "$SCRATCH" --show-bin-path)
 
-if [ "${BENCH_MODE:-}" = faults ]; then
-    # The fault mode needs no peer and no venv: one fleet with random faults, one measured run.
+if [ "${BENCH_MODE:-}" = faults ] || [ "${BENCH_MODE:-}" = probe ]; then
+    # These modes need no peer and no venv: one fleet, measured runs of cors-audit against it.
     ulimit -n "$(ulimit -Hn)"
     mkdir -p "$WORK"
     code=0
-    BENCH_BIN="$BIN" BENCH_WORK="$WORK" timeout --signal=TERM --kill-after=30 "${BENCH_TIMEOUT:-3600}" python3 bench/faults.py || code=$?
+    BENCH_BIN="$BIN" BENCH_WORK="$WORK" timeout --signal=TERM --kill-after=30 "${BENCH_TIMEOUT:-3600}" python3 "bench/$BENCH_MODE.py" || code=$?
     echo "[bench] done in $(( $(date +%s) - start )) s (exit $code)" >&2
     exit $code
 fi

@@ -1,0 +1,56 @@
+"""Shared by the bench scripts: a vos-sim fleet as a child process, and /proc readings."""
+import os
+import subprocess
+import sys
+import time
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def log(tag, msg):
+    print(f"[bench {tag} {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def count(pid, what):
+    try:
+        return len(os.listdir(f"/proc/{pid}/{what}"))
+    except OSError:
+        return None
+
+
+def start(binary_dir, work, args, env, pid_file):
+    """`vos-sim fleet ARGS --out WORK/fleet`; returns (process, fleet folder) once it says ready.
+
+    The simulator exits by itself when its stdin closes (stop()), so a killed bench leaves nothing behind."""
+    fleet = os.path.join(work, "fleet")
+    sim = subprocess.Popen([os.path.join(binary_dir, "vos-sim"), "fleet"] + args + ["--out", fleet, "--exit-on-stdin-eof"],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           stderr=open(os.path.join(work, "vos-sim.stderr"), "w"), env=env, text=True)
+    with open(pid_file, "w") as f:
+        f.write(str(sim.pid))
+    deadline = time.time() + 300
+    line = ""
+    while time.time() < deadline:
+        line = sim.stdout.readline()
+        if not line or line.startswith("ready"):
+            break
+    else:
+        stop(sim)
+        raise SystemExit("vos-sim not ready within 300 s")
+    if not line:
+        raise SystemExit("vos-sim exited before ready (see vos-sim.stderr)")
+    return sim, fleet, line.strip()
+
+
+def stop(sim):
+    sim.stdin.close()
+    try:
+        sim.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        sim.kill()
