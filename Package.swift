@@ -80,17 +80,19 @@ let package = Package(
         .testTarget(name: "VOSShellTests", dependencies: ["VOSShell"]),
         // Replays the committed fuzz corpus (Fuzz/Corpus) through every target's invariant checks.
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzInvariants"]),
-        .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore", "CLIParsers", "FuzzInvariants"],
+        .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore", "CLIParsers", "FuzzInvariants", "TestSupport"],
                     resources: [.copy("Golden"), .copy("FuzzRegressions")]),
         .target(name: "SSHTestHarness", path: "Tests/SSHTestHarness"),
+        // What the test targets share: the package root, built products, bounded child processes, the simulated lab.
+        .target(name: "TestSupport", dependencies: ["AuditCore", "VOSSimulator"], path: "Tests/TestSupport"),
         .testTarget(name: "SSHClientTests", dependencies: ["SSHClient", "SSHTestHarness"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "AuditCore", "SSHTestHarness"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "AuditCore"], resources: [.copy("Golden")]),
-        .testTarget(name: "EndToEndTests", dependencies: ["AuditCore", "cors-audit", "vos-sim"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "AuditCore", "TestSupport"], resources: [.copy("Golden")]),
+        .testTarget(name: "EndToEndTests", dependencies: ["AuditCore", "cors-audit", "vos-sim", "TestSupport"]),
         // Records one run and can stop inside its transaction, for the killed-writer test.
         .executableTarget(name: "history-test-writer", dependencies: ["History", "AuditCore"], path: "Tests/HistoryTestWriter"),
         .testTarget(name: "HistoryTests", dependencies: [
-            "History", "AuditCore", "CLIParsers", "history-test-writer", "cors-audit",
+            "History", "AuditCore", "CLIParsers", "history-test-writer", "cors-audit", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // A simulated fleet of VOS nodes over real SSH; shares AuditCore's inventory data, never the client's logic.
@@ -122,11 +124,11 @@ let package = Package(
         ]),
         // Issue 7: the fault matrix (cors-audit against vos-sim, one node per fault) and the load test
         // (the Collector in-process against a 1000-node vos-sim fleet with random faults).
-        .testTarget(name: "FaultMatrixTests", dependencies: ["AuditCore", "Collector", "cors-audit", "vos-sim"]),
+        .testTarget(name: "FaultMatrixTests", dependencies: ["AuditCore", "Collector", "cors-audit", "vos-sim", "TestSupport"]),
         // remediate --apply: the pure apply conversation, and end to end over SSH against vos-sim.
         // The preflight judge on field captures, the prober against vos-sim over TLS, probe end to end.
-        .testTarget(name: "ProberTests", dependencies: ["Prober", "AuditCore", "VOSSimulator", "cors-audit"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ApplyTests", dependencies: ["VOSShell", "Collector", "AuditCore", "VOSSimulator", "cors-audit"]),
+        .testTarget(name: "ProberTests", dependencies: ["Prober", "AuditCore", "VOSSimulator", "cors-audit", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ApplyTests", dependencies: ["VOSShell", "Collector", "AuditCore", "VOSSimulator", "cors-audit", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import VOSShell
 
 let addLine = "utils cuic cors allowed_origin add https://finessep.uccelab.tac:8445"

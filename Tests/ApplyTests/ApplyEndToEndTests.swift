@@ -1,24 +1,11 @@
 import AuditCore
 import Foundation
 import Testing
+import TestSupport
 @testable import VOSSimulator
 
-/// The package root, found from this file's location.
-let repoRoot: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-}()
-
 /// The cors-audit binary built beside this test bundle.
-let binary: String = {
-    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-    while !FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("cors-audit").path), dir.path != "/" {
-        dir.deleteLastPathComponent()
-    }
-    return dir.appendingPathComponent("cors-audit").path
-}()
+let binary = product("cors-audit")
 
 let simPassword = "apply-test-pw"
 let sub = "cuicsub.uccelab.tac"
@@ -26,65 +13,17 @@ let pub = "cuicpub.uccelab.tac"
 let fullList = ["https://finessep.uccelab.tac", "https://finessep.uccelab.tac:8445",
                 "https://finesses.uccelab.tac", "https://finesses.uccelab.tac:8445"]
 
-struct ProcessResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-/// Runs cors-audit from the package root with the simulator's password in its environment (never argv).
+/// Runs cors-audit from the package root with the simulator's password in its environment (never argv); `through`
+/// runs it under another program (its arguments then come whole from `through`).
 func corsAudit(_ arguments: [String], stdin: String? = nil, through: [String] = [], withoutPassword: Bool = false) throws -> ProcessResult {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: through.isEmpty ? binary : through[0])
-    p.arguments = through.isEmpty ? arguments : Array(through.dropFirst())
-    p.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
-    var env = ProcessInfo.processInfo.environment
-    env["NO_COLOR"] = "1"
-    env["VOS_SIM_PASSWORD"] = withoutPassword ? nil : simPassword
-    p.environment = env
-    let out = Pipe(), err = Pipe(), input = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = input
-    try p.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try input.fileHandleForWriting.close()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return ProcessResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    try runProcess(through.isEmpty ? binary : through[0], through.isEmpty ? arguments : Array(through.dropFirst()),
+                   environment: ["VOS_SIM_PASSWORD": withoutPassword ? nil : simPassword], stdin: stdin)
 }
 
-/// The uccelab lab (inventory/lab.yaml + inventory/lab.sim.yaml) served by vos-sim on loopback, with short delays.
-struct Lab {
-    let simulator: VOSSimulator
-    let directory: String
-    var inventory: String { directory + "/inventory.yaml" }
-
-    /// `adjust` changes the lab's node definitions before the simulator starts (hostile lists, faults).
-    static func start(adjust: (inout [NodeDefinition]) -> Void = { _ in }) async throws -> Lab {
-        let inventory = try InventoryLoader.load(path: repoRoot + "/inventory/lab.yaml")
-        let state = try String(contentsOfFile: repoRoot + "/inventory/lab.sim.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "startup_delay: 0.8", with: "startup_delay: 0.1")
-            .replacingOccurrences(of: "restart_delay: 0.3", with: "restart_delay: 0.05")
-        var nodes = try StateFile.parse(yaml: state, inventory: inventory, path: "lab.sim.yaml")
-        adjust(&nodes)
-        let sim = try await VOSSimulator.start(inventory: inventory, nodes: nodes, options: SimulatorOptions(password: simPassword, threads: 1))
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cors-audit-apply-\(UUID().uuidString)").path
-        try sim.writeFiles(to: dir)
-        return Lab(simulator: sim, directory: dir)
-    }
-
-    func node(_ host: String) -> SimulatedNode { simulator.node(host)! }
-
-    func stop() async throws {
-        try await simulator.shutdown()
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
+extension Lab {
     /// `cors-audit audit` of the lab, live; returns the report's path.
     func auditBefore() throws -> String {
-        let r = try corsAudit(["audit", "--inventory", inventory, "--output", directory + "/before", "--no-history"])
+        let r = try corsAudit(["audit", "--inventory", inventoryPath, "--output", directory + "/before", "--no-history"])
         #expect(r.status == 1, "stderr: \(r.stderr)")
         return directory + "/before/report.json"
     }
@@ -95,25 +34,18 @@ struct Lab {
     }
 }
 
-/// Runs `body` against a started lab and always shuts the simulator down after it.
+/// Runs `body` against a started lab (`adjust` changes its node definitions first) and always shuts it down after.
 func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Lab) async throws -> Void) async throws {
-    let lab = try await Lab.start(adjust: adjust)
-    do {
-        try await body(lab)
-    } catch {
-        try await lab.stop()
-        throw error
-    }
-    try await lab.stop()
+    try await Lab.with(password: simPassword, adjust: adjust, body)
 }
 
 @Suite(.serialized) struct ApplyEndToEndTests {
     @Test func applyWithRestartLeavesTheClusterCleanAndServingTheFix() async throws {
-        let lab = try await Lab.start()
+        let lab = try await Lab.start(password: simPassword)
         do {
             let report = try lab.auditBefore()
             let out = lab.directory + "/apply"
-            let r = try corsAudit(["remediate", "--from", report, "--inventory", lab.inventory, "--apply", "--yes", "--restart", "--output", out])
+            let r = try corsAudit(["remediate", "--from", report, "--inventory", lab.inventoryPath, "--apply", "--yes", "--restart", "--output", out])
             #expect(r.status == 0, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
             #expect(r.stdout.contains("\(sub) (cluster uccelab): APPLIED"))
             #expect(r.stdout.contains("  applied  utils live-data cors allowed_origin delete → 5 (http://127.0.0.1:5500)"))
@@ -157,11 +89,11 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Lab) 
     }
 
     @Test func applyWithoutRestartIsConfiguredButNotYetServed() async throws {
-        let lab = try await Lab.start()
+        let lab = try await Lab.start(password: simPassword)
         do {
             // Straight from the inventory: a live audit plans, then the plan is applied.
             let out = lab.directory + "/apply"
-            let r = try corsAudit(["remediate", "--inventory", lab.inventory, "--apply", "--yes", "--output", out])
+            let r = try corsAudit(["remediate", "--inventory", lab.inventoryPath, "--apply", "--yes", "--output", out])
             #expect(r.status == 0, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
             #expect(r.stdout.contains("  skipped  utils service restart Unified CCE Live Data NGINX Service  (service restarts run only with --restart)"))
             #expect(r.stdout.contains("  ! configured but not effective until restarted: utils service restart Intelligence Center Reporting Service; utils service restart Unified CCE Live Data NGINX Service"))
@@ -188,7 +120,7 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Lab) 
     }
 
     @Test func aListChangedSinceTheAuditStopsTheNodeAndNothingIsDeleted() async throws {
-        let lab = try await Lab.start()
+        let lab = try await Lab.start(password: simPassword)
         do {
             let report = try lab.auditBefore()
             // After the audit someone adds an origin in front of the stray one: index 5 now holds another entry.
@@ -198,7 +130,7 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Lab) 
             #expect(changed[4] == "https://finesses.uccelab.tac:8445")
 
             let out = lab.directory + "/apply"
-            let r = try corsAudit(["remediate", "--from", report, "--inventory", lab.inventory, "--apply", "--yes", "--restart", "--output", out])
+            let r = try corsAudit(["remediate", "--from", report, "--inventory", lab.inventoryPath, "--apply", "--yes", "--restart", "--output", out])
             #expect(r.status == 2, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
             let message = "index 5 holds https://finesses.uccelab.tac:8445, not http://127.0.0.1:5500; list changed since the audit"
             #expect(r.stdout.contains("\(sub) (cluster uccelab): STOPPED — stopped at `utils live-data cors allowed_origin delete`: \(message)"))
@@ -226,11 +158,11 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Lab) 
     }
 
     @Test func confirmationIsAskedOnATerminalAndRequiredWithoutOne() async throws {
-        let lab = try await Lab.start()
+        let lab = try await Lab.start(password: simPassword)
         do {
             let report = try lab.auditBefore()
             // No terminal, no --yes: refused before any connection.
-            var r = try corsAudit(["remediate", "--from", report, "--inventory", lab.inventory, "--apply"])
+            var r = try corsAudit(["remediate", "--from", report, "--inventory", lab.inventoryPath, "--apply"])
             #expect(r.status == 64)
             #expect(r.stderr.contains("--apply asks before changing each node and stdin is not a terminal; pass --yes"))
             // --apply with --from needs the inventory to reach the nodes.
@@ -242,7 +174,7 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Lab) 
 
             // On a terminal (script(1) gives it a PTY) the node's steps are shown and "n" declines.
             if FileManager.default.isExecutableFile(atPath: "/usr/bin/script") {
-                let command = [binary, "remediate", "--from", report, "--inventory", lab.inventory, "--apply", "--output", lab.directory + "/declined"]
+                let command = [binary, "remediate", "--from", report, "--inventory", lab.inventoryPath, "--apply", "--output", lab.directory + "/declined"]
                     .map { "'" + $0 + "'" }.joined(separator: " ")
                 r = try corsAudit([], stdin: "n\n", through: ["/usr/bin/script", "-qec", command, "/dev/null"])
                 #expect(r.stdout.contains("Apply to \(sub)? [y/N]"), "\(r.stdout)")

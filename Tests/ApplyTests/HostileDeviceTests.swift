@@ -4,6 +4,7 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
+import TestSupport
 @testable import VOSSimulator
 
 /// Printable entries a hostile or broken device may hold in its CORS list.
@@ -55,7 +56,7 @@ func isPlannedCommand(_ line: String) -> Bool {
             nodes[s].lists[.liveData]!.origins.append("https://x.example\n9: https://injected.example")
         }) { lab in
         let out = lab.directory + "/hostile"
-        let r = try corsAudit(["audit", "--inventory", lab.inventory, "--output", out, "--no-history",
+        let r = try corsAudit(["audit", "--inventory", lab.inventoryPath, "--output", out, "--no-history",
                                "--format", "table,json,markdown,html,junit,prometheus"])
         #expect(r.status == 2, "\(r.stdout)\n\(r.stderr)")
         #expect(!r.stdout.contains("\u{1b}") && !r.stdout.contains("\u{07}"), "the table passes control characters through")
@@ -112,7 +113,7 @@ func isPlannedCommand(_ line: String) -> Bool {
 
         // Applying the plan removes the hostile entries from the publisher's CUIC list (deletes by index,
         // each checked against the entry the prompt shows) and leaves the unparsed lists alone.
-        let applied = try corsAudit(["remediate", "--from", out + "/report.json", "--inventory", lab.inventory,
+        let applied = try corsAudit(["remediate", "--from", out + "/report.json", "--inventory", lab.inventoryPath,
                                      "--apply", "--yes", "--restart", "--output", lab.directory + "/apply"])
         #expect(lab.node(pub).configuredList(.cuic)?.origins == fullList, "\(applied.stdout)\n\(applied.stderr)")
         #expect(lab.node(pub).configuredList(.liveData)?.origins.suffix(2) == invisibleEntries[...])

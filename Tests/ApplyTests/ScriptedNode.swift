@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import VOSShell
 
 /// A scripted VOS node for the apply conversation: it echoes what is typed, prints each list's

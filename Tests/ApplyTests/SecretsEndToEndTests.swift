@@ -1,6 +1,7 @@
 import AuditCore
 import Foundation
 import Testing
+import TestSupport
 @testable import VOSSimulator
 
 /// Runs cors-audit on a fresh pseudo-terminal and types `answer` once the password prompt shows.
@@ -33,25 +34,9 @@ private func onTerminal(_ arguments: [String], answer: String) throws -> (status
         sys.stdout.buffer.write(screen)
         sys.exit(os.waitstatus_to_exitcode(status) & 0xff)
         """
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", driver, binary] + arguments
-    p.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
-    var env = ProcessInfo.processInfo.environment
-    env["NO_COLOR"] = "1"
-    env["VOS_SIM_PASSWORD"] = nil
-    p.environment = env
-    let out = Pipe(), err = Pipe(), input = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = input
-    try p.run()
-    input.fileHandleForWriting.write(Data(answer.utf8))
-    try input.fileHandleForWriting.close()
-    let screen = out.fileHandleForReading.readDataToEndOfFile()
-    let report = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: screen, as: UTF8.self), report.hasSuffix("ECHO=1"))
+    let r = try runProcess("/usr/bin/env", ["python3", "-c", driver, binary] + arguments,
+                           environment: ["VOS_SIM_PASSWORD": nil], stdin: answer, timeout: .seconds(120))
+    return (r.status, r.stdout, r.stderr.hasSuffix("ECHO=1"))
 }
 
 /// Every file under `root`, recursively, with its bytes (binary files included: SQLite, WAL).
@@ -85,7 +70,7 @@ func reportJSON(_ folder: String) throws -> [String: Any] {
     @Test func passwordPromptAsksOnceWithoutEchoAndTheAuditRuns() async throws {
         try await withLab { lab in
         let inventory = lab.directory + "/prompt.yaml"
-        let text = try String(contentsOfFile: lab.inventory, encoding: .utf8)
+        let text = try String(contentsOfFile: lab.inventoryPath, encoding: .utf8)
         #expect(text.contains("password_env: VOS_SIM_PASSWORD"))
         try text.replacingOccurrences(of: "password_env: VOS_SIM_PASSWORD", with: "password_prompt: true")
             .write(toFile: inventory, atomically: true, encoding: .utf8)
@@ -125,7 +110,7 @@ func reportJSON(_ folder: String) throws -> [String: Any] {
     @Test func passwordPromptWithoutATerminalFailsClosed() async throws {
         try await withLab { lab in
         let inventory = lab.directory + "/prompt.yaml"
-        try String(contentsOfFile: lab.inventory, encoding: .utf8)
+        try String(contentsOfFile: lab.inventoryPath, encoding: .utf8)
             .replacingOccurrences(of: "password_env: VOS_SIM_PASSWORD", with: "password_prompt: true")
             .write(toFile: inventory, atomically: true, encoding: .utf8)
         // setsid: a new session has no controlling terminal, like cron.
@@ -150,17 +135,17 @@ func reportJSON(_ folder: String) throws -> [String: Any] {
         let dir = lab.directory + "/outputs"
         let db = dir + "/history.sqlite"
         var outputs: [(String, String)] = []
-        var r = try corsAudit(["audit", "--inventory", lab.inventory, "--output", dir + "/run", "--verbose",
+        var r = try corsAudit(["audit", "--inventory", lab.inventoryPath, "--output", dir + "/run", "--verbose",
                                "--format", "table,json,markdown,html,junit,prometheus",
                                "--prometheus-file", dir + "/cors.prom", "--history", db])
         #expect(r.status == 1, "\(r.stderr)")
         #expect(r.stderr.contains("auth"), "--verbose logs the sessions: \(r.stderr.prefix(400))")
         outputs.append(("audit stdout", r.stdout)); outputs.append(("audit stderr", r.stderr))
-        r = try corsAudit(["remediate", "--from", dir + "/run/report.json", "--inventory", lab.inventory,
+        r = try corsAudit(["remediate", "--from", dir + "/run/report.json", "--inventory", lab.inventoryPath,
                            "--apply", "--yes", "--restart", "--output", dir + "/apply"])
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
         outputs.append(("apply stdout", r.stdout)); outputs.append(("apply stderr", r.stderr))
-        r = try corsAudit(["audit", "--inventory", lab.inventory, "--output", dir + "/after", "--history", db])
+        r = try corsAudit(["audit", "--inventory", lab.inventoryPath, "--output", dir + "/after", "--history", db])
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
         for args in [["history", "--history", db], ["drift", "--history", db]] {
             r = try corsAudit(args)

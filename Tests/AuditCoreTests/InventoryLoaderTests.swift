@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import AuditCore
 
 /// Parses inventory text, expecting failure; returns the error lines.
@@ -234,9 +235,3 @@ clusters:
     }
 }
 
-/// The package root, found from this file's location.
-let repoRoot: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-}()

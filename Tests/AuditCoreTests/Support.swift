@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import AuditCore
 
 /// Compares `actual` with the golden file `name`, or rewrites it when RECORD_GOLDEN=1.

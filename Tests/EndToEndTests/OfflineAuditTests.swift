@@ -1,52 +1,16 @@
 import Foundation
 import Testing
-
-/// The package root, found from this file's location.
-let repoRoot: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-}()
-
-/// The cors-audit binary built beside this test bundle.
-let binary: String = {
-    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-    while !FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("cors-audit").path), dir.path != "/" {
-        dir.deleteLastPathComponent()
-    }
-    return dir.appendingPathComponent("cors-audit").path
-}()
+import TestSupport
 
 func temporaryDirectory() -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("cors-audit-e2e-\(UUID().uuidString)").path
 }
 
-struct Run {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-/// Runs the binary from the package root and waits for it (bounded by the test's own runtime).
-func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: binary)
+/// Runs the binary from the package root and waits for it, bounded.
+func run(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
     // Tests never write the repository's own history database.
-    p.arguments = arguments.first == "audit" && !arguments.contains("--history") ? arguments + ["--no-history"] : arguments
-    p.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
-    var env = ProcessInfo.processInfo.environment
-    env["NO_COLOR"] = "1"
-    env.merge(environment) { $1 }
-    p.environment = env
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    let arguments = arguments.first == "audit" && !arguments.contains("--history") ? arguments + ["--no-history"] : arguments
+    return try runProcess(product("cors-audit"), arguments, environment: environment.mapValues { Optional($0) })
 }
 
 @Suite struct OfflineAuditTests {

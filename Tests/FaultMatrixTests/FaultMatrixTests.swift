@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
+import TestSupport
 
 /// One node of the matrix: its cluster, host, vos-sim faults and what the audit must say of it.
 private struct MatrixNode {
@@ -149,7 +150,7 @@ private func stateYAML() -> String {
 
         let out = dir + "/run"
         // The run's own limit is 90 s; the test kills it at 150 s, so a hang fails here instead of stalling.
-        let run = try runBounded(corsAudit, ["audit", "--inventory", dir + "/sim/inventory.yaml", "--output", out, "--no-history",
+        let run = try runProcess(corsAudit, ["audit", "--inventory", dir + "/sim/inventory.yaml", "--output", out, "--no-history",
                                              "--format", "table,json,markdown,html,junit,prometheus", "--timeout", "90"],
                                  environment: ["VOS_SIM_PASSWORD": password], timeout: .seconds(150))
         print("fault matrix: \(matrix.count) nodes audited in \(String(format: "%.1f", run.seconds)) s, exit \(run.status)")

@@ -2,6 +2,7 @@ import AuditCore
 import Collector
 import Foundation
 import Testing
+import TestSupport
 
 @Suite(.serialized) struct FloodTests {
     /// A node that prints far past the client's 4 MiB cap: the session stops at the cap instead of

@@ -2,6 +2,7 @@ import AuditCore
 import Collector
 import Foundation
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,38 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// The package root, found from this file's location.
-let repoRoot: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-}()
-
-/// A product built beside this test bundle (`cors-audit`, `vos-sim`).
-func builtBinary(_ name: String) -> String? {
-    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-    while dir.path != "/" {
-        let candidate = dir.appendingPathComponent(name).path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        dir.deleteLastPathComponent()
-    }
-    return nil
-}
-
-func temporaryDirectory(_ prefix: String) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-struct HarnessError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
 
 /// A vos-sim child serving a state file; stopped (and its stdin closed) by `stop()`.
 final class SimulatorProcess: @unchecked Sendable {
@@ -96,50 +67,6 @@ final class SimulatorProcess: @unchecked Sendable {
         process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: stderrPath)
     }
-}
-
-struct Finished {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-    var seconds: Double
-}
-
-/// Runs a binary with stdout/stderr in files and waits at most `timeout`; a child still running
-/// then is killed and the call throws, so a hang fails the test instead of stalling it.
-func runBounded(_ binary: String, _ arguments: [String], environment: [String: String], timeout: Duration) throws -> Finished {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: binary)
-    p.arguments = arguments
-    p.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
-    var env = ProcessInfo.processInfo.environment
-    env["NO_COLOR"] = "1"
-    env.merge(environment) { $1 }
-    p.environment = env
-    let dir = try temporaryDirectory("bounded-run")
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    FileManager.default.createFile(atPath: dir + "/out", contents: nil)
-    FileManager.default.createFile(atPath: dir + "/err", contents: nil)
-    p.standardOutput = FileHandle(forWritingAtPath: dir + "/out")
-    p.standardError = FileHandle(forWritingAtPath: dir + "/err")
-    p.standardInput = FileHandle.nullDevice
-    let start = ContinuousClock.now
-    try p.run()
-    let deadline = start + timeout
-    while p.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
-    let elapsed = ContinuousClock.now - start
-    if p.isRunning {
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
-        let err = (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? ""
-        throw HarnessError("\(binary) still running after \(timeout): killed; stderr: \(err.suffix(2000))")
-    }
-    p.waitUntilExit()
-    let out = FileManager.default.contents(atPath: dir + "/out") ?? Data()
-    let err = FileManager.default.contents(atPath: dir + "/err") ?? Data()
-    return Finished(status: p.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-                    stderr: String(decoding: err, as: UTF8.self),
-                    seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
 }
 
 /// Entries of a /proc directory of this process (`fd`, `task`).

@@ -1,14 +1,15 @@
 import Foundation
 import Testing
+import TestSupport
 import History
 
 /// The history, drift and baseline commands through the built cors-audit binary.
 @Suite struct CommandLineTests {
-    let binary = builtBinary("cors-audit")
+    let binary = product("cors-audit")
 
     /// `cors-audit audit` of the lab from `transcripts`, recording into `history`.
     func audit(_ dir: String, transcripts: String = labTranscripts, extra: [String]) throws -> ProcessResult {
-        try run(binary, ["audit", "--inventory", "inventory/lab.yaml", "--transcripts", transcripts,
+        try runProcess(binary, ["audit", "--inventory", "inventory/lab.yaml", "--transcripts", transcripts,
                          "--output", "\(dir)/run-\(UUID().uuidString)", "--quiet"] + extra)
     }
 
@@ -17,18 +18,18 @@ import History
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let db = "\(dir)/history.sqlite"
 
-        var r = try run(binary, ["history", "--history", db])
+        var r = try runProcess(binary, ["history", "--history", db])
         #expect(r.status == 64)
         #expect(r.stderr.contains("no history at \(db)"))
 
         r = try audit(dir, extra: ["--history", db])
         #expect(r.status == 1, "\(r.stderr)")  // the lab's planted gap
-        r = try run(binary, ["drift", "--history", db])
+        r = try runProcess(binary, ["drift", "--history", db])
         #expect(r.status == 64)
         #expect(r.stderr.contains("only one"))
 
         r = try audit(dir, extra: ["--history", db])
-        r = try run(binary, ["drift", "--history", db])
+        r = try runProcess(binary, ["drift", "--history", db])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.hasSuffix("Result: NO DRIFT (exit 0)\n"))
 
@@ -40,11 +41,11 @@ import History
         }
         r = try audit(dir, transcripts: fixed, extra: ["--history", db])
         #expect(r.status == 2)
-        r = try run(binary, ["drift", "--history", db])
+        r = try runProcess(binary, ["drift", "--history", db])
         #expect(r.status == 2, "\(r.stdout)")
         #expect(r.stdout.contains("cuicpub.uccelab.tac\n    status     audited → partial: not fully audited this run\n"))
 
-        r = try run(binary, ["history", "--history", db, "--limit", "2"])
+        r = try runProcess(binary, ["history", "--history", db, "--limit", "2"])
         #expect(r.status == 0)
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("RUN  STARTED") == true)
@@ -52,25 +53,25 @@ import History
         #expect(lines[1].contains("incomplete  3/4"))
         #expect(lines[3] == "2 of 3 runs shown (--limit N for more)")
 
-        r = try run(binary, ["baseline", "approve", "1", "--history", db])
+        r = try runProcess(binary, ["baseline", "approve", "1", "--history", db])
         #expect(r.status == 0)
         #expect(r.stdout.hasPrefix("Approved run 1 ("))
-        r = try run(binary, ["baseline", "approve", "99", "--history", db])
+        r = try runProcess(binary, ["baseline", "approve", "99", "--history", db])
         #expect(r.status == 64)
         #expect(r.stderr.contains("no run 99"))
-        r = try run(binary, ["drift", "--baseline", "--format", "json", "--history", db])
+        r = try runProcess(binary, ["drift", "--baseline", "--format", "json", "--history", db])
         #expect(r.status == 2)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect((json["from"] as? [String: Any])?["id"] as? Int == 1)
         #expect((json["against"] as? [String: Any])?["type"] as? String == "baseline")
-        r = try run(binary, ["history", "--history", db])
+        r = try runProcess(binary, ["history", "--history", db])
         #expect(r.stdout.split(separator: "\n").last?.hasSuffix("(baseline)") == true)
 
-        r = try run(binary, ["drift", "--since", "not-a-date", "--history", db])
+        r = try runProcess(binary, ["drift", "--since", "not-a-date", "--history", db])
         #expect(r.status == 64)
-        r = try run(binary, ["drift", "--since", "2026-01-01", "--baseline", "--history", db])
+        r = try runProcess(binary, ["drift", "--since", "2026-01-01", "--baseline", "--history", db])
         #expect(r.status == 64)
-        r = try run(binary, ["drift", "--since", "2000-01-01", "--history", db])
+        r = try runProcess(binary, ["drift", "--since", "2000-01-01", "--history", db])
         #expect(r.status == 64)
         #expect(r.stderr.contains("no run started before 2000-01-01T00:00:00Z"))
     }
@@ -86,7 +87,7 @@ import History
         let blocker = "\(dir)/not-a-folder"
         _ = FileManager.default.createFile(atPath: blocker, contents: Data())
         let out = "\(dir)/kept"
-        r = try run(binary, ["audit", "--inventory", "inventory/lab.yaml", "--transcripts", labTranscripts,
+        r = try runProcess(binary, ["audit", "--inventory", "inventory/lab.yaml", "--transcripts", labTranscripts,
                              "--output", out, "--history", "\(blocker)/history.sqlite"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("could not record this run in the history \(blocker)/history.sqlite"))
@@ -100,8 +101,8 @@ import History
         let db = "\(dir)/history.sqlite"
         let args = { ["audit", "--inventory", "inventory/lab.yaml", "--transcripts", labTranscripts,
                       "--output", "\(dir)/run-\(UUID().uuidString)", "--quiet", "--history", db] }
-        let started = try (0..<4).map { _ in try start(binary, args()) }
-        let results = started.map(finish)
+        let started = try (0..<4).map { _ in try StartedProcess(binary, args()) }
+        let results = try started.map { try $0.finish() }
         #expect(results.map(\.status) == [1, 1, 1, 1], "\(results.map(\.stderr))")
         try expectConsistent(db, runs: 4, nodesPerRun: 4)
     }

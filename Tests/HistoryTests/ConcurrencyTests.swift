@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 @testable import AuditCore
 import History
 
@@ -60,11 +61,11 @@ func expectConsistent(_ path: String, runs: Int, nodesPerRun: Int, sourceLocatio
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = "\(dir)/history.sqlite"
-        let writer = builtBinary("history-test-writer")
+        let writer = product("history-test-writer")
         // Both start on a file that does not exist yet: creating it, WAL and the migration race too.
-        let a = try start(writer, [path, labInventoryPath, labTranscripts, "30"])
-        let b = try start(writer, [path, labInventoryPath, labTranscripts, "30"])
-        let ra = finish(a), rb = finish(b)
+        let a = try StartedProcess(writer, [path, labInventoryPath, labTranscripts, "30"])
+        let b = try StartedProcess(writer, [path, labInventoryPath, labTranscripts, "30"])
+        let ra = try a.finish(), rb = try b.finish()
         #expect(ra.status == 0, "\(ra.stderr)")
         #expect(rb.status == 0, "\(rb.stderr)")
         try expectConsistent(path, runs: 60, nodesPerRun: 4)
@@ -111,19 +112,19 @@ func expectConsistent(_ path: String, runs: Int, nodesPerRun: Int, sourceLocatio
 
         // A child writes every row of a third run inside its transaction, says so, and is killed before committing.
         let marker = "\(dir)/in-transaction"
-        let child = try start(builtBinary("history-test-writer"), [path, labInventoryPath, labTranscripts, "hang", marker])
+        let child = try StartedProcess(product("history-test-writer"), [path, labInventoryPath, labTranscripts, "hang", marker])
         let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: marker), child.0.isRunning, Date() < deadline {
+        while !FileManager.default.fileExists(atPath: marker), child.process.isRunning, Date() < deadline {
             Thread.sleep(forTimeInterval: 0.05)
         }
         #expect(FileManager.default.fileExists(atPath: marker), "the writer never reached its transaction")
         // The run's rows reached the WAL file, uncommitted, before the kill: the kill hits data on disk.
         let wal = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
         #expect(wal > 500_000, "WAL holds \(wal) bytes")
-        kill(child.0.processIdentifier, SIGKILL)
-        let result = finish(child)
+        kill(child.pid, SIGKILL)
+        let result = try child.finish()
         #expect(result.status == SIGKILL, "\(result.stderr)")
-        #expect(child.0.terminationReason == .uncaughtSignal)
+        #expect(child.process.terminationReason == .uncaughtSignal)
 
         // The two earlier runs are intact, the killed one left nothing, and writing goes on.
         try expectConsistent(path, runs: 2, nodesPerRun: 4)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 
 /// Every file under `root`, relative, sorted; hidden names included.
 private func files(under root: String) -> [String] {
@@ -17,7 +18,7 @@ private func files(under root: String) -> [String] {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let reports = dir + "/reports", db = dir + "/history.sqlite"
-        let binary = builtBinary("cors-audit")
+        let binary = product("cors-audit")
         let arguments = ["audit", "--inventory", labInventoryPath, "--transcripts", labTranscripts, "--reports-dir", reports,
                          "--history", db, "--format", "table,json,markdown,html,junit,prometheus", "--quiet"]
 
@@ -25,7 +26,7 @@ private func files(under root: String) -> [String] {
         var duration = Double.infinity
         for _ in 0..<3 {
             let started = Date()
-            let reference = try run(binary, arguments)
+            let reference = try runProcess(binary, arguments)
             duration = min(duration, Date().timeIntervalSince(started))
             #expect(reference.status == 1, "\(reference.stderr)")
         }
@@ -35,10 +36,10 @@ private func files(under root: String) -> [String] {
 
         var killed = 0
         for i in 0..<40 {
-            let child = try start(binary, arguments)
+            let child = try StartedProcess(binary, arguments)
             usleep(useconds_t(duration * 0.9 * Double(i) / 40 * 1_000_000))
-            if child.0.isRunning { kill(child.0.processIdentifier, SIGKILL); killed += 1 }
-            _ = finish(child)
+            if child.process.isRunning { kill(child.pid, SIGKILL); killed += 1 }
+            _ = try child.finish()
         }
         #expect(killed >= 20, "the kills came too late to hit the runs (\(killed) of 40)")
 
@@ -58,11 +59,11 @@ private func files(under root: String) -> [String] {
         let runs = try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM run") ?? 0 }
         #expect(runs >= 1)
         try expectConsistent(db, runs: runs, nodesPerRun: 4)
-        let history = try run(binary, ["history", "--history", db])
+        let history = try runProcess(binary, ["history", "--history", db])
         #expect(history.status == 0, "\(history.stderr)")
 
         // The next run removes the dead runs' staging folders and lands whole.
-        let next = try run(binary, arguments)
+        let next = try runProcess(binary, arguments)
         #expect(next.status == 1)
         let after = try FileManager.default.contentsOfDirectory(atPath: reports)
         #expect(!after.contains { $0.hasPrefix(".partial-") || $0.hasPrefix(".latest-") }, "\(after.filter { $0.hasPrefix(".") })")
@@ -80,7 +81,7 @@ private func files(under root: String) -> [String] {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try Data("half".utf8).write(to: URL(fileURLWithPath: folder + "/report.html"))
         }
-        let r = try run(builtBinary("cors-audit"), ["audit", "--inventory", labInventoryPath, "--transcripts", labTranscripts,
+        let r = try runProcess(product("cors-audit"), ["audit", "--inventory", labInventoryPath, "--transcripts", labTranscripts,
                                                     "--reports-dir", reports, "--no-history", "--quiet"])
         #expect(r.status == 1, "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dead))
@@ -92,17 +93,17 @@ private func files(under root: String) -> [String] {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let out = dir + "/run"
-        let binary = builtBinary("cors-audit")
+        let binary = product("cors-audit")
         let arguments = ["audit", "--inventory", labInventoryPath, "--transcripts", labTranscripts, "--output", out,
                          "--no-history", "--quiet", "--format", "json,html,markdown"]
-        #expect(try run(binary, arguments).status == 1)
+        #expect(try runProcess(binary, arguments).status == 1)
         let first = try FileManager.default.attributesOfItem(atPath: out + "/report.json")[.modificationDate] as! Date
         let html = try FileManager.default.attributesOfItem(atPath: out + "/report.html")[.modificationDate] as! Date
         #expect(first >= html)
         // A stale report.json from an older run in the same folder is gone while a new run writes.
         try Data("{\"stale\": true}".utf8).write(to: URL(fileURLWithPath: out + "/report.json"))
-        let child = try start(binary, arguments)
-        _ = finish(child)
+        let child = try StartedProcess(binary, arguments)
+        _ = try child.finish()
         let json = try String(contentsOfFile: out + "/report.json", encoding: .utf8)
         #expect(!json.contains("stale") && json.contains("\"schema\""))
         #expect(!files(under: out).contains { ($0 as NSString).lastPathComponent.hasPrefix(".") }, "\(files(under: out))")

@@ -1,32 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import AuditCore
 import CLIParsers
 import History
 
-/// The package root, found from this file's location.
-let repoRoot: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-}()
-
-/// An executable built beside this test bundle (cors-audit, history-test-writer).
-func builtBinary(_ name: String) -> String {
-    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-    while !FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent(name).path), dir.path != "/" {
-        dir.deleteLastPathComponent()
-    }
-    return dir.appendingPathComponent(name).path
-}
-
 /// A fresh directory for one test's databases; removed by the caller.
-func temporaryDirectory() throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("cors-audit-history-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
+func temporaryDirectory() throws -> String { try TestSupport.temporaryDirectory("cors-audit-history") }
 
 let labInventoryPath = repoRoot + "/inventory/lab.yaml"
 let labTranscripts = repoRoot + "/inventory/transcripts/lab"
@@ -78,36 +58,3 @@ func labAudit(generatedAt: String = "2026-11-26T09:00:00Z") throws -> AuditRepor
     }
     return Auditor.audit(inventory: inventory, observations: observations, generatedAt: generatedAt)
 }
-
-struct ProcessResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-/// Starts `binary` in the package root; the caller waits with `finish`.
-func start(_ binary: String, _ arguments: [String]) throws -> (Process, Pipe, Pipe) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: binary)
-    p.arguments = arguments
-    p.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
-    var env = ProcessInfo.processInfo.environment
-    env["NO_COLOR"] = "1"
-    p.environment = env
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    return (p, out, err)
-}
-
-func finish(_ started: (Process, Pipe, Pipe)) -> ProcessResult {
-    let (p, out, err) = started
-    // Read both pipes before waiting, so a chatty child never blocks on a full pipe.
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return ProcessResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-}
-
-func run(_ binary: String, _ arguments: [String]) throws -> ProcessResult { finish(try start(binary, arguments)) }

@@ -2,6 +2,7 @@ import AuditCore
 import Foundation
 import Prober
 import Testing
+import TestSupport
 
 /// A browser capture as published: the request, a blank line, the response head (trailing spaces kept).
 struct Capture {

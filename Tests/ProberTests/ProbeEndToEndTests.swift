@@ -1,6 +1,7 @@
 import AuditCore
 import Foundation
 import Testing
+import TestSupport
 @testable import VOSSimulator
 
 /// `cors-audit probe` and `audit --probe` as a user runs them, against vos-sim over SSH and HTTPS.

@@ -1,6 +1,7 @@
 import AuditCore
 import Foundation
 import Testing
+import TestSupport
 
 /// Plans and findings from preflight results, with the lab's CLI lists read offline from its transcripts.
 @Suite struct ProbeRulesTests {

@@ -2,6 +2,7 @@ import AuditCore
 import Foundation
 import Prober
 import Testing
+import TestSupport
 @testable import VOSSimulator
 
 /// The prober against vos-sim's HTTPS endpoints over real TLS on loopback.

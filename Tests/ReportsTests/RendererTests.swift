@@ -5,12 +5,7 @@ import FoundationXML
 #endif
 import Reports
 import Testing
-
-let repoRoot: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-}()
+import TestSupport
 
 func expectGolden(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
     let path = repoRoot + "/Tests/ReportsTests/Golden/" + name
