@@ -188,16 +188,8 @@ private let sub = "cuicsub.uccelab.tac"
 
 @Suite struct LabGoldenTests {
     func labReport() throws -> AuditReport {
-        let dir = repoRoot + "/inventory/transcripts/lab"
-        let inventory = try labInventory()
-        var observations: [String: NodeObservation] = [:]
-        for (_, node) in inventory.nodes {
-            let text = try String(contentsOfFile: "\(dir)/\(node.host).txt", encoding: .utf8)
-            observations[node.host] = .fromTranscript(host: node.host, text: text)
-        }
-        var report = Auditor.audit(inventory: inventory, observations: observations, generatedAt: "2026-11-26T09:00:00Z")
-        report.inventoryPath = "inventory/lab.yaml"  // the golden must not depend on where the checkout lives
-        return report
+        let (inventory, observations) = try labObservations()
+        return Auditor.audit(inventory: inventory, observations: observations, generatedAt: "2026-11-26T09:00:00Z")
     }
 
     @Test func labTranscriptsGiveTheTACFindings() throws {

@@ -3,28 +3,8 @@ import Testing
 import TestSupport
 @testable import AuditCore
 
-/// Compares `actual` with the golden file `name`, or rewrites it when RECORD_GOLDEN=1.
 func expectGolden(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
-    let path = repoRoot + "/Tests/AuditCoreTests/Golden/" + name
-    if ProcessInfo.processInfo.environment["RECORD_GOLDEN"] == "1" {
-        try! actual.write(toFile: path, atomically: true, encoding: .utf8)
-        return
-    }
-    guard let expected = try? String(contentsOfFile: path, encoding: .utf8) else {
-        Issue.record("golden file \(name) missing: run with RECORD_GOLDEN=1", sourceLocation: sourceLocation)
-        return
-    }
-    if expected != actual {
-        let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
-        let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
-        let first = Array(zip(a, e)).firstIndex { $0 != $1 } ?? min(a.count, e.count)
-        Issue.record("""
-            \(name) differs from its golden file at line \(first + 1):
-              expected: \(first < e.count ? String(e[first]) : "<end>")
-              actual:   \(first < a.count ? String(a[first]) : "<end>")
-            (RECORD_GOLDEN=1 rewrites it)
-            """, sourceLocation: sourceLocation)
-    }
+    TestSupport.expectGolden(actual, name, in: "Tests/AuditCoreTests/Golden", sourceLocation: sourceLocation)
 }
 
 /// Realistic outputs of the audit commands, for building observations in tests.

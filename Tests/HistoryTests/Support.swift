@@ -50,11 +50,6 @@ func report(_ nodes: [NodeReport], at generatedAt: String = "2026-11-26T09:00:00
 
 /// The lab audited from its transcripts, as `cors-audit audit --transcripts` does.
 func labAudit(generatedAt: String = "2026-11-26T09:00:00Z") throws -> AuditReport {
-    let inventory = try InventoryLoader.load(path: labInventoryPath)
-    var observations: [String: NodeObservation] = [:]
-    for (_, n) in inventory.nodes where n.audit {
-        let text = try String(contentsOfFile: "\(labTranscripts)/\(n.host).txt", encoding: .utf8)
-        observations[n.host] = .fromTranscript(host: n.host, text: text)
-    }
+    let (inventory, observations) = try labObservations()
     return Auditor.audit(inventory: inventory, observations: observations, generatedAt: generatedAt)
 }

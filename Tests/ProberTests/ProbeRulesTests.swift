@@ -6,12 +6,7 @@ import TestSupport
 /// Plans and findings from preflight results, with the lab's CLI lists read offline from its transcripts.
 @Suite struct ProbeRulesTests {
     static func labAudit() throws -> (Inventory, AuditReport) {
-        let inventory = try InventoryLoader.load(path: repoRoot + "/inventory/lab.yaml")
-        var observations: [String: NodeObservation] = [:]
-        for (_, node) in inventory.nodes {
-            let text = try String(contentsOfFile: "\(repoRoot)/inventory/transcripts/lab/\(node.host).txt", encoding: .utf8)
-            observations[node.host] = .fromTranscript(host: node.host, text: text)
-        }
+        let (inventory, observations) = try labObservations()
         return (inventory, Auditor.audit(inventory: inventory, observations: observations, generatedAt: "2026-11-27T00:00:00Z"))
     }
 

@@ -8,28 +8,13 @@ import Testing
 import TestSupport
 
 func expectGolden(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
-    let path = repoRoot + "/Tests/ReportsTests/Golden/" + name
-    if ProcessInfo.processInfo.environment["RECORD_GOLDEN"] == "1" {
-        try! actual.write(toFile: path, atomically: true, encoding: .utf8)
-        return
-    }
-    guard let expected = try? String(contentsOfFile: path, encoding: .utf8) else {
-        Issue.record("golden file \(name) missing: run with RECORD_GOLDEN=1", sourceLocation: sourceLocation)
-        return
-    }
-    #expect(expected == actual, "\(name) differs from its golden file (RECORD_GOLDEN=1 rewrites it)", sourceLocation: sourceLocation)
+    TestSupport.expectGolden(actual, name, in: "Tests/ReportsTests/Golden", sourceLocation: sourceLocation)
 }
 
 /// The lab audited from its transcripts, plus a hostile node and a failed node, so every renderer
 /// shows drift, failures and device strings that need escaping.
 func sampleReport() throws -> AuditReport {
-    var inventory = try InventoryLoader.load(path: repoRoot + "/inventory/lab.yaml")
-    inventory.path = "inventory/lab.yaml"
-    var observations: [String: NodeObservation] = [:]
-    for (_, node) in inventory.nodes {
-        let text = try String(contentsOfFile: "\(repoRoot)/inventory/transcripts/lab/\(node.host).txt", encoding: .utf8)
-        observations[node.host] = .fromTranscript(host: node.host, text: text)
-    }
+    var (inventory, observations) = try labObservations()
     // A hostile entry on the publisher's Live Data list: markup, quotes, a comma, pipes and backticks
     // (an entry with control characters is not read at all: the parsers report its list unparsed).
     let pub = observations["cuicpub.uccelab.tac"]!
