@@ -77,7 +77,7 @@ let package = Package(
         ]),
         .testTarget(name: "CLIParsersTests", dependencies: ["CLIParsers", "FuzzInvariants"],
                     resources: [.copy("Golden"), .copy("FuzzRegressions")]),
-        .testTarget(name: "VOSShellTests", dependencies: ["VOSShell"]),
+        .testTarget(name: "VOSShellTests", dependencies: ["VOSShell", "TestSupport"]),
         // Replays the committed fuzz corpus (Fuzz/Corpus) through every target's invariant checks.
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzInvariants"]),
         .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore", "CLIParsers", "FuzzInvariants", "TestSupport"],

@@ -131,31 +131,6 @@ struct ScriptedNode {
 
 func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 
-/// How received bytes are cut into reads.
-enum Chunking: Sendable, CustomStringConvertible {
-    case whole, bytes, random(UInt64)
-    static let all: [Chunking] = [.whole, .bytes, .random(1), .random(7), .random(0xBEEF), .random(31_337)]
-    var description: String {
-        switch self {
-        case .whole: "all at once"
-        case .bytes: "one byte at a time"
-        case .random(let s): "random chunks, seed \(s)"
-        }
-    }
-}
-
-/// SplitMix64, so random chunkings repeat.
-struct Mix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 struct Conversed {
     var conversation: ApplyConversation
     var node: ScriptedNode
@@ -167,18 +142,13 @@ struct Conversed {
 func converse(_ node: ScriptedNode, _ steps: [ApplyStep], chunking: Chunking) -> Conversed {
     var node = node
     var c = ApplyConversation(steps: steps)
-    var rng = Mix(state: { if case .random(let s) = chunking { return s } else { return 0 } }())
+    var lengths = ReadLengths(chunking)
     var pending = node.start()
     var sent: [UInt8] = []
     var rounds = 0
     while !pending.isEmpty, !c.isDone, rounds < 10_000 {
         rounds += 1
-        let n: Int
-        switch chunking {
-        case .whole: n = pending.count
-        case .bytes: n = 1
-        case .random: n = Int.random(in: 0..<4, using: &rng) == 0 ? Int.random(in: 1...300, using: &rng) : Int.random(in: 1...7, using: &rng)
-        }
+        let n = lengths.next(available: pending.count)
         let chunk = Array(pending.prefix(n))
         pending.removeFirst(min(n, pending.count))
         let reply = c.receive(chunk)

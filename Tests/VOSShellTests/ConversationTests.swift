@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import VOSShell
 
 let auditCommands = ["utils cuic cors allowed_origin list", "show version active", "utils service list"]

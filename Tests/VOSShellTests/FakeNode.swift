@@ -1,3 +1,4 @@
+import TestSupport
 import VOSShell
 
 /// A scripted VOS node behind a PTY: it prints what a real node prints and reacts to what the
@@ -159,65 +160,6 @@ struct FakeNode {
     }
 }
 
-/// How the node's bytes are cut into reads.
-enum Chunking: Sendable, CustomStringConvertible {
-    case whole
-    case bytes
-    case random(seed: UInt64)
-
-    static let all: [Chunking] = [.whole, .bytes, .random(seed: 1), .random(seed: 2), .random(seed: 42),
-                                  .random(seed: 0xC0FFEE), .random(seed: 8_675_309)]
-
-    var description: String {
-        switch self {
-        case .whole: "whole"
-        case .bytes: "one byte at a time"
-        case .random(let seed): "random chunks, seed \(seed)"
-        }
-    }
-}
-
-/// SplitMix64: a fixed-seed generator so random chunkings repeat.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-struct Splitter {
-    let chunking: Chunking
-    var rng: SplitMix64
-
-    init(_ chunking: Chunking) {
-        self.chunking = chunking
-        if case .random(let seed) = chunking { rng = SplitMix64(state: seed) } else { rng = SplitMix64(state: 0) }
-    }
-
-    mutating func split(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
-        switch chunking {
-        case .whole:
-            return bytes.isEmpty ? [] : [bytes[...]]
-        case .bytes:
-            return bytes.indices.map { bytes[$0...$0] }
-        case .random:
-            var pieces: [ArraySlice<UInt8>] = []
-            var i = 0
-            while i < bytes.count {
-                // Mostly small reads, sometimes large ones, like a network.
-                let n = Int.random(in: 0..<4, using: &rng) == 0 ? Int.random(in: 1...400, using: &rng) : Int.random(in: 1...9, using: &rng)
-                pieces.append(bytes[i..<min(bytes.count, i + n)])
-                i += n
-            }
-            return pieces
-        }
-    }
-}
-
 /// One conversation against one node.
 struct Run {
     var conversation: VOSConversation
@@ -232,12 +174,12 @@ func converse(_ node: FakeNode, _ commands: [String], config: VOSConversationCon
               chunking: Chunking = .whole) -> Run {
     var node = node
     var conversation = VOSConversation(commands: commands, config: config)
-    var splitter = Splitter(chunking)
+    var lengths = ReadLengths(chunking)
     var sent: [UInt8] = []
     var pending = node.start()
     for _ in 0..<100_000 {
         var reply: [UInt8] = []
-        for piece in splitter.split(pending) { reply += conversation.receive(piece) }
+        for piece in lengths.split(pending) { reply += conversation.receive(piece) }
         sent += reply
         if node.closed { conversation.endOfFile(); break }
         if reply.isEmpty { break }
