@@ -8,7 +8,7 @@ import Foundation
 public struct FleetGenerator: Sendable {
     /// CUIC plus Live Data nodes to generate (Finesse nodes come on top).
     public var nodes: Int
-    /// Every `driftEvery`-th node gets one planted fault in a list (0: none).
+    /// About one node in `driftEvery` gets one planted fault in a list (0: none), whatever its kind.
     public var driftEvery: Int
     public var startupDelay: Double
     public var commandDelay: Double
@@ -117,7 +117,7 @@ public struct FleetGenerator: Sendable {
             faulty[members[i]] = Self.faultPool[Int(random.next() % UInt64(Self.faultPool.count))]
         }
         var nodeNumber = 0
-        for cluster in clusters {
+        for (clusterIndex, cluster) in clusters.enumerated() {
             let fp = "finessep.\(cluster.domain)", fs = "finesses.\(cluster.domain)"
             let expected = ["https://\(fp)", "https://\(fp):8445", "https://\(fs)", "https://\(fs):8445"]
             inventory += "  - name: \(cluster.name)\n    finesse:\n"
@@ -136,9 +136,12 @@ public struct FleetGenerator: Sendable {
                 var lists: [(String, [String])] = []
                 if m.kind == "cuic" { lists.append(("cuic", expected)) }
                 if m.kind == "live_data" || m.coresident { lists.append(("live-data", expected)) }
-                if driftEvery > 0, nodeNumber % driftEvery == 0 {
+                // The layout repeats every 5 clusters (10 nodes): shifting the count by one per repeat moves the
+                // planted drift across publishers, subscribers and Live Data nodes whatever K is.
+                let slot = nodeNumber + clusterIndex / 5
+                if driftEvery > 0, slot % driftEvery == 0 {
                     // Cycle through the kinds of drift seen in the field.
-                    let variant = (nodeNumber / driftEvery) % 3
+                    let variant = (slot / driftEvery) % 3
                     let target = variant == 1 ? lists.count - 1 : 0
                     let name = lists[target].0
                     switch variant {

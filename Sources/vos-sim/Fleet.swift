@@ -10,7 +10,7 @@ struct Fleet: AsyncParsableCommand {
     @Option(help: "CUIC and Live Data nodes to generate (Finesse nodes, audit: false, come on top).")
     var nodes: Int
 
-    @Option(help: "Plant one drift on every K-th node (0: none).")
+    @Option(help: "Plant one drift on about one node in K, spread over publishers, subscribers and Live Data nodes (0: none).")
     var driftEvery: Int = 10
 
     @Option(help: "Start-up delay of every node, in seconds.")

@@ -99,7 +99,7 @@ struct FilesAndFleetTests {
         #expect(audited.count == 23)
         #expect(inventory.nodes.filter { !$0.node.audit }.allSatisfy { $0.node.product == .finesse })
         let nodes = try StateFile.parse(yaml: generated.stateYAML, inventory: inventory)
-        #expect(generated.drift.count == 5)
+        #expect(generated.drift.count == 6)
         // Every list equals the expected four origins except exactly the planted drift.
         for (cluster, node) in audited {
             let def = try #require(nodes.first { $0.host == node.host })
@@ -114,7 +114,18 @@ struct FilesAndFleetTests {
         }
         let json = try JSONSerialization.jsonObject(with: FleetGenerator.plantedJSON(generated.drift, nodes: 23)) as? [String: Any]
         #expect(json?["nodes"] as? Int == 23)
-        #expect((json?["drift"] as? [Any])?.count == 5)
+        #expect((json?["drift"] as? [Any])?.count == 6)
+    }
+
+    /// The layout repeats every ten nodes; drift must still land on every kind of node whatever K, so that
+    /// publisher/subscriber asymmetry shows up in a fleet audit.
+    @Test func plantedDriftReachesPublishersSubscribersAndLiveDataNodes() {
+        for k in [5, 7, 10] {
+            let drift = FleetGenerator(nodes: 500, driftEvery: k).generate().drift
+            let kinds = Set(drift.map { String($0.host.prefix { $0 != "." }) })
+            #expect(kinds == ["cuicpub", "cuicsub", "ld"], "K = \(k): \(kinds)")
+            #expect(abs(drift.count - 500 / k) <= 500 / k / 10 + 1, "K = \(k): \(drift.count) drifted lists")
+        }
     }
 
     @Test func ctrCounterCarriesAcrossTheLowWord() {
