@@ -50,9 +50,12 @@ struct PresentedHostKey {
     }
 }
 
-/// known_hosts files as read once per run and appended to by accept-new. Confined to the runner's
-/// thread, which is also what keeps concurrent sessions' appends from interleaving.
+/// known_hosts files as read once per run and appended to by accept-new. Each poll loop has its own,
+/// confined to its thread; appends from all loops go through one lock.
 final class KnownHostsStore {
+    /// Serializes appends of the run's loops, so lines never interleave and each sees the others' last byte.
+    private static let appendLock = NSLock()
+
     enum Verdict: Equatable {
         case match
         case notFound
@@ -97,13 +100,19 @@ final class KnownHostsStore {
                 throw KnownHostsFailure(message: "cannot create \(directory): \(error)")
             }
         }
-        let separator = existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n"
-        let bytes = Array((separator + line + "\n").utf8)
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        Self.appendLock.lock()
+        defer { Self.appendLock.unlock() }
+        let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw KnownHostsFailure(message: "cannot open \(path) for appending: \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
+        // The file as it is now (another loop may have appended since it was read): a newline first if it lacks one.
+        var last: UInt8 = 0x0A
+        let size = lseek(fd, 0, SEEK_END)
+        if size > 0 { _ = pread(fd, &last, 1, size - 1) }
+        let separator = last == 0x0A ? "" : "\n"
+        let bytes = Array((separator + line + "\n").utf8)
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

@@ -5,49 +5,115 @@ import Glibc
 
 /// Runs SSH sessions to many nodes at once.
 ///
-/// All sessions of a run are driven non-blocking from one `poll()` loop on a thread the runner
-/// creates, so the number of nodes in flight is not capped by Swift's cooperative pool (two
-/// threads on a two-core machine) and a slow node never delays the others. Each libssh2 session
-/// and each driver is confined to that thread.
+/// Sessions are driven non-blocking from `poll()` loops on threads the runner creates, so the
+/// number of nodes in flight is not capped by Swift's cooperative pool and a slow node never
+/// delays the others. A large run is dealt round-robin to one loop per core (at most `maxLoops`):
+/// key exchanges are CPU work, and one thread would queue hundreds of them. Each libssh2
+/// session and each driver is confined to the thread of its loop.
 public final class SSHRunner: Sendable {
     /// Most sessions open at once; nil means all jobs at once.
     public let concurrency: Int?
+    /// Most poll loops (threads) of one run.
+    public let maxLoops: Int
 
-    public init(concurrency: Int? = nil) {
+    /// Jobs a loop gets at the least before another loop is worth a thread.
+    static let jobsPerLoop = 32
+
+    public init(concurrency: Int? = nil, maxLoops: Int = min(4, ProcessInfo.processInfo.activeProcessorCount)) {
         self.concurrency = concurrency.map { max(1, $0) }
+        self.maxLoops = max(1, maxLoops)
     }
 
-    /// Runs every job on the runner's own thread; returns results in job order.
+    /// How many loops a run of `jobs` gets: one per `jobsPerLoop` jobs and per allowed session, within `maxLoops`.
+    func loopCount(jobs: Int) -> Int {
+        max(1, min(maxLoops, jobs / Self.jobsPerLoop, concurrency ?? jobs))
+    }
+
+    /// Runs every job on the runner's own threads; returns results in job order.
     ///
     /// - Parameters:
     ///   - deadline: when the whole run must end; unfinished jobs then fail with `.runDeadline`
     ///     (their drivers still `finish()`), after a close of at most a second.
-    ///   - progress: called on the runner's thread after each job ends.
+    ///   - progress: called after each job ends, one call at a time, with the run's totals.
     ///
     /// Cancelling the calling task ends the run like its deadline.
     public func run<D: ShellDriver>(_ jobs: [SSHJob<D>], deadline: ContinuousClock.Instant? = nil,
                                     progress: (@Sendable (SSHProgress) -> Void)? = nil) async -> [SSHJobResult<D.Result>] {
         if jobs.isEmpty { return [] }
         LibSSH2.ensureInitialized()
-        let control = RunControl()
-        let limit = concurrency
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<[SSHJobResult<D.Result>], Never>) in
-                // Only generic code is instantiated from D on the thread; everything that crosses
-                // (jobs, results, callbacks) is Sendable. The box keeps the metatype out of the
-                // @Sendable closure's captures.
-                let body = UncheckedSendableBox {
-                    let loop = EventLoop(jobs: jobs, concurrency: limit, deadline: deadline, progress: progress,
-                                         control: control)
-                    continuation.resume(returning: loop.run())
+        let loops = loopCount(jobs: jobs.count)
+        let controls = (0..<loops).map { _ in RunControl() }
+        let tally = ProgressTally(total: jobs.count, progress: progress)
+        // Loop k gets jobs k, k + loops, ... and its share of the concurrency cap.
+        let shares = (0..<loops).map { k in Array(stride(from: k, to: jobs.count, by: loops)) }
+        let caps = (0..<loops).map { k in concurrency.map { $0 / loops + (k < $0 % loops ? 1 : 0) } }
+        let parts = await withTaskCancellationHandler {
+            await withTaskGroup(of: (Int, [SSHJobResult<D.Result>]).self) { group in
+                for k in 0..<loops {
+                    let share = shares[k].map { jobs[$0] }
+                    let control = controls[k], cap = caps[k]
+                    group.addTask {
+                        let results = await withCheckedContinuation { (continuation: CheckedContinuation<[SSHJobResult<D.Result>], Never>) in
+                            // Only generic code is instantiated from D on the thread; everything that crosses
+                            // (jobs, results, callbacks) is Sendable. The box keeps the metatype out of the
+                            // @Sendable closure's captures.
+                            let body = UncheckedSendableBox {
+                                let loop = EventLoop(jobs: share, concurrency: cap, loops: loops, deadline: deadline,
+                                                     progress: { failed in tally.record(failed: failed) }, control: control)
+                                continuation.resume(returning: loop.run())
+                            }
+                            let thread = Thread {
+                                nameThisThread("cors-audit.ssh\(k)")
+                                body.value()
+                            }
+                            thread.start()
+                        }
+                        return (k, results)
+                    }
                 }
-                let thread = Thread { body.value() }
-                thread.name = "cors-audit.ssh-runner"
-                thread.start()
+                var parts = [[SSHJobResult<D.Result>]](repeating: [], count: loops)
+                for await (k, results) in group { parts[k] = results }
+                return parts
             }
         } onCancel: {
-            control.cancel()
+            for control in controls { control.cancel() }
         }
+        var results = [SSHJobResult<D.Result>?](repeating: nil, count: jobs.count)
+        for k in 0..<loops {
+            for (offset, index) in shares[k].enumerated() { results[index] = parts[k][offset] }
+        }
+        return results.map { $0! }
+    }
+}
+
+/// Names the calling thread as `ps -L`, `top -H` and debuggers show it (at most 15 bytes). Foundation's `Thread.name`
+/// does not reach the kernel here, and Glibc's module does not export `pthread_setname_np`.
+func nameThisThread(_ name: String) {
+    let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    let bytes = Array(name.utf8.prefix(15))
+    _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+}
+
+/// The run's totals across its loops, reported one call at a time.
+final class ProgressTally: @unchecked Sendable {
+    private let lock = NSLock()
+    private let total: Int
+    private let progress: (@Sendable (SSHProgress) -> Void)?
+    private var done = 0
+    private var failed = 0
+
+    init(total: Int, progress: (@Sendable (SSHProgress) -> Void)?) {
+        self.total = total
+        self.progress = progress
+    }
+
+    func record(failed jobFailed: Bool) {
+        lock.lock(); defer { lock.unlock() }
+        done += 1
+        if jobFailed { failed += 1 }
+        progress?(SSHProgress(done: done, total: total, failed: failed))
     }
 }
 
@@ -79,7 +145,8 @@ final class EventLoop<D: ShellDriver> {
     private let jobs: [SSHJob<D>]
     private let limit: Int
     private let deadline: ContinuousClock.Instant?
-    private let progress: (@Sendable (SSHProgress) -> Void)?
+    /// Told each time a job ends, and whether it failed.
+    private let progress: (Bool) -> Void
     private let control: RunControl
     private let context: RunContext
 
@@ -88,15 +155,14 @@ final class EventLoop<D: ShellDriver> {
     private var active: [Session<D>] = []
     private var lastAdvanced: [ObjectIdentifier: ContinuousClock.Instant] = [:]
     private var done = 0
-    private var failed = 0
     private var stopping = false
 
     /// libssh2 may hold already-read packets a poll cannot see; no session waits longer than this
     /// without being stepped.
     private static var maxIdle: Duration { .milliseconds(250) }
 
-    init(jobs: [SSHJob<D>], concurrency: Int?, deadline: ContinuousClock.Instant?,
-         progress: (@Sendable (SSHProgress) -> Void)?, control: RunControl) {
+    init(jobs: [SSHJob<D>], concurrency: Int?, loops: Int = 1, deadline: ContinuousClock.Instant?,
+         progress: @escaping (Bool) -> Void, control: RunControl) {
         self.jobs = jobs
         self.deadline = deadline
         self.progress = progress
@@ -104,9 +170,9 @@ final class EventLoop<D: ShellDriver> {
         context = RunContext(resolver: Resolver(waker: control.waker))
         results = Array(repeating: nil, count: jobs.count)
         queue = ArraySlice(jobs.indices)
-        // One socket per session: stay clear of the descriptor limit whatever was asked.
-        let descriptors = max(16, FileDescriptorLimit.raised - 64)
-        limit = min(concurrency ?? jobs.count, descriptors)
+        // One socket per session: the run's loops together stay clear of the descriptor limit whatever was asked.
+        let descriptors = max(16, (FileDescriptorLimit.raised - 64) / loops)
+        limit = max(1, min(concurrency ?? jobs.count, descriptors))
     }
 
     func run() -> [SSHJobResult<D.Result>] {
@@ -205,7 +271,6 @@ final class EventLoop<D: ShellDriver> {
     private func record(_ index: Int, _ result: SSHJobResult<D.Result>) {
         results[index] = result
         done += 1
-        if result.error != nil { failed += 1 }
-        progress?(SSHProgress(done: done, total: jobs.count, failed: failed))
+        progress(result.error != nil)
     }
 }

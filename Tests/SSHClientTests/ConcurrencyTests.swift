@@ -8,8 +8,14 @@ final class OpenShells: @unchecked Sendable {
     private let lock = NSLock()
     private var open = 0
     private(set) var peak = 0
+    /// The names of the threads the shells were opened on (the runner's poll loops).
+    private(set) var threads: Set<String> = []
 
-    func opened() { lock.lock(); open += 1; peak = max(peak, open); lock.unlock() }
+    func opened() {
+        let name = ((try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "?")
+            .trimmingCharacters(in: .newlines)
+        lock.lock(); open += 1; peak = max(peak, open); threads.insert(name); lock.unlock()
+    }
     func closed() { lock.lock(); open -= 1; lock.unlock() }
 }
 
@@ -76,6 +82,34 @@ extension SSHClientTests.SessionTests {
         #expect(counter.peak == 2)
     }
 
+    @Test func aLargeRunIsDealtToOneLoopPerCoreWithinTheCapWithResultsInJobOrder() async throws {
+        let fleet = try SSHDFleet.start(instances: Array(repeating: SSHDInstanceConfig(startupDelay: 0.2), count: 4))
+        defer { fleet.stop() }
+        let targets = (0..<70).map { index in
+            fleet.instances[index % 4].target(name: "n\(index).test", knownHosts: nil, policy: .off,
+                                              connectTimeout: .seconds(10), loginTimeout: .seconds(20))
+        }
+        let counter = OpenShells(), log = ProgressLog()
+        let jobs = targets.map { target in SSHJob(target: target, makeDriver: { CountingDriver(counter: counter) }) }
+        let descriptorsBefore = openFileDescriptorCount()
+        let results = await SSHRunner(concurrency: 7, maxLoops: 2).run(jobs, progress: { log.add($0) })
+        #expect(results.map(\.host) == targets.map(\.host), "results in job order")
+        #expect(results.allSatisfy { $0.error == nil }, "\(results.compactMap(\.error).prefix(3))")
+        #expect(counter.threads == ["cors-audit.ssh0", "cors-audit.ssh1"])
+        // The cap holds across loops (4 + 3), and both loops had their sessions open at once.
+        #expect(counter.peak <= 7 && counter.peak > 4, "peak \(counter.peak)")
+        // Totals across loops, one call at a time.
+        #expect(log.all.map(\.done) == Array(1...70))
+        #expect(log.all.allSatisfy { $0.total == 70 && $0.failed == 0 })
+        #expect(openFileDescriptorCount() == descriptorsBefore, "descriptors leaked")
+
+        // Fewer jobs than two loops' worth: one thread.
+        let small = OpenShells()
+        let few = targets.prefix(10).map { target in SSHJob(target: target, makeDriver: { CountingDriver(counter: small) }) }
+        #expect(await SSHRunner(maxLoops: 2).run(few).allSatisfy { $0.error == nil })
+        #expect(small.threads == ["cors-audit.ssh0"])
+    }
+
     @Test func failuresDoNotLeakDescriptors() async throws {
         let fleet = try SSHDFleet.start(instances: [SSHDInstanceConfig(auth: [.publicKey]), SSHDInstanceConfig(neverPrompt: true)])
         defer { fleet.stop() }
@@ -103,4 +137,5 @@ final class ProgressLog: @unchecked Sendable {
     private var entries: [SSHProgress] = []
     func add(_ progress: SSHProgress) { lock.lock(); entries.append(progress); lock.unlock() }
     var last: SSHProgress? { lock.lock(); defer { lock.unlock() }; return entries.last }
+    var all: [SSHProgress] { lock.lock(); defer { lock.unlock() }; return entries }
 }
