@@ -49,7 +49,7 @@ extension SSHClientTests.SessionTests {
             fleet.instances[index % 5].target(name: "node\(index).test", knownHosts: nil, policy: .off,
                                               connectTimeout: .seconds(10), loginTimeout: .seconds(20))
         }
-        let descriptorsBefore = openFileDescriptorCount()
+        let descriptorsBefore = openDescriptors()
         let counter = OpenShells()
         let start = ContinuousClock.now
         let jobs = targets.map { target in SSHJob(target: target, makeDriver: { CountingDriver(counter: counter) }) }
@@ -65,7 +65,7 @@ extension SSHClientTests.SessionTests {
         #expect(seconds < 15, "50 sessions took \(seconds) s")
         #expect(counter.peak > 25, "only \(counter.peak) shells were open at once")
         #expect(progressLog.last?.done == 50 && progressLog.last?.total == 50 && progressLog.last?.failed == 0)
-        #expect(openFileDescriptorCount() == descriptorsBefore, "descriptors leaked")
+        #expect(descriptorsOpened(since: descriptorsBefore).isEmpty, "descriptors leaked")
         print("50 sessions, 1 s prompt delay each: \(String(format: "%.2f", seconds)) s, peak \(counter.peak) open shells")
     }
 
@@ -91,7 +91,7 @@ extension SSHClientTests.SessionTests {
         }
         let counter = OpenShells(), log = ProgressLog()
         let jobs = targets.map { target in SSHJob(target: target, makeDriver: { CountingDriver(counter: counter) }) }
-        let descriptorsBefore = openFileDescriptorCount()
+        let descriptorsBefore = openDescriptors()
         let results = await SSHRunner(concurrency: 7, maxLoops: 2).run(jobs, progress: { log.add($0) })
         #expect(results.map(\.host) == targets.map(\.host), "results in job order")
         #expect(results.allSatisfy { $0.error == nil }, "\(results.compactMap(\.error).prefix(3))")
@@ -101,7 +101,7 @@ extension SSHClientTests.SessionTests {
         // Totals across loops, one call at a time.
         #expect(log.all.map(\.done) == Array(1...70))
         #expect(log.all.allSatisfy { $0.total == 70 && $0.failed == 0 })
-        #expect(openFileDescriptorCount() == descriptorsBefore, "descriptors leaked")
+        #expect(descriptorsOpened(since: descriptorsBefore).isEmpty, "descriptors leaked")
 
         // Fewer jobs than two loops' worth: one thread.
         let small = OpenShells()
@@ -116,7 +116,7 @@ extension SSHClientTests.SessionTests {
         let silent = try TestListener(.silent)
         defer { silent.stop() }
         let refused = LoopbackAddresses.refusedEndpoint()
-        let before = openFileDescriptorCount()
+        let before = openDescriptors()
         var targets = [
             fleet.instances[0].target(knownHosts: nil, policy: .off),                       // auth unsupported
             fleet.instances[1].target(knownHosts: "/nonexistent/known_hosts", policy: .strict), // unknown key
@@ -128,7 +128,7 @@ extension SSHClientTests.SessionTests {
         }
         let (results, _) = await runJobs(targets) { PromptDriver(promptTimeout: .milliseconds(500)) }
         #expect(results.filter { $0.error != nil }.count == 4)
-        #expect(openFileDescriptorCount() == before, "descriptors leaked")
+        #expect(descriptorsOpened(since: before).isEmpty, "descriptors leaked")
     }
 }
 

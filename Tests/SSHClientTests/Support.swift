@@ -50,6 +50,18 @@ func runJobs(_ targets: [SSHTarget], concurrency: Int? = nil, deadline: Duration
 }
 
 /// Open file descriptors of this process.
-func openFileDescriptorCount() -> Int {
-    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+/// This process's descriptors: number → what it points at.
+func openDescriptors() -> [String: String] {
+    var result: [String: String] = [:]
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+        // The listing's own directory descriptor is gone by the time it is read: not a descriptor of the process.
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + entry) { result[entry] = target }
+    }
+    return result
+}
+
+/// Descriptors open now that were not open (to the same thing) in `before`: what a run leaked. Descriptors that
+/// earlier tests' helpers close meanwhile (sshd processes' monitors are released late) do not count either way.
+func descriptorsOpened(since before: [String: String]) -> [String: String] {
+    openDescriptors().filter { before[$0.key] != $0.value }
 }
