@@ -31,7 +31,8 @@ struct Probe: AsyncParsableCommand {
         discussion: """
             What browsers actually get, whatever the CLI lists say: each CUIC node at https://HOST:8444/cuic/ and \
             https://HOST/cuic/, each Live Data list at https://HOST/livedata/, from each expected origin (must be \
-            allowed) and from https://cors-audit-probe.invalid (must be refused). No SSH. \
+            allowed), from https://cors-audit-probe.invalid and from the entries the history recorded on the node's lists \
+            (must be refused). No SSH. \
             Exit codes: 0 clean; 1 findings at or above --fail-on; 2 incomplete (a preflight got no answer); 64 usage or inventory error.
             """)
 
@@ -48,6 +49,12 @@ struct Probe: AsyncParsableCommand {
     @Option(name: .long, help: "Time limit for the whole run, in seconds (each preflight also has its node's connect + command timeouts).")
     var timeout: Double?
 
+    @Option(name: .long, help: "Also send every entry this history database recorded on each node's lists in its last 10 runs (an origin deleted without a restart is still allowed).")
+    var history: String = "reports/history.sqlite"
+
+    @Flag(name: .customLong("no-history"), help: "Do not read the history database.")
+    var noHistory = false
+
     func validate() throws {
         if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
@@ -56,7 +63,8 @@ struct Probe: AsyncParsableCommand {
     func run() async throws {
         let inventory = try loadInventory(self.inventory)
         let generatedAt = Clock.timestamp()
-        let probe = await Prober(options: tls.options(concurrency: concurrency, timeout: timeout)).probe(inventory)
+        let former = noHistory ? [:] : HistoryRecorder.recentEntries(path: history, hosts: Set(inventory.nodes.map(\.node.host)))
+        let probe = await Prober(options: tls.options(concurrency: concurrency, timeout: timeout)).probe(inventory, former: former)
         let report = Auditor.probeOnly(inventory: inventory, generatedAt: generatedAt).merging(probe: probe, inventory: inventory)
         throw ExitCode(try reporting.emit(report))
     }

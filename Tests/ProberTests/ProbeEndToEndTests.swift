@@ -135,6 +135,14 @@ import TestSupport
             let reasons = ((json["probe"] as? [String: Any])?["results"] as? [[String: Any]] ?? [])
                 .filter { $0["origin"] as? String == stale }.compactMap { $0["reason"] as? String }
             #expect(reasons == ["former-entry"])
+            // The probe alone (no CLI read) asks about it too, and says the list was not read.
+            let alone = try corsAudit(["probe", "--inventory", lab.inventoryPath, "--ca-file", lab.caFile,
+                                       "--output", lab.directory + "/alone", "--history", history])
+            #expect(alone.status == 1, "stdout: \(alone.stdout)\nstderr: \(alone.stderr)")
+            let aloneFindings = try readJSON(lab.directory + "/alone/report.json")["findings"] as! [[String: Any]]
+            let stillServed = aloneFindings.first { $0["kind"] as? String == "preflight-unexpected-allow" && $0["origin"] as? String == stale }
+            #expect(stillServed?["host"] as? String == sub)
+            #expect((stillServed?["message"] as? String)?.contains("(it was on the list in a recent recorded run); the CLI list was not read now") == true)
 
             let restart = try corsAudit(["remediate", "--from", lab.directory + "/pending/report.json", "--inventory", lab.inventoryPath,
                                          "--apply", "--yes", "--restart", "--output", lab.directory + "/restart"])

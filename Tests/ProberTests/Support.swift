@@ -9,9 +9,11 @@ let pub = "cuicpub.uccelab.tac"
 let sub = "cuicsub.uccelab.tac"
 let missingOnSub = "https://finessep.uccelab.tac:8445"
 
-/// Runs cors-audit from the package root with the simulator's password in its environment (never argv).
+/// Runs cors-audit from the package root with the simulator's password in its environment (never argv). A probe
+/// never reads the repository's own history database unless the test names one.
 func corsAudit(_ arguments: [String]) throws -> ProcessResult {
-    try runProcess(product("cors-audit"), arguments, environment: ["VOS_SIM_PASSWORD": simPassword])
+    let arguments = arguments.first == "probe" && !arguments.contains("--history") ? arguments + ["--no-history"] : arguments
+    return try runProcess(product("cors-audit"), arguments, environment: ["VOS_SIM_PASSWORD": simPassword])
 }
 
 extension Lab {
