@@ -64,7 +64,7 @@ def main():
         log(ready)
         common = ["--inventory", os.path.join(fleet, "inventory.yaml"), "--ca-file", os.path.join(fleet, "ca.pem")]
         for c in CONCURRENCIES:
-            runs.append(measured(f"probe-{c}", ["probe"] + common + ([] if c == "all" else ["--concurrency", c]), env, sim))
+            runs.append(measured(f"probe-{c}", ["probe", "--no-history"] + common + ([] if c == "all" else ["--concurrency", c]), env, sim))
         runs.append(measured("audit-probe-all", ["audit", "--probe", "--no-history"] + common, env, sim))
     finally:
         stop_fleet(sim)
