@@ -62,7 +62,7 @@ struct Audit: AsyncParsableCommand {
             // The same concurrency cap; the run's time limit starts again for the web side.
             // Entries the last recorded runs saw and the lists lack now are sent too: a node not restarted since
             // their deletion still allows them.
-            let former = noHistory ? [:] : HistoryRecorder.recentEntries(path: history, hosts: Set(inventory.nodes.map(\.node.host)))
+            let former = noHistory ? [:] : HistoryRecorder.recentEntries(path: history, for: inventory)
             let result = await Prober(options: tls.options(concurrency: concurrency, timeout: timeout))
                 .probe(inventory, reports: report.nodes, former: former)
             report = report.merging(probe: result, inventory: inventory)

@@ -93,10 +93,10 @@ enum HistoryRecorder {
 
     /// Every entry each host's lists held in the last recorded runs; empty without a database. A database that
     /// cannot be read is said on stderr and the probe goes on without it.
-    static func recentEntries(path: String, hosts: Set<String>) -> [String: [ListKind: [String]]] {
+    static func recentEntries(path: String, for inventory: Inventory) -> [String: [ListKind: [String]]] {
         guard FileManager.default.fileExists(atPath: path) else { return [:] }
         do {
-            return try HistoryStore(path: path, create: false).recentEntries(hosts: hosts)
+            return try HistoryStore(path: path, create: false).recentEntries(hosts: Set(inventory.nodes.map(\.node.host)))
         } catch {
             FileHandle.standardError.write(Data("cors-audit: could not read the history \(path) for the lists it last recorded: \(error)\n".utf8))
             return [:]

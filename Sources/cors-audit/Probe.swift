@@ -63,7 +63,7 @@ struct Probe: AsyncParsableCommand {
     func run() async throws {
         let inventory = try loadInventory(self.inventory)
         let generatedAt = Clock.timestamp()
-        let former = noHistory ? [:] : HistoryRecorder.recentEntries(path: history, hosts: Set(inventory.nodes.map(\.node.host)))
+        let former = noHistory ? [:] : HistoryRecorder.recentEntries(path: history, for: inventory)
         let probe = await Prober(options: tls.options(concurrency: concurrency, timeout: timeout)).probe(inventory, former: former)
         let report = Auditor.probeOnly(inventory: inventory, generatedAt: generatedAt).merging(probe: probe, inventory: inventory)
         throw ExitCode(try reporting.emit(report))
