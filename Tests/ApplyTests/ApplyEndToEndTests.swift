@@ -28,10 +28,7 @@ extension Lab {
         return directory + "/before/report.json"
     }
 
-    func record(_ host: String, in folder: String) throws -> [String: Any] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/apply-\(host).json"))
-        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
-    }
+    func record(_ host: String, in folder: String) throws -> [String: Any] { try readJSON("\(folder)/apply-\(host).json") }
 }
 
 /// Runs `body` against a started lab (`adjust` changes its node definitions first) and always shuts it down after.
@@ -74,7 +71,7 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Lab) 
             let steps = record["steps"] as! [[String: Any]]
             #expect(steps.map { $0["status"] as! String } == ["applied", "skipped", "applied", "applied", "applied", "applied", "applied"])
             #expect((steps[2]["output"] as? String)?.contains("5: http://127.0.0.1:5500\n") == true)
-            let after = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/after/report.json"))) as! [String: Any]
+            let after = try readJSON(out + "/after/report.json")
             #expect((after["summary"] as? [String: Any])?["result"] as? String == "clean")
             #expect(FileManager.default.fileExists(atPath: out + "/apply.md"))
             // The session is kept, and holds no password.

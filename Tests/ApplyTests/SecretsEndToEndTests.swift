@@ -61,10 +61,7 @@ private func leaks(of secret: String, in data: Data) -> [String] {
 }
 
 /// A run folder's report.json.
-func reportJSON(_ folder: String) throws -> [String: Any] {
-    let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/report.json"))
-    return try JSONSerialization.jsonObject(with: data) as! [String: Any]
-}
+func reportJSON(_ folder: String) throws -> [String: Any] { try readJSON(folder + "/report.json") }
 
 @Suite(.serialized) struct SecretsEndToEndTests {
     @Test func passwordPromptAsksOnceWithoutEchoAndTheAuditRuns() async throws {

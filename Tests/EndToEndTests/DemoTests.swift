@@ -1,16 +1,17 @@
 import Foundation
 import Testing
+import TestSupport
 
 @Suite struct DemoTests {
     @Test func demoAuditsTheSimulatedLabOverSSHAndExits1() throws {
-        let out = temporaryDirectory()
+        let out = try temporaryDirectory("cors-audit-e2e")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let r = try run(["demo", "--output", out, "--format", "table,json"])
         #expect(r.status == 1, "stderr: \(r.stderr)")
         #expect(r.stdout.contains("cuicsub.uccelab.tac   cuic       enabled  3/4      ✗ 1 missing-origin"))
         #expect(r.stdout.contains("utils cuic cors allowed_origin add https://finessep.uccelab.tac:8445"))
         #expect(r.stdout.contains("Result: DRIFT (exit 1)"))
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/report.json"))) as! [String: Any]
+        let json = try readJSON(out + "/report.json")
         #expect(json["complete"] as? Bool == true)
         let kinds = (json["findings"] as! [[String: Any]]).map { "\($0["kind"]!) \($0["host"] as? String ?? "-") \($0["origin"] as? String ?? "-")" }
         #expect(kinds == [
@@ -22,7 +23,7 @@ import Testing
         // The live session transcripts replay offline to the same findings.
         let replay = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", out + "/transcripts", "--output", out + "/replay"])
         #expect(replay.status == 1)
-        let again = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/replay/report.json"))) as! [String: Any]
+        let again = try readJSON(out + "/replay/report.json")
         #expect((again["findings"] as! [[String: Any]]).count == 4)
     }
 }

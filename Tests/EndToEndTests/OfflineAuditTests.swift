@@ -2,10 +2,6 @@ import Foundation
 import Testing
 import TestSupport
 
-func temporaryDirectory() -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("cors-audit-e2e-\(UUID().uuidString)").path
-}
-
 /// Runs the binary from the package root and waits for it, bounded.
 func run(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
     // Tests never write the repository's own history database.
@@ -15,7 +11,7 @@ func run(_ arguments: [String], environment: [String: String] = [:]) throws -> P
 
 @Suite struct OfflineAuditTests {
     @Test func labAuditFindsTheSubscriberGapAndExits1() throws {
-        let out = temporaryDirectory()
+        let out = try temporaryDirectory("cors-audit-e2e")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", "inventory/transcripts/lab", "--format", "json", "--output", out],
                         environment: ["SOURCE_DATE_EPOCH": "1795683600"])
@@ -39,7 +35,7 @@ func run(_ arguments: [String], environment: [String: String] = [:]) throws -> P
     }
 
     @Test func tableOutputAndReportFiles() throws {
-        let out = temporaryDirectory()
+        let out = try temporaryDirectory("cors-audit-e2e")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", "inventory/transcripts/lab", "--output", out])
         #expect(r.status == 1)
@@ -53,7 +49,7 @@ func run(_ arguments: [String], environment: [String: String] = [:]) throws -> P
     }
 
     @Test func failOnErrorStillReportsTheMissingOrigin() throws {
-        let out = temporaryDirectory()
+        let out = try temporaryDirectory("cors-audit-e2e")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", "inventory/transcripts/lab", "--fail-on", "error", "--output", out])
         #expect(r.status == 1)

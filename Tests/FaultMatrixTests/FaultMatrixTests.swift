@@ -163,7 +163,7 @@ private func stateYAML() -> String {
             try? FileManager.default.removeItem(atPath: keep)
             try FileManager.default.copyItem(atPath: out + "/report.json", toPath: keep)
         }
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/report.json"))) as? [String: Any])
+        let json = try readJSON(out + "/report.json")
         #expect(json["complete"] as? Bool == false)
         let nodes = try #require(json["nodes"] as? [[String: Any]])
         let byHost = Dictionary(uniqueKeysWithValues: nodes.map { ($0["host"] as! String, $0) })
