@@ -122,12 +122,12 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSH", package: "swift-nio-ssh"),
         ]),
-        // Issue 7: the fault matrix (cors-audit against vos-sim, one node per fault) and the load test
+        // The fault matrix (cors-audit against vos-sim, one node per fault) and the load test
         // (the Collector in-process against a 1000-node vos-sim fleet with random faults).
         .testTarget(name: "FaultMatrixTests", dependencies: ["AuditCore", "Collector", "cors-audit", "vos-sim", "TestSupport"]),
         // remediate --apply: the pure apply conversation, and end to end over SSH against vos-sim.
         // The preflight judge on field captures, the prober against vos-sim over TLS, probe end to end.
-        .testTarget(name: "ProberTests", dependencies: ["Prober", "AuditCore", "VOSSimulator", "cors-audit", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ProberTests", dependencies: ["Prober", "AuditCore", "VOSSimulator", "cors-audit", "TestSupport"]),
         .testTarget(name: "ApplyTests", dependencies: ["VOSShell", "Collector", "AuditCore", "VOSSimulator", "cors-audit", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

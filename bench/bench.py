@@ -35,7 +35,7 @@ def env_float(name, default):
 
 N = env_int("BENCH_N", 500)
 N10 = min(env_int("BENCH_N10", 100), N)          # size of the 10-worker peer run
-N3 = min(env_int("BENCH_N3", 100), N)            # issue 3: 1 node vs this many
+N3 = min(env_int("BENCH_N3", 100), N)            # one node vs this many (the scaling measurement)
 # 7, not vos-sim's default 10: the fleet's clusters come in pairs and every fifth is a CUIC publisher plus a
 # standalone Live Data node, so every 10th node is always that standalone node (no cluster comparison
 # ever fires); 7 plants drift on every kind of node and exercises asymmetric-list too.
@@ -316,7 +316,7 @@ def main():
     os.makedirs(WORK, exist_ok=True)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    log(f"RLIMIT_NOFILE {hard}; N={N}, N10={N10}, issue-3 size {N3}; work folder {WORK}")
+    log(f"RLIMIT_NOFILE {hard}; N={N}, N10={N10}, scaling size {N3}; work folder {WORK}")
     password = secrets.token_urlsafe(18)
     env = dict(ENV, VOS_SIM_PASSWORD=password)
     help_text = subprocess.run([os.path.join(BIN, "cors-audit"), "audit", "--help"], capture_output=True,
@@ -449,7 +449,7 @@ def render(R, ok, problems, stats, ok3, problems3, peer_diffs, served, total, pl
     L.append(f"| client CPU per node beyond the first, (CPU TN − CPU T1)/(N−1) | {(cpu(TN) - cpu(T1)) * 1000 / max(1, N - 1):.1f} ms |")
     L.append(f"| vos-sim CPU / wall during TN | {TN['sim_cpu_s'] / TN['wall_s']:.2f} cores of {os.cpu_count()} |")
     L.append("")
-    L.append("## Issue 6 targets\n")
+    L.append("## Targets\n")
     L.append("| target | result | |")
     L.append("|---|---|---|")
     L.append(f"| TN/T1 ≤ 1.3 at N=500{at500} | {r_tn_t1:.2f} | {mark(r_tn_t1 <= 1.3)} |")
@@ -461,7 +461,7 @@ def render(R, ok, problems, stats, ok3, problems3, peer_diffs, served, total, pl
     L.append(f"| ≤ 5 ms client CPU per node | {ms_per_node:.1f} ms | {mark(ms_per_node <= 5)} |")
     L.append(f"| peak RSS ≤ 150 MB at N=500{at500} | {TN['max_rss_mb']:.1f} MB | {mark(TN['max_rss_mb'] <= 150)} |")
     L.append("")
-    L.append("## Issue 3 measurement (on the vos-sim fleet, not the real-sshd fleet)\n")
+    L.append("## One node vs N3 (on the vos-sim fleet, not the real-sshd fleet)\n")
     L.append(f"| {STARTUP:g} s CLI start-up | 1 node | {N3} nodes | ratio |")
     L.append("|---|---:|---:|---:|")
     L.append(f"| cors-audit | {T1['wall_s']:.2f} s | {T3['wall_s']:.2f} s | {T3['wall_s'] / T1['wall_s']:.2f} |")

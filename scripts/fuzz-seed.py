@@ -38,8 +38,7 @@ text_inputs = []
 for path in files("Tests/CLIParsersTests/Golden/*.txt", "Tests/CLIParsersTests/Golden/*.bin",
                   "inventory/transcripts/**/*.txt", "Tests/AuditCoreTests/Golden/*.txt"):
     text_inputs.append(open(path, "rb").read())
-field = "/work/shared/fixtures/field"
-for path in sorted(glob.glob(field + "/*.txt")):
+for path in files("Tests/Fixtures/field/*.txt"):
     text_inputs.append(open(path, "rb").read())
 for path in files("Tests/CLIParsersTests/Golden/*.json"):
     data = json.load(open(path))

@@ -13,7 +13,7 @@ struct Capture {
     var origin: String? { requestHeaders.first { $0.name.lowercased() == "origin" }?.value }
 
     static func load(_ name: String) throws -> Capture {
-        let url = Bundle.module.resourceURL!.appendingPathComponent("Fixtures").appendingPathComponent(name)
+        let url = URL(fileURLWithPath: fieldCapture(name))
         return try parse(String(decoding: Data(contentsOf: url), as: UTF8.self))
     }
 

@@ -3,7 +3,7 @@
 /// It is Python (standard library only) rather than Swift so that the server side shares no code
 /// with the client under test, and so it runs on the PTY sshd allocates exactly like a real node's
 /// CLI: echo, `\r\n` line endings and cooked-mode line editing are the terminal driver's job, not
-/// the script's. Output formats follow the public captures in docs/domain.md; the `status`
+/// the script's. Output formats follow the public captures in Tests/Fixtures/field; the `status`
 /// texts are placeholders (no public capture exists), marked as such below.
 enum VOSEmulatorScript {
     static let source = #"""

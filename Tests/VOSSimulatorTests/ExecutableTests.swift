@@ -86,8 +86,8 @@ struct ExecutableTests {
         #expect(result.error == nil, "\(String(describing: result.error))")
         let text = try #require(result.driverResult).text
         // Byte for byte the field capture's list (after its echo line).
-        let capture = try String(contentsOfFile: root.deletingLastPathComponent()
-            .appendingPathComponent("shared/fixtures/field/cuic-allowed-origin-list.subscriber.txt").path, encoding: .utf8)
+        let capture = try String(contentsOfFile: root
+            .appendingPathComponent("Tests/Fixtures/field/cuic-allowed-origin-list.subscriber.txt").path, encoding: .utf8)
         let expected = capture.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().dropLast()
             .map { $0 + "\r\n" }.joined()
         #expect(outputs(of: text)["utils cuic cors allowed_origin list"] == expected)

@@ -42,8 +42,8 @@ struct FilesAndFleetTests {
         #expect(byHost["cuicsub.uccelab.tac"]?.lists[.liveData]?.origins == all + ["http://127.0.0.1:5500"])
         #expect(byHost["cuicsub.uccelab.tac"]?.version == "12.6.2.10000-19")
         // Exactly the three entries of the field capture, in its order.
-        let capture = try String(contentsOfFile: root.deletingLastPathComponent()
-            .appendingPathComponent("shared/fixtures/field/cuic-allowed-origin-list.subscriber.txt").path, encoding: .utf8)
+        let capture = try String(contentsOfFile: root
+            .appendingPathComponent("Tests/Fixtures/field/cuic-allowed-origin-list.subscriber.txt").path, encoding: .utf8)
         let captured = capture.split(separator: "\n").compactMap { line -> String? in
             let parts = line.split(separator: " ")
             return parts.count == 2 && parts[0].hasSuffix(".") ? String(parts[1]) : nil

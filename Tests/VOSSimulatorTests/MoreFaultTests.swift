@@ -4,7 +4,7 @@ import SSHClient
 import Testing
 @testable import VOSSimulator
 
-/// The faults added for the fault matrix (issue 7), seen through our libssh2 client.
+/// The fault matrix's faults (docs/fault-matrix.md), seen through our libssh2 client.
 @Suite("more faults through libssh2")
 struct MoreFaultTests {
     /// One session against `host` with a short connect timeout.
