@@ -47,8 +47,8 @@ let package = Package(
         ]),
         // The checks each fuzz target makes on one input; shared by the fuzzers (Fuzz/) and the corpus replay tests.
         .target(name: "FuzzInvariants", dependencies: ["CLIParsers", "VOSShell", "AuditCore"]),
-        // Renderers from an audit report to text (no I/O).
-        .target(name: "Reports", dependencies: ["AuditCore"]),
+        // Every renderer to text (no I/O): audit reports, runbooks, apply records, drift and the history listing.
+        .target(name: "Reports", dependencies: ["AuditCore", "History"]),
         // Every audit run recorded in SQLite (GRDB), and the drift between two recorded runs.
         .target(name: "History", dependencies: [
             "AuditCore", "CLIParsers",
@@ -69,9 +69,15 @@ let package = Package(
         ]),
         // syncfs(2), which Swift's Glibc module does not export: one sync for a run folder's many files.
         .target(name: "CFileSync"),
+        // One audit run stage by stage (collect → audit → probe → record), its observation sources, and the run folder.
+        .target(name: "Pipeline", dependencies: [
+            "AuditCore", "Collector", "Prober", "History", "Reports", "CFileSync",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Argument parsing, the terminal, and wiring; the work is in the libraries.
         .executableTarget(name: "cors-audit", dependencies: [
             "AuditCore", "Collector", "CLIParsers", "Reports",
-            "History", "CFileSync", "Prober",
+            "History", "Prober", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -80,7 +86,7 @@ let package = Package(
         .testTarget(name: "VOSShellTests", dependencies: ["VOSShell", "TestSupport"]),
         // Replays the committed fuzz corpus (Fuzz/Corpus) through every target's invariant checks.
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzInvariants"]),
-        .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore", "CLIParsers", "FuzzInvariants", "TestSupport"],
+        .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore", "CLIParsers", "FuzzInvariants", "Reports", "TestSupport"],
                     resources: [.copy("Golden"), .copy("FuzzRegressions")]),
         .target(name: "SSHTestHarness", path: "Tests/SSHTestHarness"),
         // What the test targets share: the package root, built products, bounded child processes, the simulated lab.
@@ -88,11 +94,12 @@ let package = Package(
         .testTarget(name: "SSHClientTests", dependencies: ["SSHClient", "SSHTestHarness"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "AuditCore", "SSHTestHarness"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "AuditCore", "TestSupport"], resources: [.copy("Golden")]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "AuditCore", "Reports", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["AuditCore", "cors-audit", "vos-sim", "TestSupport"]),
         // Records one run and can stop inside its transaction, for the killed-writer test.
         .executableTarget(name: "history-test-writer", dependencies: ["History", "AuditCore"], path: "Tests/HistoryTestWriter"),
         .testTarget(name: "HistoryTests", dependencies: [
-            "History", "AuditCore", "CLIParsers", "history-test-writer", "cors-audit", "TestSupport",
+            "History", "AuditCore", "CLIParsers", "Reports", "history-test-writer", "cors-audit", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // A simulated fleet of VOS nodes over real SSH; shares AuditCore's inventory data, never the client's logic.

@@ -158,8 +158,20 @@ extension Finding {
             ("list", .optional(list?.rawValue)),
             ("origin", .optional(origin)),
             ("message", .string(message)),
-            ("remediation", .strings(remediation)),
+            ("remediation", .strings(remediation.cliLines)),
         ])
+    }
+}
+
+extension RemediationAction {
+    /// Report v1's step object: a delete, a note, or any other action as its command line.
+    public var json: JSONValue {
+        switch self {
+        case .delete(_, let index, let origin):
+            .object([("type", .string("delete")), ("line", .string(commandLine!)), ("index", .int(index)), ("origin", .string(origin))])
+        case .note(let n): .object([("type", .string("note")), ("text", .string(n))])
+        default: .object([("type", .string("command")), ("line", .string(commandLine!))])
+        }
     }
 }
 
@@ -168,14 +180,7 @@ extension RemediationPlan {
         .object([
             ("cluster", .string(cluster)),
             ("host", .string(host)),
-            ("steps", .array(steps.map { step in
-                switch step {
-                case .command(let c): .object([("type", .string("command")), ("line", .string(c))])
-                case .delete(let command, let index, let origin):
-                    .object([("type", .string("delete")), ("line", .string(command)), ("index", .int(index)), ("origin", .string(origin))])
-                case .note(let n): .object([("type", .string("note")), ("text", .string(n))])
-                }
-            })),
+            ("steps", .array(steps.map(\.json))),
         ])
     }
 }

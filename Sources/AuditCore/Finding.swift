@@ -39,10 +39,10 @@ public struct Finding: Sendable, Equatable {
     public var list: ListKind?
     public var origin: String?
     public var message: String
-    public var remediation: [String]
+    public var remediation: [RemediationAction]
 
     public init(kind: FindingKind, cluster: String, host: String?, hosts: [String] = [], list: ListKind?,
-                origin: String? = nil, message: String, remediation: [String] = []) {
+                origin: String? = nil, message: String, remediation: [RemediationAction] = []) {
         self.kind = kind; self.cluster = cluster; self.host = host
         self.hosts = host.map { [$0] } ?? hosts
         self.list = list; self.origin = origin; self.message = message; self.remediation = remediation

@@ -28,7 +28,7 @@ enum ProbeRules {
         let at = urls.joined(separator: " and ")
         if result.reason.shouldAllow {
             var message = "\(at) \(urls.count == 1 ? "refuses" : "refuse") the preflight from \(origin) (\(result.verdict.detail))"
-            var fix: [String]
+            var fix: [RemediationAction]
             if let origins = observed?.origins, origins.contains(origin), observed?.state != .disabled {
                 let services = lines.restartServices.joined(separator: " and ")
                 message += ": configured but not effective: restart \(services)."
@@ -40,7 +40,7 @@ enum ProbeRules {
                 message += ": \(host)'s \(e.list.displayName) list lacks it."
                 fix = [lines.add([origin])] + lines.restarts + [lines.verifyList]
             } else {
-                message += "; gadgets loaded from that origin fail. The CLI list was not read: check `\(lines.verifyList)`, add the origin if absent, restart."
+                message += "; gadgets loaded from that origin fail. The CLI list was not read: check `\(lines.verifyList.commandLine!)`, add the origin if absent, restart."
                 fix = [lines.verifyList, lines.add([origin])] + lines.restarts
             }
             return Finding(kind: .preflightRejected, cluster: e.cluster, host: host, list: e.list, origin: origin,
@@ -48,7 +48,7 @@ enum ProbeRules {
         }
         let how = result.verdict.allowOrigin == "*" ? "with Access-Control-Allow-Origin: *" : "echoing it"
         var message = "\(at) \(urls.count == 1 ? "allows" : "allow") a preflight from \(origin) \(how), which should be refused"
-        var fix: [String] = []
+        var fix: [RemediationAction] = []
         switch result.reason {
         case .synthetic:
             message += " (a made-up origin: the node answers any origin)."
@@ -60,7 +60,7 @@ enum ProbeRules {
                 fix = lines.delete(index: i + 1, origin: origin)
             } else if observed?.origins == nil {
                 let whence = result.reason == .formerEntry ? "it was on the list in a recent recorded run" : "another node of the cluster lists it"
-                message += " (\(whence)); the CLI list was not read now: check `\(lines.verifyList)`; if the origin is absent, the node serves an old list: restart \(services)."
+                message += " (\(whence)); the CLI list was not read now: check `\(lines.verifyList.commandLine!)`; if the origin is absent, the node serves an old list: restart \(services)."
                 fix = [lines.verifyList] + lines.restarts
             } else {
                 let whence = result.reason == .formerEntry ? "it is no longer on the list"
@@ -82,14 +82,18 @@ extension AuditReport {
         var plans = self.plans
         for finding in extra where finding.kind == .preflightRejected || finding.kind == .preflightUnexpectedAllow {
             guard let host = finding.host, let node = nodes.first(where: { $0.host == host }), node.status == .audited else { continue }
-            let restarts = finding.remediation.filter { $0.hasPrefix("utils service restart ") }
+            let restarts = finding.remediation.filter(\.isRestart)
             // Only findings that a restart alone fixes: the others are already in the plan from the list itself.
-            guard !restarts.isEmpty, finding.remediation.allSatisfy({ $0.hasPrefix("utils service restart ") || $0.hasSuffix("allowed_origin list") }) else { continue }
-            let verify = finding.remediation.filter { !$0.hasPrefix("utils service restart ") }
+            guard !restarts.isEmpty, finding.remediation.allSatisfy({ action in
+                if case .restart = action { return true }
+                if case .verifyList = action { return true }
+                return false
+            }) else { continue }
+            let verify = finding.remediation.filter { !$0.isRestart }
             if let i = plans.firstIndex(where: { $0.host == host }) {
-                for line in restarts + verify where !plans[i].steps.contains(.command(line)) { plans[i].steps.append(.command(line)) }
+                for action in restarts + verify where !plans[i].steps.contains(action) { plans[i].steps.append(action) }
             } else {
-                plans.append(RemediationPlan(cluster: node.cluster, host: host, steps: (restarts + verify).map { .command($0) }))
+                plans.append(RemediationPlan(cluster: node.cluster, host: host, steps: restarts + verify))
             }
         }
         let order = Dictionary(nodes.enumerated().map { ($1.host, $0) }, uniquingKeysWith: { a, _ in a })

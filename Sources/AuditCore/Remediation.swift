@@ -1,45 +1,154 @@
 import CLIParsers
 
-/// One step of a node's runbook.
-public enum RemediationStep: Sendable, Equatable {
-    /// A line to type at the `admin:` prompt.
-    case command(String)
-    /// An interactive delete: run `command`, then at the index prompt type `index`, which must show `origin`.
-    case delete(command: String, index: Int, origin: String)
+/// One thing to do at a node's `admin:` prompt, typed: consumers match on it instead of reading CLI text
+/// back. `cliLines` is the single rendering to what a person types.
+public enum RemediationAction: Sendable, Equatable, Hashable {
+    /// `utils <family> cors allowed_origin add o1,o2`.
+    case add(ListKind, origins: [String])
+    /// `utils <family> cors enable`.
+    case enable(ListKind)
+    /// The interactive delete: run the command, then at the index prompt type `index`, which must show `origin`.
+    case delete(ListKind, index: Int, origin: String)
+    /// `utils service restart <service>`: makes a list change effective.
+    case restart(service: String)
+    /// `utils service start <service>`.
+    case start(service: String)
+    /// `utils <family> cors allowed_origin list`.
+    case verifyList(ListKind)
+    /// `utils <family> cors status`.
+    case verifyStatus(ListKind)
+    /// `utils service list`.
+    case verifyServices
     /// A note for the person; never typed.
     case note(String)
+
+    static func family(_ list: ListKind) -> String { "utils \(list.cliFamily) cors" }
+    static let restartPrefix = "utils service restart "
+    static let startPrefix = "utils service start "
+    static let servicesLine = "utils service list"
+
+    /// The line typed at the prompt (for a delete, the command before its index prompt); nil for a note.
+    public var commandLine: String? {
+        switch self {
+        case .add(let list, let origins):
+            // Only grammar-valid origins: nothing else may reach a device's command line.
+            return "\(Self.family(list)) allowed_origin add " + origins.filter(OriginAnalysis.isSafeForCommandLine).joined(separator: ",")
+        case .enable(let list): return "\(Self.family(list)) enable"
+        case .delete(let list, _, _): return "\(Self.family(list)) allowed_origin delete"
+        case .restart(let service): return Self.restartPrefix + service
+        case .start(let service): return Self.startPrefix + service
+        case .verifyList(let list): return "\(Self.family(list)) allowed_origin list"
+        case .verifyStatus(let list): return "\(Self.family(list)) status"
+        case .verifyServices: return Self.servicesLine
+        case .note: return nil
+        }
+    }
+
+    /// What a person types, in order: the command line, and for a delete the index answered at its prompt.
+    public var cliLines: [String] {
+        switch self {
+        case .delete(_, let index, _): return [commandLine!, String(index)]
+        case .note: return []
+        default: return commandLine.map { [$0] } ?? []
+        }
+    }
+
+    public var isRestart: Bool { if case .restart = self { true } else { false } }
+
+    /// Reads state only (lists, statuses, services).
+    public var isVerification: Bool {
+        switch self {
+        case .verifyList, .verifyStatus, .verifyServices: true
+        default: false
+        }
+    }
+
+    /// Typing it may change the node's configuration or running services.
+    public var changesNode: Bool {
+        switch self {
+        case .add, .enable, .delete, .restart, .start: true
+        case .verifyList, .verifyStatus, .verifyServices, .note: false
+        }
+    }
+
+    /// The action whose rendering is exactly `line` (a delete needs its index and origin: see `init(deleteLine:index:origin:)`);
+    /// nil for anything cors-audit does not plan. A report read back may have been edited, so only exact renderings pass.
+    public init?(commandLine line: String, services: [String] = CORSServices.all) {
+        var parsed: RemediationAction?
+        if line == Self.servicesLine {
+            parsed = .verifyServices
+        } else if line.hasPrefix(Self.restartPrefix) {
+            let name = String(line.dropFirst(Self.restartPrefix.count))
+            if services.contains(name) { parsed = .restart(service: name) }
+        } else if line.hasPrefix(Self.startPrefix) {
+            let name = String(line.dropFirst(Self.startPrefix.count))
+            if services.contains(name) { parsed = .start(service: name) }
+        } else {
+            for list in ListKind.allCases {
+                let family = Self.family(list) + " "
+                guard line.hasPrefix(family) else { continue }
+                let rest = line.dropFirst(family.count)
+                switch rest {
+                case "enable": parsed = .enable(list)
+                case "status": parsed = .verifyStatus(list)
+                case "allowed_origin list": parsed = .verifyList(list)
+                default:
+                    let add = "allowed_origin add "
+                    if rest.hasPrefix(add) {
+                        let origins = rest.dropFirst(add.count).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                        if !origins.isEmpty && origins.allSatisfy(OriginAnalysis.isSafeForCommandLine) { parsed = .add(list, origins: origins) }
+                    }
+                }
+            }
+        }
+        guard let parsed, parsed.commandLine == line else { return nil }
+        self = parsed
+    }
+
+    /// The delete whose command line is `line`; nil when it is not one or the index is not a list position.
+    public init?(deleteLine line: String, index: Int, origin: String) {
+        guard index > 0, let list = ListKind.allCases.first(where: { "\(Self.family($0)) allowed_origin delete" == line }) else { return nil }
+        self = .delete(list, index: index, origin: origin)
+    }
+
+    /// Actions from the lines a person types (a finding's `remediation`): a delete command takes the next line
+    /// as its index; `origin` is the entry a delete must show. Nil when any line is not one cors-audit plans.
+    public static func parse(lines: [String], origin: String?) -> [RemediationAction]? {
+        var actions: [RemediationAction] = []
+        var i = 0
+        while i < lines.count {
+            if i + 1 < lines.count, let index = Int(lines[i + 1]), let origin,
+               let delete = RemediationAction(deleteLine: lines[i], index: index, origin: origin) {
+                actions.append(delete)
+                i += 2
+                continue
+            }
+            guard let action = RemediationAction(commandLine: lines[i]) else { return nil }
+            actions.append(action)
+            i += 1
+        }
+        return actions
+    }
+}
+
+extension Array where Element == RemediationAction {
+    /// The lines a person types for these actions, in order.
+    public var cliLines: [String] { flatMap(\.cliLines) }
 }
 
 /// The ordered fix for one node: adds, enables, deletes (highest index first), restarts, verification.
 public struct RemediationPlan: Sendable, Equatable {
     public var cluster: String
     public var host: String
-    public var steps: [RemediationStep]
+    public var steps: [RemediationAction]
 
-    public init(cluster: String, host: String, steps: [RemediationStep]) {
+    public init(cluster: String, host: String, steps: [RemediationAction]) {
         self.cluster = cluster; self.host = host; self.steps = steps
-    }
-
-    /// The plan as CLI lines: commands and index answers; notes as `#` lines, which are not to be typed.
-    public var text: String {
-        var lines = ["# \(host) (cluster \(cluster)): run at the node's admin: prompt, in this order.",
-                     "# Lines starting with # are notes, not commands."]
-        for step in steps {
-            switch step {
-            case .command(let c): lines.append(c)
-            case .delete(let command, let index, let origin):
-                lines.append(command)
-                lines.append("# at the index prompt, check that entry \(index) is \(Escaping.visible(origin)), then type:")
-                lines.append(String(index))
-            case .note(let n): lines.append("# " + n)
-            }
-        }
-        return lines.joined(separator: "\n") + "\n"
     }
 }
 
 public enum RemediationPlanner {
-    /// The CLI lines for one list of one node.
+    /// The actions for one list of one node.
     struct Lines {
         let list: ListKind
         let restartServices: [String]
@@ -54,41 +163,36 @@ public enum RemediationPlanner {
             self.restartServices = restartServices
         }
 
-        var family: String { "utils \(list.cliFamily) cors" }
-        var enable: String { "\(family) enable" }
-        var verifyList: String { "\(family) allowed_origin list" }
-        var verifyStatus: String { "\(family) status" }
-        var deleteCommand: String { "\(family) allowed_origin delete" }
-        var restarts: [String] { restartServices.map { "utils service restart \($0)" } }
+        var enable: RemediationAction { .enable(list) }
+        var verifyList: RemediationAction { .verifyList(list) }
+        var verifyStatus: RemediationAction { .verifyStatus(list) }
+        var restarts: [RemediationAction] { restartServices.map { .restart(service: $0) } }
 
-        /// `add o1,o2` with only grammar-valid origins: nothing else may reach a device's command line.
-        func add(_ origins: [String]) -> String {
-            "\(family) allowed_origin add " + origins.filter(OriginAnalysis.isSafeForCommandLine).joined(separator: ",")
-        }
+        func add(_ origins: [String]) -> RemediationAction { .add(list, origins: origins) }
 
-        func delete(index: Int, origin: String) -> [String] {
-            [deleteCommand, String(index)] + restarts + [verifyList]
+        func delete(index: Int, origin: String) -> [RemediationAction] {
+            [.delete(list, index: index, origin: origin)] + restarts + [verifyList]
         }
     }
 
     /// The runbook for a node, from the lists it returned; nil when nothing needs changing.
     public static func plan(for report: NodeReport, cluster: Cluster) -> RemediationPlan? {
         let tolerated = Set(cluster.expected.toleratedOrigins.map(\.description))
-        var adds: [RemediationStep] = []
-        var enables: [RemediationStep] = []
-        var deletes: [RemediationStep] = []
-        var restarts: [String] = []
-        var verify: [RemediationStep] = []
-        var notes: [RemediationStep] = []
+        var adds: [RemediationAction] = []
+        var enables: [RemediationAction] = []
+        var deletes: [RemediationAction] = []
+        var restarts: [RemediationAction] = []
+        var verify: [RemediationAction] = []
+        var notes: [RemediationAction] = []
         for list in report.lists {
             let lines = Lines(list: list.kind, report: report)
             var changed = false
             var statusChanged = false
             if list.kind != .finesse, list.state == .disabled {
-                enables.append(.command(lines.enable)); changed = true; statusChanged = true
+                enables.append(lines.enable); changed = true; statusChanged = true
             }
             if list.kind == .finesse, list.state == .enableAll {
-                notes.append(.note("Finesse CORS is in enable_all mode (any origin). Check `\(lines.verifyList)` before `\(lines.enable)`: it is left for you to decide."))
+                notes.append(.note("Finesse CORS is in enable_all mode (any origin). Check `\(lines.verifyList.commandLine!)` before `\(lines.enable.commandLine!)`: it is left for you to decide."))
             }
             if let entries = list.origins {
                 let expected = list.expected
@@ -106,16 +210,16 @@ public enum RemediationPlanner {
                 }
                 let missing = expected.filter { !seen.contains($0) }
                 if !missing.isEmpty {
-                    adds.append(.command(lines.add(missing))); changed = true
+                    adds.append(lines.add(missing)); changed = true
                 }
                 for (index, origin) in toDelete.sorted(by: { $0.0 > $1.0 }) {
-                    deletes.append(.delete(command: lines.deleteCommand, index: index, origin: origin)); changed = true
+                    deletes.append(.delete(list.kind, index: index, origin: origin)); changed = true
                 }
             }
             if changed {
                 for r in lines.restarts where !restarts.contains(r) { restarts.append(r) }
-                verify.append(.command(lines.verifyList))
-                if statusChanged { verify.append(.command(lines.verifyStatus)) }
+                verify.append(lines.verifyList)
+                if statusChanged { verify.append(lines.verifyStatus) }
             }
         }
         var steps = adds + enables
@@ -123,7 +227,7 @@ public enum RemediationPlanner {
             steps.append(.note("Delete indices are those observed before any change; the delete prompt shows the list, so check each before typing it."))
             steps += deletes
         }
-        steps += restarts.map { .command($0) } + verify + notes
+        steps += restarts + verify + notes
         return steps.isEmpty ? nil : RemediationPlan(cluster: report.cluster, host: report.host, steps: steps)
     }
 }

@@ -59,7 +59,7 @@ enum NodeRules {
                 let tail = service.tail.isEmpty ? "" : " (\(service.tail))"
                 findings.append(Finding(kind: .serviceStopped, cluster: cluster.name, host: report.host, list: nil,
                     message: "\(name) is \(service.rawState) on \(report.host)\(tail): the CORS configuration it serves is not in effect.",
-                    remediation: ["utils service start \(name)", "utils service list"]))
+                    remediation: [.start(service: name), .verifyServices]))
             }
         }
         return findings

@@ -7,6 +7,8 @@ public enum CORSServices {
     public static let webProxy = "Cisco Web Proxy Service"
     public static let finesseTomcat = "Cisco Finesse Tomcat"
     public static let finesseNotification = "Cisco Finesse Notification Service"
+    /// Every service a plan may restart or start.
+    public static let all = [cuicReporting, liveDataNginx, webProxy, finesseTomcat, finesseNotification]
 
     /// The services a change to `list` must restart, chosen from what the node runs (12.5/12.6: the Live
     /// Data NGINX service; 15.0: the Web Proxy), falling back to the version when the service list is unknown.

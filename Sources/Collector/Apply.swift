@@ -43,8 +43,7 @@ public struct Applier: Sendable {
             let mapping = ApplyMapping(plan: plan, restart: options.restart)
             let credential: SSHCredential
             do {
-                credential = try Credentials.resolve(node.connection.credential, username: node.connection.username,
-                                                      environment: options.environment, prompted: options.passwords)
+                credential = try Credentials.resolve(for: node, environment: options.environment, prompted: options.passwords)
             } catch {
                 records[i] = mapping.record(conversation: nil, status: .notContacted, detail: "phase auth: \(error.message); not contacted")
                 continue
@@ -53,16 +52,13 @@ public struct Applier: Sendable {
                 records[i] = mapping.record(conversation: nil, status: .applied, detail: "nothing to type")
                 continue
             }
-            let c = node.connection
-            let target = SSHTarget(host: node.host, address: c.address, port: c.port, username: c.username,
-                                   credential: credential, knownHostsPath: c.knownHosts,
-                                   hostKeyPolicy: HostKeyPolicy(rawValue: c.hostKeyPolicy.rawValue) ?? .strict,
-                                   connectTimeout: .seconds(c.timeouts.connect), loginTimeout: .seconds(c.timeouts.login))
+            let target = SSHTarget(node: node, credential: credential)
             let steps = mapping.steps
-            let timeouts = c.timeouts
+            let restarts = mapping.restartSteps
+            let timeouts = node.connection.timeouts
             let restartTimeout = options.restartTimeout
             jobs.append(SSHJob(target: target, makeDriver: {
-                ApplyDriver(steps: steps, timeouts: timeouts, restartTimeout: restartTimeout)
+                ApplyDriver(steps: steps, restartSteps: restarts, timeouts: timeouts, restartTimeout: restartTimeout)
             }))
             jobIndex.append(i)
         }
@@ -87,10 +83,10 @@ public struct Applier: Sendable {
                     }
                 case .timeout(let phase):
                     status = .stopped
-                    detail = "no admin: prompt in time (\(Self.describe(phase, conversation, node, restartTimeout: options.restartTimeout))); \(lastText)"
+                    detail = "no admin: prompt in time (\(Self.describe(phase, conversation, mapping, node, restartTimeout: options.restartTimeout))); \(lastText)"
                 case .disconnected(let phase):
                     status = .stopped
-                    detail = "the node closed the session (\(Self.describe(phase, conversation, node, restartTimeout: options.restartTimeout))); \(lastText)"
+                    detail = "the node closed the session (\(Self.describe(phase, conversation, mapping, node, restartTimeout: options.restartTimeout))); \(lastText)"
                 case .outputLimit(let index):
                     status = .stopped
                     detail = "`\(conversation.steps[index].line)` printed more than \(conversation.maxOutputBytes) bytes; stopped"
@@ -106,7 +102,7 @@ public struct Applier: Sendable {
             }
             if let error = outcome.error {
                 // A transport error after the shell opened still leaves the steps' record as it was.
-                let text = "phase \(error.phase.rawValue): \(Collector.describe(error)); \(lastText)"
+                let text = "phase \(error.phase.rawValue): \(SSHCollector.describe(error)); \(lastText)"
                 if shell?.conversation.results.contains(where: { $0.outcome != .notRun }) == true {
                     status = .stopped
                     detail = detail.map { "\($0); \(text)" } ?? text
@@ -122,13 +118,13 @@ public struct Applier: Sendable {
         return records.map { $0! }
     }
 
-    static func describe(_ phase: ApplyPhase, _ c: ApplyConversation, _ node: InventoryNode, restartTimeout: Double) -> String {
+    static func describe(_ phase: ApplyPhase, _ c: ApplyConversation, _ mapping: ApplyMapping, _ node: InventoryNode, restartTimeout: Double) -> String {
         switch phase {
         case .login: return "login, \(seconds(node.connection.timeouts.login)) s limit"
         case .setup: return "`set cli pagination off`, \(seconds(node.connection.timeouts.command)) s limit"
         case .step(let i):
             let line = c.steps[i].line
-            let limit = ApplyDriver.isRestart(line) ? restartTimeout : node.connection.timeouts.command
+            let limit = mapping.restartSteps.contains(i) ? restartTimeout : node.connection.timeouts.command
             return "`\(line)`, \(seconds(limit)) s limit"
         case .leaving: return "leaving the node after a failed step"
         case .done: return "after exit"
@@ -138,55 +134,6 @@ public struct Applier: Sendable {
     static func seconds(_ t: Double) -> String { t == t.rounded() ? String(Int(t)) : String(t) }
 }
 
-/// What happened on one node.
-public struct NodeApplyRecord: Sendable {
-    public enum Status: String, Sendable {
-        /// Every step typed was applied (restarts may have been skipped).
-        case applied
-        /// A step failed or the session ended midway: the steps say exactly what was applied.
-        case stopped
-        /// Nothing was typed: the node could not be reached or logged into.
-        case notContacted = "not_contacted"
-        /// The person declined at the confirmation.
-        case declined
-    }
-
-    public enum StepStatus: String, Sendable {
-        case applied, skipped, failed
-        case notRun = "not_run"
-    }
-
-    public struct Step: Sendable {
-        public var step: RemediationStep
-        public var status: StepStatus
-        /// Why it was skipped or failed.
-        public var detail: String?
-        /// What the node printed for it (ANSI stripped), when it was typed.
-        public var output: String?
-    }
-
-    public var cluster: String
-    public var host: String
-    public var status: Status
-    public var detail: String?
-    public var steps: [Step]
-    /// Restart lines skipped (no `--restart`) on a node where a change was applied.
-    public var restartsPending: [String]
-    /// Every byte the shell sent, when a shell opened.
-    public var transcript: [UInt8]?
-
-    /// Something was typed at the node's prompt (so it may have changed).
-    public var typedAnything: Bool {
-        steps.contains { $0.status == .applied || $0.status == .failed }
-    }
-
-    public static func declined(_ plan: RemediationPlan) -> NodeApplyRecord {
-        NodeApplyRecord(cluster: plan.cluster, host: plan.host, status: .declined, detail: "declined at the confirmation; nothing was typed",
-                        steps: plan.steps.map { Step(step: $0, status: .notRun, detail: nil, output: nil) },
-                        restartsPending: [], transcript: nil)
-    }
-}
-
 /// How a plan's steps map to what the conversation types.
 struct ApplyMapping {
     let plan: RemediationPlan
@@ -194,32 +141,35 @@ struct ApplyMapping {
     /// The typed steps, and for each the plan step it came from.
     let steps: [ApplyStep]
     let planIndex: [Int]
+    /// Indices into `steps` of the service restarts (they get the restart time limit).
+    let restartSteps: Set<Int>
 
     init(plan: RemediationPlan, restart: Bool) {
         self.plan = plan
         self.restart = restart
         var steps: [ApplyStep] = []
         var planIndex: [Int] = []
+        var restartSteps: Set<Int> = []
         for (i, step) in plan.steps.enumerated() {
-            switch step {
-            case .note: continue
-            case .command(let line):
-                if ApplyDriver.isRestart(line) && !restart { continue }
+            guard let line = step.commandLine, restart || !step.isRestart else { continue }
+            if step.isRestart { restartSteps.insert(steps.count) }
+            if case .delete(_, let index, let origin) = step {
+                steps.append(.delete(command: line, index: index, origin: origin))
+            } else {
                 steps.append(.command(line))
-            case .delete(let command, let index, let origin):
-                steps.append(.delete(command: command, index: index, origin: origin))
             }
             planIndex.append(i)
         }
         self.steps = steps
         self.planIndex = planIndex
+        self.restartSteps = restartSteps
     }
 
     func record(conversation: ApplyConversation?, status: NodeApplyRecord.Status, detail: String?, transcript: [UInt8]? = nil) -> NodeApplyRecord {
         var out = plan.steps.map { step -> NodeApplyRecord.Step in
             switch step {
             case .note: return .init(step: step, status: .skipped, detail: "a note, never typed", output: nil)
-            case .command(let line) where ApplyDriver.isRestart(line) && !restart:
+            case .restart where !restart:
                 return .init(step: step, status: .skipped, detail: "service restarts run only with --restart", output: nil)
             default: return .init(step: step, status: .notRun, detail: nil, output: nil)
             }
@@ -234,18 +184,8 @@ struct ApplyMapping {
                 }
             }
         }
-        let changed = out.contains { s in
-            guard s.status == .applied || s.status == .failed else { return false }
-            switch s.step {
-            case .delete: return true
-            case .command(let line): return !line.hasSuffix(" list") && !line.hasSuffix(" status")
-            case .note: return false
-            }
-        }
-        let pending: [String] = changed ? out.compactMap { s in
-            if case .command(let line) = s.step, s.status == .skipped, ApplyDriver.isRestart(line) { return line }
-            return nil
-        } : []
+        let changed = out.contains { ($0.status == .applied || $0.status == .failed) && $0.step.changesNode }
+        let pending: [RemediationAction] = changed ? out.filter { $0.status == .skipped && $0.step.isRestart }.map(\.step) : []
         return NodeApplyRecord(cluster: plan.cluster, host: plan.host, status: status, detail: detail, steps: out,
                                restartsPending: pending, transcript: transcript)
     }
@@ -262,19 +202,19 @@ public struct ApplySession: Sendable {
 /// prompt, then the command limit per typed line (the restart limit for `utils service restart`).
 final class ApplyDriver: ShellDriver {
     private var conversation: ApplyConversation
+    private let restartSteps: Set<Int>
     private let timeouts: Timeouts
     private let restartTimeout: Double
     private var phaseDeadline: ContinuousClock.Instant?
     private var lastSendCount = 0
     private static let closeGrace: Duration = .seconds(2)
 
-    init(steps: [ApplyStep], timeouts: Timeouts, restartTimeout: Double) {
+    init(steps: [ApplyStep], restartSteps: Set<Int>, timeouts: Timeouts, restartTimeout: Double) {
         conversation = ApplyConversation(steps: steps)
+        self.restartSteps = restartSteps
         self.timeouts = timeouts
         self.restartTimeout = restartTimeout
     }
-
-    static func isRestart(_ line: String) -> Bool { line.hasPrefix("utils service restart ") }
 
     var deadline: ContinuousClock.Instant? { phaseDeadline }
 
@@ -291,7 +231,7 @@ final class ApplyDriver: ShellDriver {
             if conversation.isDone {
                 phaseDeadline = now + Self.closeGrace
                 return reply.isEmpty ? .close : .send(reply)
-            } else if let i = conversation.currentStepIndex, Self.isRestart(conversation.steps[i].line) {
+            } else if let i = conversation.currentStepIndex, restartSteps.contains(i) {
                 limit = restartTimeout
             } else {
                 limit = timeouts.command

@@ -6,6 +6,11 @@ import SSHClient
 enum Credentials {
     struct Problem: Error { var message: String }
 
+    /// The node's credential as its inventory entry says.
+    static func resolve(for node: InventoryNode, environment: [String: String], prompted: PromptedPasswords) throws(Problem) -> SSHCredential {
+        try resolve(node.connection.credential, username: node.connection.username, environment: environment, prompted: prompted)
+    }
+
     static func resolve(_ source: CredentialSource, username: String, environment: [String: String],
                         prompted: PromptedPasswords) throws(Problem) -> SSHCredential {
         switch source {
@@ -47,5 +52,16 @@ enum Credentials {
         let line = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).first.map(String.init) ?? ""
         guard !line.isEmpty else { throw Problem(message: "password_file \(path) is empty") }
         return line
+    }
+}
+
+extension SSHTarget {
+    /// How to reach an inventory node: its address, port, user, host-key rules and phase limits.
+    init(node: InventoryNode, credential: SSHCredential) {
+        let c = node.connection
+        self.init(host: node.host, address: c.address, port: c.port, username: c.username,
+                  credential: credential, knownHostsPath: c.knownHosts,
+                  hostKeyPolicy: HostKeyPolicy(rawValue: c.hostKeyPolicy.rawValue) ?? .strict,
+                  connectTimeout: .seconds(c.timeouts.connect), loginTimeout: .seconds(c.timeouts.login))
     }
 }

@@ -55,7 +55,7 @@ public struct HTMLRenderer: Sendable {
                     body.append(evidence(observed: origins, expected: observed.expected, highlight: f.origin))
                 }
                 if !f.remediation.isEmpty {
-                    body.append("<pre class=\"fix\">\(h(f.remediation.joined(separator: "\n")))</pre>")
+                    body.append("<pre class=\"fix\">\(h(f.remediation.cliLines.joined(separator: "\n")))</pre>")
                 }
                 body.append("</article>")
             }
@@ -64,7 +64,7 @@ public struct HTMLRenderer: Sendable {
         if !report.plans.isEmpty {
             body.append("<section><h2>Fix</h2><p>Run at each node's <code>admin:</code> prompt, in order. Lines starting with # are notes.</p>")
             for plan in report.plans {
-                body.append("<h3>\(h(plan.host))</h3><pre class=\"fix\">\(h(plan.text))</pre>")
+                body.append("<h3>\(h(plan.host))</h3><pre class=\"fix\">\(h(RunbookRenderer().text(plan)))</pre>")
             }
             body.append("</section>")
         }

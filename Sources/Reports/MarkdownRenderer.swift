@@ -69,7 +69,7 @@ public struct MarkdownRenderer: Sendable {
         if !report.plans.isEmpty {
             out += ["", "## Fix", "", "Run at each node's `admin:` prompt, in order. Lines starting with `#` are notes."]
             for plan in report.plans {
-                out += ["", "### \(Escape.markdown(plan.host))", "", "```", plan.text.trimmingTrailingNewline.fenceSafe, "```"]
+                out += ["", "### \(Escape.markdown(plan.host))", "", "```", RunbookRenderer().text(plan).trimmingTrailingNewline.fenceSafe, "```"]
             }
         }
         return out.joined(separator: "\n") + "\n"

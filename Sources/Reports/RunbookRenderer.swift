@@ -4,6 +4,24 @@ import AuditCore
 public struct RunbookRenderer: Sendable {
     public init() {}
 
+    /// The plan as CLI lines: commands and index answers; notes as `#` lines, which are not to be typed.
+    public func text(_ plan: RemediationPlan) -> String {
+        let (host, cluster, steps) = (plan.host, plan.cluster, plan.steps)
+        var lines = ["# \(host) (cluster \(cluster)): run at the node's admin: prompt, in this order.",
+                     "# Lines starting with # are notes, not commands."]
+        for step in steps {
+            switch step {
+            case .delete(_, let index, let origin):
+                lines.append(step.commandLine!)
+                lines.append("# at the index prompt, check that entry \(index) is \(Escaping.visible(origin)), then type:")
+                lines.append(String(index))
+            case .note(let n): lines.append("# " + n)
+            default: lines += step.cliLines
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     public func markdown(_ plan: RemediationPlan, findings: [Finding]) -> String {
         var out = ["# Runbook: \(Escape.markdown(plan.host)) (cluster \(Escape.markdown(plan.cluster)))", "",
                    "Run each step at the node's `admin:` prompt, in this order."]
@@ -16,14 +34,14 @@ public struct RunbookRenderer: Sendable {
         var n = 0
         for step in plan.steps {
             switch step {
-            case .command(let line):
+            case .delete(_, let index, let origin):
                 n += 1
-                out.append("\(n). `\(line.fenceSafe)`")
-            case .delete(let command, let index, let origin):
-                n += 1
-                out.append("\(n). `\(command)`, then at `Select the index of origin to be deleted` check that entry \(index) is `\(origin.fenceSafe)` and type `\(index)`")
+                out.append("\(n). `\(step.commandLine!)`, then at `Select the index of origin to be deleted` check that entry \(index) is `\(origin.fenceSafe)` and type `\(index)`")
             case .note(let note):
                 out.append("   > \(Escape.markdown(note))")
+            default:
+                n += 1
+                out.append("\(n). `\(step.commandLine!.fenceSafe)`")
             }
         }
         out += ["", "Plain CLI lines: `\(plan.host).txt` beside this file."]

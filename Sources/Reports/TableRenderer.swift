@@ -79,11 +79,11 @@ public struct TableRenderer: Sendable {
                 out.append("  \(plan.host)")
                 for step in plan.steps {
                     switch step {
-                    case .command(let c): out.append("    \(c)")
-                    case .delete(let c, let index, let origin):
-                        out.append("    \(c)")
+                    case .delete(_, let index, let origin):
+                        out.append("    \(step.commandLine!)")
                         out.append("    \(index)    ← at the index prompt; must be \(Escaping.visible(origin))")
                     case .note(let n): out.append("    # \(Escaping.controls(n))")
+                    default: out += step.cliLines.map { "    \($0)" }
                     }
                 }
             }

@@ -3,8 +3,7 @@ import AuditCore
 import Collector
 import Foundation
 import Logging
-import Prober
-import Reports
+import Pipeline
 
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -47,46 +46,32 @@ struct Audit: AsyncParsableCommand {
 
     func run() async throws {
         let inventory = try loadInventory(self.inventory)
-        let generatedAt = Clock.timestamp()
-        let observations: [String: NodeObservation]
-        var sessionTranscripts: [String: [UInt8]] = [:]
-        if let transcripts {
-            observations = TranscriptDirectory(path: transcripts).observations(for: inventory)
+        let source: any ObservationSource = if let transcripts {
+            TranscriptFolderSource(path: transcripts)
         } else {
-            (observations, sessionTranscripts) = await collectLive(
-                inventory, options: .init(concurrency: concurrency, runTimeout: timeout.map { .milliseconds(Int($0 * 1000)) }),
-                quiet: reporting.quiet, verbose: verbose)
+            liveSource(inventory, options: .init(concurrency: concurrency, runTimeout: timeout.map { .milliseconds(Int($0 * 1000)) }),
+                       quiet: reporting.quiet, verbose: verbose)
         }
-        var report = Auditor.audit(inventory: inventory, observations: observations, generatedAt: generatedAt)
-        if probe {
-            // The same concurrency cap; the run's time limit starts again for the web side.
-            // Entries the last recorded runs saw and the lists lack now are sent too: a node not restarted since
-            // their deletion still allows them.
-            let former = noHistory ? [:] : HistoryRecorder.recentEntries(path: history, for: inventory)
-            let result = await Prober(options: tls.options(concurrency: concurrency, timeout: timeout))
-                .probe(inventory, reports: report.nodes, former: former)
-            report = report.merging(probe: result, inventory: inventory)
-        }
-        // Never fails the run: a history that cannot be written is reported on stderr, the reports still land.
-        if !noHistory { HistoryRecorder.record(report, failOn: reporting.failOn, path: history) }
-        let code = try reporting.emit(report, transcripts: sessionTranscripts)
-        throw ExitCode(code)
+        // The probe keeps the concurrency cap; the run's time limit starts again for the web side. Entries the last
+        // recorded runs saw and the lists lack now are sent too: a node not restarted since their deletion still allows them.
+        let pipeline = AuditPipeline(
+            source: source,
+            probe: probe ? .init(options: tls.options(concurrency: concurrency, timeout: timeout)) : nil,
+            history: noHistory ? nil : .init(path: history, recordFailOn: reporting.failOn, readFormerEntries: true))
+        throw ExitCode(try await reporting.run(pipeline, inventory))
     }
 }
 
-/// Collects every audited node over SSH, with progress on a terminal; returns observations and raw sessions.
-func collectLive(_ inventory: Inventory, options: Collector.Options, quiet: Bool, verbose: Bool = false) async
-    -> (observations: [String: NodeObservation], transcripts: [String: [UInt8]]) {
+/// The live SSH source, with the terminal's password prompts asked first and progress on a terminal.
+func liveSource(_ inventory: Inventory, options: SSHCollector.Options, quiet: Bool, verbose: Bool = false) -> LiveSSHSource {
     var logger = Logger(label: "cors-audit")
     logger.logLevel = verbose ? .debug : .warning
     // Asked before the progress line starts, so the prompt stands on its own line.
     var options = options
     options.passwords = TerminalPasswords.forInventory(inventory)
-    let progress = Progress(enabled: !quiet && isatty(STDERR_FILENO) == 1,
+    let progress = Progress(enabled: !quiet && Terminal.stderrIsTerminal,
                             total: inventory.nodes.filter { $0.node.audit }.count, clusters: inventory.clusters.count)
-    let results = await Collector(options: options, logger: logger).collect(inventory, progress: { progress.update($0) })
-    progress.finish()
-    return (results.mapValues(\.observation), results.compactMapValues(\.transcript))
+    return LiveSSHSource(options: options, logger: logger, progress: { progress.update($0) }, finished: { progress.finish() })
 }
 
 /// Reads the inventory, or prints every problem as `file:line:column: key: message` and exits 64.
@@ -94,82 +79,9 @@ func loadInventory(_ path: String) throws -> Inventory {
     do {
         return try InventoryLoader.load(path: path)
     } catch let errors as InventoryErrors {
-        FileHandle.standardError.write(Data((errors.description + "\n").utf8))
+        Terminal.write(errors.description + "\n")
         throw ExitCode(64)
     }
 }
 
 extension Severity: ExpressibleByArgument {}
-
-/// `DIR/<host>.txt` transcripts, one per node.
-struct TranscriptDirectory {
-    var path: String
-
-    func observations(for inventory: Inventory) -> [String: NodeObservation] {
-        var result: [String: NodeObservation] = [:]
-        for (_, node) in inventory.nodes where node.audit {
-            let file = "\(path)/\(node.host).txt"
-            guard let data = FileManager.default.contents(atPath: file) else {
-                result[node.host] = NodeObservation(host: node.host, captures: [],
-                    failure: CollectionFailure(status: .partial, detail: "no transcript: \(file) is missing or unreadable"))
-                continue
-            }
-            result[node.host] = .fromTranscript(host: node.host, text: String(decoding: data, as: UTF8.self))
-        }
-        return result
-    }
-}
-
-/// Nodes done / total on stderr while a live run goes on; only on a terminal.
-final class Progress: Sendable {
-    let enabled: Bool
-    let total: Int
-    let start = ContinuousClock.now
-
-    init(enabled: Bool, total: Int, clusters: Int) {
-        self.enabled = enabled
-        self.total = total
-        if enabled {
-            FileHandle.standardError.write(Data("Auditing \(total) node\(total == 1 ? "" : "s") in \(clusters) cluster\(clusters == 1 ? "" : "s") ...".utf8))
-        }
-    }
-
-    func update(_ p: Collector.Progress) {
-        guard enabled else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[KAuditing \(p.total) nodes ...  \(p.done)/\(p.total) done (\(p.failed) failed)  \(elapsed)".utf8))
-    }
-
-    func finish() {
-        guard enabled else { return }
-        FileHandle.standardError.write(Data("  \(elapsed)\n".utf8))
-    }
-
-    var elapsed: String {
-        let d = ContinuousClock.now - start
-        return String(format: "%.1f s", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
-    }
-}
-
-enum Clock {
-    /// Now in ISO 8601 UTC; SOURCE_DATE_EPOCH pins it for reproducible output.
-    static func timestamp() -> String {
-        let env = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Double.init)
-        let date = env.map { Date(timeIntervalSince1970: $0) } ?? Date()
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: date)
-    }
-}
-
-/// `password_prompt: true` answers typed in this process: each scope and user is asked at most once,
-/// even when a command collects twice (remediate --apply audits, applies, then re-audits).
-enum TerminalPasswords {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var asked = PromptedPasswords()
-
-    static func forInventory(_ inventory: Inventory) -> PromptedPasswords {
-        lock.lock(); defer { lock.unlock() }
-        asked.ask(PromptedPasswords.requests(for: inventory))
-        return asked
-    }
-}

@@ -25,7 +25,7 @@ struct BaselineCommand: ParsableCommand {
             print("Approved run \(r.id) (\(r.generatedAt), \(r.verdict.rawValue), \(r.audited)/\(r.nodes) nodes audited) as the baseline.")
             if !r.complete {
                 // Allowed (it may be the best there is), but drift cannot compare the lists it did not read.
-                FileHandle.standardError.write(Data("cors-audit: warning: run \(r.id) is incomplete; lists it did not read cannot be compared\n".utf8))
+                Terminal.error("warning: run \(r.id) is incomplete; lists it did not read cannot be compared")
             }
         }
     }

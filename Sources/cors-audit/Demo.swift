@@ -1,8 +1,7 @@
 import ArgumentParser
 import AuditCore
-import Collector
 import Foundation
-import Prober
+import Pipeline
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,85 +25,10 @@ struct Demo: AsyncParsableCommand {
         let inventory = try loadInventory(simulator.inventoryPath)
         var environment = ProcessInfo.processInfo.environment
         environment[SimulatorProcess.passwordVariable] = simulator.password
-        let (observations, transcripts) = await collectLive(inventory, options: .init(runTimeout: .seconds(120), environment: environment),
-                                                            quiet: reporting.quiet)
-        var report = Auditor.audit(inventory: inventory, observations: observations, generatedAt: Clock.timestamp())
-        if probe {
-            let result = await Prober(options: .init(caFile: simulator.directory + "/ca.pem", runTimeout: .seconds(60))).probe(inventory, reports: report.nodes)
-            report = report.merging(probe: result, inventory: inventory)
-        }
-        report.inventoryPath = self.inventory + " (simulated by vos-sim)"
-        let code = try reporting.emit(report, transcripts: transcripts)
-        throw ExitCode(code)
-    }
-}
-
-/// vos-sim as a child process: started with a fresh random password, stopped when its stdin closes.
-final class SimulatorProcess {
-    static let passwordVariable = "VOS_SIM_PASSWORD"
-    let process: Process
-    let stdin: Pipe
-    let directory: String
-    let password: String
-    var inventoryPath: String { directory + "/inventory.yaml" }
-
-    private init(process: Process, stdin: Pipe, directory: String, password: String) {
-        self.process = process; self.stdin = stdin; self.directory = directory; self.password = password
-    }
-
-    struct Failure: Error, CustomStringConvertible { var description: String }
-
-    static func start(inventory: String, state: String) throws -> SimulatorProcess {
-        let me = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-        let binary = me.deletingLastPathComponent().appendingPathComponent("vos-sim").path
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw Failure(description: "vos-sim not found beside cors-audit (\(binary)); build it with `swift build --product vos-sim` or run `make demo`")
-        }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cors-audit-demo-\(getpid())").path
-        try? FileManager.default.removeItem(atPath: directory)
-        var bytes = [UInt8](repeating: 0, count: 18)
-        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
-        let password = Data(bytes).base64EncodedString()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["--inventory", inventory, "--state", state, "--out", directory, "--exit-on-stdin-eof"]
-        var env = ProcessInfo.processInfo.environment
-        env[passwordVariable] = password
-        process.environment = env
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        // vos-sim's own messages go to a log beside its files, quoted only if it fails to start.
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let logPath = directory + "/vos-sim.log"
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.standardError = FileHandle(forWritingAtPath: logPath)
-        try process.run()
-        let simulator = SimulatorProcess(process: process, stdin: stdin, directory: directory, password: password)
-        // Wait (bounded) for the `ready` line; everything before it is the listing.
-        let deadline = Date().addingTimeInterval(60)
-        var buffer = Data()
-        let handle = stdout.fileHandleForReading
-        while Date() < deadline {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
-            if String(decoding: buffer, as: UTF8.self).split(separator: "\n").contains(where: { $0.hasPrefix("ready") }) {
-                return simulator
-            }
-        }
-        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        simulator.stop()
-        throw Failure(description: "vos-sim did not become ready: \(String(decoding: buffer, as: UTF8.self))\(log)")
-    }
-
-    func stop() {
-        // Closing its stdin asks vos-sim to shut down; a signal only if it has not within two seconds.
-        try? stdin.fileHandleForWriting.close()
-        let deadline = Date().addingTimeInterval(2)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        try? FileManager.default.removeItem(atPath: directory)
+        var pipeline = AuditPipeline(
+            source: liveSource(inventory, options: .init(runTimeout: .seconds(120), environment: environment), quiet: reporting.quiet),
+            probe: probe ? .init(options: .init(caFile: simulator.caFile, runTimeout: .seconds(60))) : nil)
+        pipeline.inventoryLabel = self.inventory + " (simulated by vos-sim)"
+        throw ExitCode(try await reporting.run(pipeline, inventory))
     }
 }

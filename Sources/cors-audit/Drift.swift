@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import History
+import Reports
 
 /// `cors-audit drift`: what changed between the latest run and an earlier one.
 struct DriftCommand: ParsableCommand {
@@ -38,8 +39,8 @@ struct DriftCommand: ParsableCommand {
         let base: DriftBase = if let since { .since(ISOTime.parse(since)!) } else if baseline { .baseline } else { .previous }
         let report = try withHistory { try location.open().drift(against: base) }
         switch format {
-        case .text: print(report.text(), terminator: "")
-        case .json: print(report.json().serialized(), terminator: "")
+        case .text: print(DriftRenderer().text(report), terminator: "")
+        case .json: print(DriftRenderer().json(report).serialized(), terminator: "")
         }
         throw ExitCode(report.exitCode)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AuditCore
 import Foundation
+import Pipeline
 import Prober
 
 /// TLS settings of the live preflight probe, shared by `probe` and `audit --probe`.
@@ -16,11 +17,11 @@ struct ProbeTLSOptions: ParsableArguments {
     }
 
     static func check(_ caFile: String) throws {
-        do { try Prober.checkCAFile(caFile) } catch { throw ValidationError("--ca-file \(error)") }
+        do { try PreflightProber.checkCAFile(caFile) } catch { throw ValidationError("--ca-file \(error)") }
     }
 
-    func options(concurrency: Int?, timeout: Double?) -> Prober.Options {
-        Prober.Options(caFile: caFile, insecure: insecure, concurrency: concurrency,
+    func options(concurrency: Int?, timeout: Double?) -> PreflightProber.Options {
+        PreflightProber.Options(caFile: caFile, insecure: insecure, concurrency: concurrency,
                        runTimeout: timeout.map { .milliseconds(Int($0 * 1000)) })
     }
 }
@@ -62,10 +63,10 @@ struct Probe: AsyncParsableCommand {
 
     func run() async throws {
         let inventory = try loadInventory(self.inventory)
-        let generatedAt = Clock.timestamp()
-        let former = noHistory ? [:] : HistoryRecorder.recentEntries(path: history, for: inventory)
-        let probe = await Prober(options: tls.options(concurrency: concurrency, timeout: timeout)).probe(inventory, former: former)
-        let report = Auditor.probeOnly(inventory: inventory, generatedAt: generatedAt).merging(probe: probe, inventory: inventory)
-        throw ExitCode(try reporting.emit(report))
+        let pipeline = AuditPipeline(
+            source: nil,
+            probe: .init(options: tls.options(concurrency: concurrency, timeout: timeout)),
+            history: noHistory ? nil : .init(path: history, recordFailOn: nil, readFormerEntries: true))
+        throw ExitCode(try await reporting.run(pipeline, inventory))
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AuditCore
 import Foundation
+import Pipeline
 import Reports
 
 struct Remediate: AsyncParsableCommand {
@@ -52,21 +53,23 @@ struct Remediate: AsyncParsableCommand {
             plans = read.plans
             findings = read.findings
             if folder == nil { folder = ((from as NSString).deletingLastPathComponent as NSString).appendingPathComponent("remediation") }
-        } else {
-            let inventory = try loadInventory(self.inventory!)
-            let observations: [String: NodeObservation]
+        } else if let path = self.inventory {
+            let inventory = try loadInventory(path)
+            let source: any ObservationSource
             if let transcripts {
-                observations = TranscriptDirectory(path: transcripts).observations(for: inventory)
+                source = TranscriptFolderSource(path: transcripts)
             } else if apply {
-                observations = await collectLive(inventory, options: .init(), quiet: false).observations
+                source = liveSource(inventory, options: .init(), quiet: false)
             } else {
                 throw ValidationError("live planning needs `cors-audit audit` first; pass --transcripts DIR or use --from REPORT.json")
             }
-            let report = Auditor.audit(inventory: inventory, observations: observations, generatedAt: Clock.timestamp())
+            let report = await AuditPipeline(source: source).run(inventory).report
             plans = report.plans
             findings = report.findings
             beforeCode = report.verdict().exitCode
             if folder == nil { folder = "reports/remediation" }
+        } else {
+            return
         }
         guard let folder else { return }
         if plans.isEmpty {
@@ -76,88 +79,14 @@ struct Remediate: AsyncParsableCommand {
         }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         for plan in plans {
-            try RunFolder.atomicWrite(plan.text, to: "\(folder)/\(plan.host).txt")
+            try RunFolder.atomicWrite(RunbookRenderer().text(plan), to: "\(folder)/\(plan.host).txt")
             try RunFolder.atomicWrite(RunbookRenderer().markdown(plan, findings: findings), to: "\(folder)/\(plan.host).md")
-            print("\(folder)/\(plan.host).md  (\(plan.steps.filter { if case .note = $0 { return false } else { return true } }.count) steps)")
+            print("\(folder)/\(plan.host).md  (\(plan.steps.filter { $0.commandLine != nil }.count) steps)")
         }
-        if apply {
-            let code = try await ApplyRun(plans: plans, before: findings, inventory: try loadInventory(self.inventory!), yes: yes,
+        if apply, let path = self.inventory {
+            let code = try await ApplyRun(plans: plans, before: findings, inventory: try loadInventory(path), yes: yes,
                                           restart: restart, folder: folder, timeout: timeout, concurrency: nil).run()
             throw ExitCode(code)
         }
-    }
-}
-
-/// Reads back the parts of a v1 JSON report that planning needs.
-enum ReportReader {
-    struct Read {
-        var plans: [RemediationPlan]
-        var findings: [Finding]
-    }
-
-    struct Problem: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    static func read(path: String) throws -> Read {
-        guard let data = FileManager.default.contents(atPath: path) else { throw Problem(description: "\(path): cannot read the report") }
-        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw Problem(description: "\(path): not a JSON object")
-        }
-        guard root["schema"] as? String == AuditReport.schema else {
-            throw Problem(description: "\(path): not a \(AuditReport.schema) report (schema is \(root["schema"] ?? "missing"))")
-        }
-        var plans: [RemediationPlan] = []
-        for (i, p) in ((root["remediation"] as? [[String: Any]]) ?? []).enumerated() {
-            guard let cluster = p["cluster"] as? String, let host = p["host"] as? String, let steps = p["steps"] as? [[String: Any]] else {
-                throw Problem(description: "\(path): remediation[\(i)] lacks cluster, host or steps")
-            }
-            var parsed: [RemediationStep] = []
-            for (j, s) in steps.enumerated() {
-                switch s["type"] as? String {
-                case "command":
-                    guard let line = s["line"] as? String, isPlannedCommand(line) else {
-                        throw Problem(description: "\(path): remediation[\(i)].steps[\(j)] is not a command cors-audit plans")
-                    }
-                    parsed.append(.command(line))
-                case "delete":
-                    guard let line = s["line"] as? String, isPlannedCommand(line), let index = s["index"] as? Int, index > 0,
-                          let origin = s["origin"] as? String else {
-                        throw Problem(description: "\(path): remediation[\(i)].steps[\(j)] is not a valid delete step")
-                    }
-                    parsed.append(.delete(command: line, index: index, origin: origin))
-                case "note":
-                    parsed.append(.note((s["text"] as? String) ?? ""))
-                default:
-                    throw Problem(description: "\(path): remediation[\(i)].steps[\(j)] has an unknown type")
-                }
-            }
-            plans.append(RemediationPlan(cluster: cluster, host: host, steps: parsed))
-        }
-        var findings: [Finding] = []
-        for f in (root["findings"] as? [[String: Any]]) ?? [] {
-            guard let kind = (f["kind"] as? String).flatMap(FindingKind.init(rawValue:)), let cluster = f["cluster"] as? String else { continue }
-            findings.append(Finding(kind: kind, cluster: cluster, host: f["host"] as? String, hosts: (f["hosts"] as? [String]) ?? [],
-                                    list: (f["list"] as? String).flatMap(ListKind.init(rawValue:)), origin: f["origin"] as? String,
-                                    message: (f["message"] as? String) ?? "", remediation: (f["remediation"] as? [String]) ?? []))
-        }
-        return Read(plans: plans, findings: findings)
-    }
-
-    /// A report file may have been edited: only command shapes cors-audit itself plans are accepted back.
-    static func isPlannedCommand(_ line: String) -> Bool {
-        let families = ["cuic", "live-data", "finesse"]
-        for family in families {
-            let prefix = "utils \(family) cors "
-            if line == prefix + "enable" || line == prefix + "status" || line == prefix + "allowed_origin list"
-                || line == prefix + "allowed_origin delete" { return true }
-            if line.hasPrefix(prefix + "allowed_origin add ") {
-                let origins = line.dropFirst((prefix + "allowed_origin add ").count).split(separator: ",", omittingEmptySubsequences: false)
-                return !origins.isEmpty && origins.allSatisfy { OriginAnalysis.isSafeForCommandLine(String($0)) }
-            }
-        }
-        let services = [CORSServices.cuicReporting, CORSServices.liveDataNginx, CORSServices.webProxy,
-                        CORSServices.finesseTomcat, CORSServices.finesseNotification]
-        return services.contains { line == "utils service restart \($0)" || line == "utils service start \($0)" } || line == "utils service list"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Reports
 import Testing
 import TestSupport
 @testable import AuditCore
@@ -24,7 +25,7 @@ private let sub = "cuicsub.uccelab.tac"
         #expect(missing.list == .cuic)
         #expect(missing.origin == "https://finessep.uccelab.tac:8445")
         #expect(missing.severity == .error)
-        #expect(missing.remediation == [
+        #expect(missing.remediation.cliLines == [
             "utils cuic cors allowed_origin add https://finessep.uccelab.tac:8445",
             "utils service restart Intelligence Center Reporting Service",
             "utils cuic cors allowed_origin list",
@@ -49,8 +50,8 @@ private let sub = "cuicsub.uccelab.tac"
         #expect(mine.map(\.kind) == [.unexpectedOrigin, .ineffectiveOrigin, .duplicateOrigin])
         #expect(mine[0].origin == "http://127.0.0.1:5500")
         #expect(mine[0].message.contains("entry 5"))
-        #expect(mine[0].remediation.prefix(2) == ["utils live-data cors allowed_origin delete", "5"])
-        #expect(mine[0].remediation.contains("utils service restart Unified CCE Live Data NGINX Service"))
+        #expect(mine[0].remediation.cliLines.prefix(2) == ["utils live-data cors allowed_origin delete", "5"])
+        #expect(mine[0].remediation.cliLines.contains("utils service restart Unified CCE Live Data NGINX Service"))
         #expect(mine[1].message.contains("probably meant https://finessep.uccelab.tac"))
         #expect(mine[2].severity == .info)
         // Identical lists on both nodes: no asymmetry.
@@ -68,7 +69,7 @@ private let sub = "cuicsub.uccelab.tac"
         let mine = report.findings.filter { $0.host == pub }
         #expect(mine.map(\.kind) == [.missingOrigin, .ineffectiveOrigin])
         #expect(mine[1].message.contains("which is expected and reported missing"))
-        let text = report.plans[0].text
+        let text = RunbookRenderer().text(report.plans[0])
         // Add first, then the indexed delete, then the restart and the check.
         let lines = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
         #expect(lines == [
@@ -91,17 +92,17 @@ private let sub = "cuicsub.uccelab.tac"
         let kinds = report.findings.map(\.kind)
         #expect(kinds == [.corsDisabled, .serviceStopped])
         #expect(report.findings[0].list == .liveData)
-        #expect(report.findings[0].remediation.first == "utils live-data cors enable")
+        #expect(report.findings[0].remediation.cliLines.first == "utils live-data cors enable")
         #expect(report.findings[1].message.contains("Intelligence Center Reporting Service is STOPPED"))
-        #expect(report.plans[0].steps.contains(.command("utils live-data cors enable")))
-        #expect(report.plans[0].steps.contains(.command("utils live-data cors status")))
+        #expect(report.plans[0].steps.cliLines.contains("utils live-data cors enable"))
+        #expect(report.plans[0].steps.cliLines.contains("utils live-data cors status"))
     }
 
     @Test func webProxyIsRestartedOn15() throws {
         let services = Out.services(["Intelligence Center Reporting Service[STARTED]", "Cisco Web Proxy Service[STARTED]"])
         let report = try auditLab([cuic(pub, liveData: Array(allFour.dropLast()), version: "15.0.1.10000-41", override: [.services: services]),
                                    cuic(sub, liveData: Array(allFour.dropLast()), version: "15.0.1.10000-41", override: [.services: services])])
-        #expect(report.findings.first?.remediation.contains("utils service restart Cisco Web Proxy Service") == true)
+        #expect(report.findings.first?.remediation.cliLines.contains("utils service restart Cisco Web Proxy Service") == true)
     }
 
     @Test func finesseEnableAllIsPermissive() throws {
@@ -176,10 +177,8 @@ private let sub = "cuicsub.uccelab.tac"
         let hostile = allFour + ["https://evil.tac,https://x.tac", "https://a.tac; utils system restart", "<script>alert(1)</script>"]
         let report = try auditLab([cuic(pub, cuic: hostile), cuic(sub, cuic: hostile)])
         for plan in report.plans {
-            for step in plan.steps {
-                if case .command(let line) = step {
-                    #expect(!line.contains("evil") && !line.contains("script") && !line.contains(";"))
-                }
+            for line in plan.steps.compactMap(\.commandLine) {
+                #expect(!line.contains("evil") && !line.contains("script") && !line.contains(";"))
             }
         }
         #expect(report.findings.filter { $0.kind == .ineffectiveOrigin }.count == 6)
@@ -207,6 +206,6 @@ private let sub = "cuicsub.uccelab.tac"
     @Test func labRunbookMatchesGolden() throws {
         let plans = try labReport().plans
         #expect(plans.map(\.host) == ["cuicsub.uccelab.tac"])
-        expectGolden(plans[0].text, "lab-remediation-cuicsub.uccelab.tac.txt")
+        expectGolden(RunbookRenderer().text(plans[0]), "lab-remediation-cuicsub.uccelab.tac.txt")
     }
 }

@@ -83,7 +83,7 @@ private func writeInventory(_ nodes: [TestNode], knownHosts: [String], dir: Stri
         // Every instance shares the fleet's host keys; the changed one gets a key the server does not have.
         known.append(i[0].wrongHostKeyLine(name: "changedkey.test"))
         let inventory = try writeInventory(nodes, knownHosts: known, dir: dir)
-        let collector = Collector(options: .init(runTimeout: .seconds(60), environment: [
+        let collector = SSHCollector(options: .init(runTimeout: .seconds(60), environment: [
             "CORS_AUDIT_TEST_PASSWORD": SSHDFleet.password, "CORS_AUDIT_WRONG_PASSWORD": "not-the-password",
         ]))
         let results = await collector.collect(inventory)
@@ -148,7 +148,7 @@ private func writeInventory(_ nodes: [TestNode], knownHosts: [String], dir: Stri
         let known = (0..<40).map { k in fleet.instances[k % 2].hostKeyLine(name: "node\(k).test") }
         let inventory = try writeInventory(nodes, knownHosts: known, dir: dir)
         let start = ContinuousClock.now
-        let results = await Collector(options: .init(environment: ["CORS_AUDIT_TEST_PASSWORD": SSHDFleet.password])).collect(inventory)
+        let results = await SSHCollector(options: .init(environment: ["CORS_AUDIT_TEST_PASSWORD": SSHDFleet.password])).collect(inventory)
         let elapsed = ContinuousClock.now - start
         #expect(results.count == 40)
         let failures = results.values.compactMap { $0.observation.failure.map { "\($0.status): \($0.detail)" } }

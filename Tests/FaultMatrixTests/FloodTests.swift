@@ -34,7 +34,7 @@ import TestSupport
                                              out: dir + "/sim", password: "flood-pw")
         defer { sim.stop() }
         let inventory = try InventoryLoader.load(path: dir + "/sim/inventory.yaml")
-        let results = await Collector(options: .init(runTimeout: .seconds(60), environment: ["VOS_SIM_PASSWORD": "flood-pw"]))
+        let results = await SSHCollector(options: .init(runTimeout: .seconds(60), environment: ["VOS_SIM_PASSWORD": "flood-pw"]))
             .collect(inventory)
         let flood = try #require(results["cuicflood.flood.test"])
         #expect(flood.observation.failure?.status == .commandFailed)

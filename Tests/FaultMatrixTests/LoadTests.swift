@@ -44,7 +44,7 @@ let loadNodes = ProcessInfo.processInfo.environment["LOAD_NODES"].flatMap(Int.in
         #expect(planted.faults.count == Int((Double(loadNodes) * 0.1).rounded()))
         // At most 100 sessions at once: 1000 simultaneous key exchanges against a debug-built
         // simulator on two shared cores would time out healthy nodes (that is load, not a fault).
-        let collector = Collector(options: .init(concurrency: 100, runTimeout: .seconds(240), environment: ["VOS_SIM_PASSWORD": password]))
+        let collector = SSHCollector(options: .init(concurrency: 100, runTimeout: .seconds(240), environment: ["VOS_SIM_PASSWORD": password]))
 
         // A warm-up run of one node brings up what lives for the whole process (the concurrency
         // pool's threads, Foundation's), so the counts below see only what one run leaves behind.

@@ -1,4 +1,5 @@
 import Foundation
+import Reports
 import Testing
 @testable import AuditCore
 import CLIParsers
@@ -35,7 +36,7 @@ final class TempStore {
         #expect(drift.result == "drift")
         #expect(drift.changes[0].message == "cuicsub.uccelab.tac: https://finessep.uccelab.tac:8445 removed from the cuic list")
 
-        let text = drift.text()
+        let text = DriftRenderer().text(drift)
         #expect(text.hasPrefix("Drift: run 2 (2026-11-26T02:15:00Z) against run 1 (2026-11-25T02:15:00Z), the previous run\n"))
         #expect(text.contains("""
             cluster uccelab — 2 changes
@@ -46,7 +47,7 @@ final class TempStore {
             """))
         #expect(text.hasSuffix("Result: DRIFT, 2 changes (exit 1)\n"))
 
-        let json = drift.json().serialized()
+        let json = DriftRenderer().json(drift).serialized()
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         #expect(object["schema"] as? String == "cors-audit/drift/v1")
         #expect(object["result"] as? String == "drift")
@@ -71,7 +72,7 @@ final class TempStore {
         #expect(drift.changes[0].message == "cuicpub.uccelab.tac: status audited → timeout: became unreachable, not audited this run")
         // An incomplete latest run is exit 2, as with `audit`.
         #expect(drift.exitCode == 2)
-        #expect(drift.text().hasSuffix("Result: INCOMPLETE, 1 change (exit 2)\n"))
+        #expect(DriftRenderer().text(drift).hasSuffix("Result: INCOMPLETE, 1 change (exit 2)\n"))
 
         // Back the next night: audited again, and nothing about its lists (the run in between read none).
         try t.store.record(report(labNodes(), at: "2026-11-27T02:15:00Z"))
@@ -100,7 +101,7 @@ final class TempStore {
             DriftChange(kind: .stateChanged, cluster: "uccelab", host: "finessep.uccelab.tac", list: .finesse, before: "enabled", after: "enable_all"),
             DriftChange(kind: .nodeRemoved, cluster: "uccelab", host: "finesses.uccelab.tac", before: "finesse"),
         ])
-        let text = drift.text()
+        let text = DriftRenderer().text(drift)
         #expect(text.contains("  cuicsub.uccelab.tac\n    version    12.6.2.10000-19 → 15.0.1.10000-11\n    live-data  CORS enabled → disabled\n"))
         #expect(text.contains("  livedata1.uccelab.tac\n    inventory  added (livedata)\n"))
         #expect(text.contains("  finesses.uccelab.tac\n    inventory  removed (was finesse)\n"))
@@ -131,7 +132,7 @@ final class TempStore {
         let drift = try t.store.drift(against: .previous)
         #expect(drift.changes.isEmpty)
         #expect(drift.exitCode == 0)
-        #expect(drift.text().hasSuffix("Nothing changed: every node, list, origin, status and version is as in run 1.\nResult: NO DRIFT (exit 0)\n"))
+        #expect(DriftRenderer().text(drift).hasSuffix("Nothing changed: every node, list, origin, status and version is as in run 1.\nResult: NO DRIFT (exit 0)\n"))
     }
 
     @Test func reorderedAndDuplicatedOrigins() {
@@ -163,7 +164,7 @@ final class TempStore {
         #expect(try t.store.baseline() == first)
         let same = try t.store.drift(against: .baseline)
         #expect(same.changes.isEmpty && same.exitCode == 0)
-        #expect(same.text().contains("The latest run is the run compared with."))
+        #expect(DriftRenderer().text(same).contains("The latest run is the run compared with."))
 
         let gap = node("cuicsub.uccelab.tac", role: .subscriber, lists: [list(.cuic, Array(allFour.dropLast())), list(.liveData)])
         try t.store.record(report(labNodes(replacing: [gap]), at: "2026-11-25T02:15:00Z"))
@@ -176,7 +177,7 @@ final class TempStore {
         #expect(vsBaseline.changes == [
             DriftChange(kind: .originRemoved, cluster: "uccelab", host: "cuicsub.uccelab.tac", list: .cuic, origin: "https://finesses.uccelab.tac:8445"),
         ])
-        #expect(vsBaseline.text().contains("against run 1 (2026-11-24T02:15:00Z), the baseline approved \(first.approvedAt)"))
+        #expect(DriftRenderer().text(vsBaseline).contains("against run 1 (2026-11-24T02:15:00Z), the baseline approved \(first.approvedAt)"))
 
         // Approving run 2 (the gap accepted): the newest approval wins.
         let second = try t.store.approveBaseline(run: 2)
@@ -198,7 +199,7 @@ final class TempStore {
         #expect(since.from.id == 1 && since.to.id == 3)
         #expect(since.against == .since("2026-11-22T00:00:00Z"))
         #expect(since.changes.map(\.origin) == ["https://two.example"])
-        #expect(since.text().contains("the latest run before 2026-11-22T00:00:00Z"))
+        #expect(DriftRenderer().text(since).contains("the latest run before 2026-11-22T00:00:00Z"))
 
         // A run exactly at the date is not before it.
         let atSecond = try t.store.drift(against: .since(try #require(ISOTime.parse("2026-11-23T02:15:00Z"))))
@@ -230,6 +231,6 @@ final class TempStore {
         let drift = DriftReport(from: snap(1, [a]), to: snap(2, [b]))
         #expect(drift.changes.map(\.kind) == [.nodeRemoved, .nodeAdded])
         #expect(drift.changes.map(\.cluster) == ["east", "west"])
-        #expect(drift.text().contains("cluster east — 1 change\n  cuic1.example\n    inventory  removed (was cuic)\ncluster west — 1 change\n"))
+        #expect(DriftRenderer().text(drift).contains("cluster east — 1 change\n  cuic1.example\n    inventory  removed (was cuic)\ncluster west — 1 change\n"))
     }
 }

@@ -109,9 +109,9 @@ import TestSupport
         #expect(found.map(\.origin) == ["https://old.uccelab.tac", "http://127.0.0.1:5500"])
         #expect(found[0].message.contains("it is no longer on the list; the node still serves an old list: configured but not effective: restart Unified CCE Live Data NGINX Service."))
         #expect(found[1].message.contains("\(pub)'s Live Data list does not hold it (another node of the cluster does)"))
-        #expect(found[0].remediation == ["utils service restart Unified CCE Live Data NGINX Service", "utils live-data cors allowed_origin list"])
+        #expect(found[0].remediation.cliLines == ["utils service restart Unified CCE Live Data NGINX Service", "utils live-data cors allowed_origin list"])
         let plan = try #require(merged.plans.first { $0.host == pub })
-        #expect(plan.steps.filter { $0 == .command("utils service restart Unified CCE Live Data NGINX Service") }.count == 1)
+        #expect(plan.steps.cliLines.filter { $0 == "utils service restart Unified CCE Live Data NGINX Service" }.count == 1)
 
         // When the node's list was not read, the finding says so and checks the list before the restart.
         var unread = report
@@ -121,7 +121,7 @@ import TestSupport
         }
         let blind = unread.merging(probe: probe, inventory: inventory).findings.filter { $0.kind == .preflightUnexpectedAllow }
         #expect(blind[0].message.contains("(it was on the list in a recent recorded run); the CLI list was not read now"))
-        #expect(blind[0].remediation.first == "utils live-data cors allowed_origin list")
+        #expect(blind[0].remediation.cliLines.first == "utils live-data cors allowed_origin list")
     }
 
     @Test func anExpectedOriginRefusedThatTheListLacksNamesBothURLsAndTheAdd() throws {
@@ -136,7 +136,7 @@ import TestSupport
         #expect(found.count == 1)
         #expect(found[0].severity == .error && found[0].host == sub && found[0].list == .cuic && found[0].origin == missingOnSub)
         #expect(found[0].message == "https://\(sub):8444/cuic/ and https://\(sub)/cuic/ refuse the preflight from \(missingOnSub) (403 without Access-Control-Allow-Origin): \(sub)'s CUIC list lacks it.")
-        #expect(found[0].remediation == ["utils cuic cors allowed_origin add \(missingOnSub)",
+        #expect(found[0].remediation.cliLines == ["utils cuic cors allowed_origin add \(missingOnSub)",
                                          "utils service restart Intelligence Center Reporting Service", "utils cuic cors allowed_origin list"])
         #expect(merged.plans == report.plans)
         #expect(merged.probe == probe)
@@ -155,8 +155,8 @@ import TestSupport
         #expect(found[1].message.hasSuffix(": configured but not effective: restart Unified CCE Live Data NGINX Service."))
         // The same restart names as the remediation planner, and the node's runbook gains them.
         let plan = try #require(merged.plans.first { $0.host == pub })
-        #expect(plan.steps == [.command("utils service restart Intelligence Center Reporting Service"), .command("utils cuic cors allowed_origin list"),
-                               .command("utils service restart Unified CCE Live Data NGINX Service"), .command("utils live-data cors allowed_origin list")])
+        #expect(plan.steps.cliLines == ["utils service restart Intelligence Center Reporting Service", "utils cuic cors allowed_origin list",
+                                        "utils service restart Unified CCE Live Data NGINX Service", "utils live-data cors allowed_origin list"])
         #expect(merged.verdict() == .drift)
     }
 
@@ -173,7 +173,7 @@ import TestSupport
         let extra = try #require(found.first { $0.host == sub })
         #expect(extra.severity == .warning)
         #expect(extra.message.contains("entry 5 of \(sub)'s Live Data list"))
-        #expect(extra.remediation.prefix(2) == ["utils live-data cors allowed_origin delete", "5"])
+        #expect(extra.remediation.cliLines.prefix(2) == ["utils live-data cors allowed_origin delete", "5"])
         let any = try #require(found.first { $0.host == pub })
         #expect(any.message.contains("with Access-Control-Allow-Origin: *") && any.message.contains("the node answers any origin"))
     }

@@ -9,7 +9,7 @@ import TestSupport
 @Suite(.serialized) struct ProberSimulatorTests {
     @Test func withTheSimulatorsCAEveryEndpointAnswersAndTheMissingOriginIsRefused() async throws {
         try await Lab.with { lab in
-            let probe = await Prober(options: .init(caFile: lab.caFile)).probe(try lab.inventory())
+            let probe = await PreflightProber(options: .init(caFile: lab.caFile)).probe(try lab.inventory())
             // 2 CUIC nodes × (8444 cuic, 443 cuic, 443 live-data) × (4 expected + the synthetic origin).
             #expect(probe.results.count == 30)
             #expect(probe.errors.isEmpty, "\(probe.errors.map(\.verdict.detail))")
@@ -30,7 +30,7 @@ import TestSupport
     @Test func withoutTheCATheHandshakeFailsAndNothingCountsAsAnswered() async throws {
         try await Lab.with { lab in
             let inventory = try lab.inventory()
-            let probe = await Prober(options: .init()).probe(inventory)
+            let probe = await PreflightProber(options: .init()).probe(inventory)
             #expect(probe.results.count == 30)
             #expect(probe.results.allSatisfy { $0.verdict.outcome == .error })
             #expect(probe.results.allSatisfy { $0.verdict.detail.hasPrefix("TLS") }, "\(Set(probe.results.map(\.verdict.detail)))")
@@ -43,7 +43,7 @@ import TestSupport
 
     @Test func insecureSkipsVerificationAndSaysSo() async throws {
         try await Lab.with { lab in
-            let probe = await Prober(options: .init(insecure: true)).probe(try lab.inventory())
+            let probe = await PreflightProber(options: .init(insecure: true)).probe(try lab.inventory())
             #expect(probe.insecure)
             #expect(probe.errors.isEmpty)
             #expect(probe.count(.allowed) == 22 && probe.count(.rejected) == 8)
@@ -53,7 +53,7 @@ import TestSupport
     @Test func aNodeThatIsDownIsAnErrorNotAVerdict() async throws {
         try await Lab.with(faults: [pub: "faults: [refuse]"]) { lab in
             let inventory = try lab.inventory()
-            let probe = await Prober(options: .init(caFile: lab.caFile)).probe(inventory)
+            let probe = await PreflightProber(options: .init(caFile: lab.caFile)).probe(inventory)
             let down = probe.results.filter { $0.endpoint.host == pub }
             #expect(down.count == 15)
             #expect(down.allSatisfy { $0.verdict.outcome == .error && $0.verdict.detail.hasPrefix("connect") }, "\(Set(down.map(\.verdict.detail)))")
@@ -69,7 +69,7 @@ import TestSupport
             let inventory = try lab.inventory()
             let node = lab.node(sub)
             node.updateConfigured(.cuic) { $0.origins.append(missingOnSub) }
-            let prober = Prober(options: .init(caFile: lab.caFile))
+            let prober = PreflightProber(options: .init(caFile: lab.caFile))
             let before = await prober.probe(inventory)
             #expect(before.results.filter { $0.endpoint.host == sub && $0.origin == missingOnSub && $0.endpoint.list == .cuic }
                 .allSatisfy { $0.verdict.outcome == .rejected })
@@ -82,10 +82,10 @@ import TestSupport
     @Test func concurrencyOneAndARunDeadlineStillGiveEveryResult() async throws {
         try await Lab.with { lab in
             let inventory = try lab.inventory()
-            let serial = await Prober(options: .init(caFile: lab.caFile, concurrency: 1)).probe(inventory)
+            let serial = await PreflightProber(options: .init(caFile: lab.caFile, concurrency: 1)).probe(inventory)
             #expect(serial.results.count == 30 && serial.errors.isEmpty)
             // A deadline already passed: every preflight is reported not sent, none silently dropped.
-            let late = await Prober(options: .init(caFile: lab.caFile, runTimeout: .nanoseconds(1))).probe(inventory)
+            let late = await PreflightProber(options: .init(caFile: lab.caFile, runTimeout: .nanoseconds(1))).probe(inventory)
             #expect(late.results.count == 30)
             #expect(late.results.allSatisfy { $0.verdict.outcome == .error })
         }
@@ -128,7 +128,7 @@ final class SilentListener {
                   - {host: cuic.example, role: publisher, address: 127.0.0.1, https_ports: {443: \(silent.port), 8444: \(silent.port)}}
             """
         let inventory = try InventoryLoader.parse(yaml: yaml, path: "silent.yaml")
-        let probe = await Prober(options: .init(insecure: true)).probe(inventory)
+        let probe = await PreflightProber(options: .init(insecure: true)).probe(inventory)
         #expect(probe.results.count == 6)
         #expect(probe.results.allSatisfy { $0.verdict.outcome == .error })
         let causes = Set(probe.results.map(\.verdict.detail))
@@ -157,7 +157,7 @@ final class SilentListener {
         do {
             try sim.writeFiles(to: dir)
             let written = try InventoryLoader.load(path: dir + "/inventory.yaml")
-            let prober = Prober(options: .init(caFile: dir + "/ca.pem"))
+            let prober = PreflightProber(options: .init(caFile: dir + "/ca.pem"))
             let first = await prober.probe(written)
             // cuic.example: 8444 and 443 (no co-resident Live Data); ld.example: 443 /livedata/; 2 expected + synthetic each.
             #expect(Set(first.results.map(\.endpoint.url)) == ["https://cuic.example:8444/cuic/", "https://cuic.example/cuic/", "https://ld.example/livedata/"])

@@ -41,3 +41,6 @@ public struct HarnessError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// A capture from the field, kept verbatim in Tests/Fixtures/field (its README says where each came from).
+public func fieldCapture(_ name: String) -> String { "\(repoRoot)/Tests/Fixtures/field/\(name)" }

@@ -5,7 +5,7 @@ import SSHClient
 import VOSShell
 
 /// Collects every audited node of an inventory over SSH, all at once, and hands the core what each returned.
-public struct Collector: Sendable {
+public struct SSHCollector: Sendable {
     public struct Options: Sendable {
         /// Most sessions open at once; nil: all nodes at once.
         public var concurrency: Int?
@@ -52,8 +52,7 @@ public struct Collector: Sendable {
         for (_, node) in inventory.nodes where node.audit {
             let credential: SSHCredential
             do {
-                credential = try Credentials.resolve(node.connection.credential, username: node.connection.username,
-                                                      environment: options.environment, prompted: options.passwords)
+                credential = try Credentials.resolve(for: node, environment: options.environment, prompted: options.passwords)
             } catch {
                 results[node.host] = NodeResult(
                     observation: NodeObservation(host: node.host, captures: [],
@@ -61,13 +60,9 @@ public struct Collector: Sendable {
                     transcript: nil, info: nil, phaseTimings: [])
                 continue
             }
-            let c = node.connection
-            let target = SSHTarget(host: node.host, address: c.address, port: c.port, username: c.username,
-                                   credential: credential, knownHostsPath: c.knownHosts,
-                                   hostKeyPolicy: HostKeyPolicy(rawValue: c.hostKeyPolicy.rawValue) ?? .strict,
-                                   connectTimeout: .seconds(c.timeouts.connect), loginTimeout: .seconds(c.timeouts.login))
+            let target = SSHTarget(node: node, credential: credential)
             let commands = node.auditCommands.map(\.rawValue)
-            let timeouts = c.timeouts
+            let timeouts = node.connection.timeouts
             jobs.append(SSHJob(target: target, makeDriver: { VOSDriver(commands: commands, timeouts: timeouts) }))
             jobNodes.append(node)
         }

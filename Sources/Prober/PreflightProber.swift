@@ -7,7 +7,7 @@ import NIOSSL
 
 /// Sends the browser's CORS preflight to every web endpoint of every audited node, from every origin the plan
 /// names, and judges each answer. Knows nothing of SSH: the node's CLI observation only chooses extra origins.
-public struct Prober: Sendable {
+public struct PreflightProber: Sendable {
     public struct Options: Sendable {
         /// Extra CA certificates (PEM) trusted beside the system's.
         public var caFile: String?

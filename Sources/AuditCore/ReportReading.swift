@@ -1,0 +1,113 @@
+import Foundation
+
+/// Report v1 read back (`remediate --from report.json`): a `Decodable` mirror of what `AuditReport.json` writes,
+/// limited to what planning needs. A report file may have been edited, so every step must decode into a
+/// ``RemediationAction`` whose rendering is exactly the line it came from; anything else is rejected.
+public enum ReportReader {
+    public struct Read: Sendable {
+        public var plans: [RemediationPlan]
+        public var findings: [Finding]
+    }
+
+    public struct Problem: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    struct Document: Decodable {
+        var schema: String?
+        var remediation: [Plan]?
+        var findings: [FindingEntry]?
+    }
+
+    struct Plan: Decodable {
+        var cluster: String?
+        var host: String?
+        var steps: [Step]?
+    }
+
+    struct Step: Decodable {
+        var type: String?
+        var line: String?
+        var index: Int?
+        var origin: String?
+        var text: String?
+    }
+
+    struct FindingEntry: Decodable {
+        var kind: String?
+        var cluster: String?
+        var host: String?
+        var hosts: [String]?
+        var list: String?
+        var origin: String?
+        var message: String?
+        var remediation: [String]?
+    }
+
+    public static func read(path: String) throws(Problem) -> Read {
+        guard let data = FileManager.default.contents(atPath: path) else { throw Problem(description: "\(path): cannot read the report") }
+        return try read(data, name: path)
+    }
+
+    public static func read(_ data: Data, name: String) throws(Problem) -> Read {
+        let document: Document
+        do {
+            document = try JSONDecoder().decode(Document.self, from: data)
+        } catch {
+            throw Problem(description: "\(name): not a \(AuditReport.schema) JSON object (\(Self.describe(error)))")
+        }
+        guard document.schema == AuditReport.schema else {
+            throw Problem(description: "\(name): not a \(AuditReport.schema) report (schema is \(document.schema ?? "missing"))")
+        }
+        var plans: [RemediationPlan] = []
+        for (i, p) in (document.remediation ?? []).enumerated() {
+            guard let cluster = p.cluster, let host = p.host, let steps = p.steps else {
+                throw Problem(description: "\(name): remediation[\(i)] lacks cluster, host or steps")
+            }
+            var actions: [RemediationAction] = []
+            for (j, s) in steps.enumerated() {
+                let place = "\(name): remediation[\(i)].steps[\(j)]"
+                switch s.type {
+                case "command":
+                    guard let line = s.line, let action = RemediationAction(commandLine: line) else {
+                        throw Problem(description: "\(place) is not a command cors-audit plans")
+                    }
+                    actions.append(action)
+                case "delete":
+                    guard let line = s.line, let index = s.index, let origin = s.origin,
+                          let action = RemediationAction(deleteLine: line, index: index, origin: origin) else {
+                        throw Problem(description: "\(place) is not a valid delete step")
+                    }
+                    actions.append(action)
+                case "note":
+                    actions.append(.note(s.text ?? ""))
+                default:
+                    throw Problem(description: "\(place) has an unknown type")
+                }
+            }
+            plans.append(RemediationPlan(cluster: cluster, host: host, steps: actions))
+        }
+        var findings: [Finding] = []
+        for (i, f) in (document.findings ?? []).enumerated() {
+            // Findings only explain the plans (runbooks' "why", apply's before column): an unknown kind is passed over.
+            guard let kind = f.kind.flatMap(FindingKind.init(rawValue:)), let cluster = f.cluster else { continue }
+            guard let remediation = RemediationAction.parse(lines: f.remediation ?? [], origin: f.origin) else {
+                throw Problem(description: "\(name): findings[\(i)].remediation holds a line cors-audit does not plan")
+            }
+            findings.append(Finding(kind: kind, cluster: cluster, host: f.host, hosts: f.hosts ?? [],
+                                    list: f.list.flatMap(ListKind.init(rawValue:)), origin: f.origin,
+                                    message: f.message ?? "", remediation: remediation))
+        }
+        return Read(plans: plans, findings: findings)
+    }
+
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let c), DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
+            let at = c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return (at.isEmpty ? "" : "at \(at.hasPrefix(".") ? String(at.dropFirst()) : at): ") + c.debugDescription
+        default:
+            return "\(error)"
+        }
+    }
+}

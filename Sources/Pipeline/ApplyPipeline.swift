@@ -1,0 +1,97 @@
+import AuditCore
+import Collector
+import Foundation
+import Reports
+
+/// `remediate --apply`, stage by stage: match each plan to its inventory node → confirm per node → carry the
+/// confirmed runbooks out over SSH → re-audit the clusters where anything was typed → write the records.
+/// What is asked of a person (confirmations, passwords) comes in as closures from the command line.
+public struct ApplyPipeline {
+    public var plans: [RemediationPlan]
+    /// The findings the plans were made from.
+    public var before: [Finding]
+    public var inventory: Inventory
+    public var restart: Bool
+    /// The whole apply's time limit, in seconds.
+    public var timeout: Double?
+    public var concurrency: Int?
+    public var failOn: Severity = .warning
+
+    public init(plans: [RemediationPlan], before: [Finding], inventory: Inventory, restart: Bool, timeout: Double?, concurrency: Int?) {
+        self.plans = plans; self.before = before; self.inventory = inventory; self.restart = restart
+        self.timeout = timeout; self.concurrency = concurrency
+    }
+
+    public typealias Work = (plan: RemediationPlan, node: InventoryNode)
+
+    /// Each plan's inventory node; the problems (a plan for a node the inventory cannot reach) otherwise.
+    public func match() -> Result<[Work], MatchProblems> {
+        var work: [Work] = []
+        var problems: [String] = []
+        for plan in plans {
+            guard let (cluster, node) = inventory.nodes.first(where: { $0.node.host == plan.host }) else {
+                problems.append("\(plan.host): not in \(inventory.path); cannot reach it to apply its runbook")
+                continue
+            }
+            if cluster.name != plan.cluster {
+                problems.append("\(plan.host): planned for cluster \(plan.cluster), but \(inventory.path) puts it in \(cluster.name)")
+            } else if !node.audit {
+                problems.append("\(plan.host): audit: false in \(inventory.path); apply only changes nodes it audits")
+            } else {
+                work.append((plan, node))
+            }
+        }
+        return problems.isEmpty ? .success(work) : .failure(MatchProblems(problems: problems))
+    }
+
+    public struct MatchProblems: Error { public var problems: [String] }
+
+    /// Applies the confirmed part of `work` and re-audits the clusters where anything was typed.
+    /// - Parameters:
+    ///   - confirm: asked for each node in order; false declines it (nothing is typed there).
+    ///   - passwords: the terminal's answers, asked once the confirmations are done.
+    ///   - starting: told how many nodes are about to be changed.
+    ///   - reauditSource: the live source for the re-audit's scope.
+    public func run(_ work: [Work], confirm: (RemediationPlan) -> Bool, passwords: () -> PromptedPasswords,
+                    starting: (Int) -> Void, reauditSource: (Inventory) -> any ObservationSource) async -> ApplySummary {
+        var confirmed: [Work] = []
+        var records: [String: NodeApplyRecord] = [:]
+        for item in work {
+            if confirm(item.plan) { confirmed.append(item) } else { records[item.plan.host] = .declined(item.plan) }
+        }
+        if !confirmed.isEmpty {
+            starting(confirmed.count)
+            let applier = Applier(options: .init(restart: restart, runTimeout: timeout.map { .milliseconds(Int($0 * 1000)) },
+                                                 concurrency: concurrency, passwords: passwords()))
+            for record in await applier.apply(confirmed) { records[record.host] = record }
+        }
+        let ordered = work.compactMap { records[$0.plan.host] }
+
+        // Re-audit every cluster in which something was typed: asymmetry is judged across the cluster.
+        let changedClusters = Set(ordered.filter(\.typedAnything).map(\.cluster))
+        var after: AuditReport?
+        if !changedClusters.isEmpty {
+            var scope = inventory
+            scope.clusters = inventory.clusters.filter { changedClusters.contains($0.name) }
+            after = await AuditPipeline(source: reauditSource(scope)).run(scope).report
+        }
+        return ApplySummary(records: ordered, before: before, after: after, restart: restart, failOn: failOn)
+    }
+
+    /// `apply-<host>.json` per node, raw sessions, the after-state report and `apply.md`, each written atomically.
+    public func writeRecords(_ summary: ApplySummary, to folder: String) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for record in summary.records {
+            try RunFolder.atomicWrite(ApplySummary.json(record, restart: restart).serialized(), to: "\(folder)/apply-\(record.host).json")
+            if let transcript = record.transcript {
+                try FileManager.default.createDirectory(atPath: "\(folder)/apply-transcripts", withIntermediateDirectories: true)
+                try RunFolder.atomicWrite(Data(transcript), to: "\(folder)/apply-transcripts/\(record.host).txt")
+            }
+        }
+        if let after = summary.after {
+            try RunFolder(path: "\(folder)/after", reportsDir: folder, generatedAt: after.generatedAt)
+                .write(after, formats: [.json], failOn: failOn, transcripts: [:])
+        }
+        try RunFolder.atomicWrite(summary.markdown(), to: "\(folder)/apply.md")
+    }
+}

@@ -1,0 +1,111 @@
+import AuditCore
+import Foundation
+import History
+import Prober
+
+/// One audit run, stage by stage: collect → audit → probe → record. Every command (`audit`, `demo`, `probe`,
+/// `remediate`, apply's re-audit) is a configuration of this type; writing the run's files is `RunFolder`'s.
+///
+/// A stage that cannot do its work never stops the run: its problem joins `warnings` and the report still
+/// comes out, failing closed (a node not read is never clean).
+public struct AuditPipeline: Sendable {
+    /// Where node observations come from; nil: the CLI is not read (a probe-only run).
+    public var source: (any ObservationSource)?
+    /// Send the browser's preflight after the audit.
+    public var probe: ProbeStage?
+    /// The history database the probe reads former entries from and the run is recorded in.
+    public var history: HistoryStage?
+    /// What the report calls the inventory, when not its path.
+    public var inventoryLabel: String?
+    /// The report's timestamp; SOURCE_DATE_EPOCH pins it.
+    public var generatedAt: @Sendable () -> String = Timestamp.now
+
+    public struct ProbeStage: Sendable {
+        public var options: PreflightProber.Options
+        public init(options: PreflightProber.Options) { self.options = options }
+    }
+
+    public struct HistoryStage: Sendable {
+        public var path: String
+        /// Record the run (with the verdict at this threshold).
+        public var recordFailOn: Severity?
+        /// Read the lists' former entries for the probe.
+        public var readFormerEntries: Bool
+        public init(path: String, recordFailOn: Severity?, readFormerEntries: Bool) {
+            self.path = path; self.recordFailOn = recordFailOn; self.readFormerEntries = readFormerEntries
+        }
+    }
+
+    public struct Result: Sendable {
+        public var report: AuditReport
+        public var transcripts: [String: [UInt8]]
+        /// Problems of stages that did not stop the run (a history not written or not read), for stderr.
+        public var warnings: [String]
+    }
+
+    public init(source: (any ObservationSource)?, probe: ProbeStage? = nil, history: HistoryStage? = nil) {
+        self.source = source; self.probe = probe; self.history = history
+    }
+
+    public func run(_ inventory: Inventory) async -> Result {
+        var warnings: [String] = []
+        let generatedAt = generatedAt()
+        var observed = Observed(observations: [:])
+        var report: AuditReport
+        if let source {
+            observed = await source.observe(inventory)
+            report = Auditor.audit(inventory: inventory, observations: observed.observations, generatedAt: generatedAt)
+        } else {
+            report = Auditor.probeOnly(inventory: inventory, generatedAt: generatedAt)
+        }
+        if let probe {
+            var former: [String: [ListKind: [String]]] = [:]
+            if let history, history.readFormerEntries {
+                (former, warnings) = HistoryStage.recentEntries(path: history.path, for: inventory)
+            }
+            let result = await PreflightProber(options: probe.options)
+                .probe(inventory, reports: source == nil ? [] : report.nodes, former: former)
+            report = report.merging(probe: result, inventory: inventory)
+        }
+        if let inventoryLabel { report.inventoryPath = inventoryLabel }
+        if let history, let failOn = history.recordFailOn, let problem = HistoryStage.record(report, failOn: failOn, path: history.path) {
+            warnings.append(problem)
+        }
+        return Result(report: report, transcripts: observed.transcripts, warnings: warnings)
+    }
+}
+
+extension AuditPipeline.HistoryStage {
+    /// Records the run; the problem, if it could not be, for stderr (the run's reports and exit code still stand).
+    static func record(_ report: AuditReport, failOn: Severity, path: String) -> String? {
+        do {
+            try HistoryStore(path: path).record(report, failOn: failOn)
+            return nil
+        } catch {
+            return "could not record this run in the history \(path): \(error)"
+        }
+    }
+
+    /// Every entry each host's lists held in the last recorded runs; empty without a database, and with the
+    /// problem when it cannot be read (the probe goes on without it).
+    static func recentEntries(path: String, for inventory: Inventory) -> ([String: [ListKind: [String]]], [String]) {
+        guard FileManager.default.fileExists(atPath: path) else { return ([:], []) }
+        do {
+            return (try HistoryStore(path: path, create: false).recentEntries(hosts: Set(inventory.nodes.map(\.node.host))), [])
+        } catch {
+            return ([:], ["could not read the history \(path) for the lists it last recorded: \(error)"])
+        }
+    }
+}
+
+/// A run's timestamp.
+public enum Timestamp {
+    /// Now in ISO 8601 UTC; SOURCE_DATE_EPOCH pins it for reproducible output.
+    @Sendable public static func now() -> String {
+        let env = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Double.init)
+        let date = env.map { Date(timeIntervalSince1970: $0) } ?? Date()
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: date)
+    }
+}

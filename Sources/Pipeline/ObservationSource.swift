@@ -1,0 +1,61 @@
+import AuditCore
+import Collector
+import Foundation
+import Logging
+
+/// What a source saw of an inventory's audited nodes.
+public struct Observed: Sendable {
+    public var observations: [String: NodeObservation]
+    /// Raw shell sessions worth keeping (replayable with a transcript folder); empty when there are none.
+    public var transcripts: [String: [UInt8]]
+
+    public init(observations: [String: NodeObservation], transcripts: [String: [UInt8]] = [:]) {
+        self.observations = observations; self.transcripts = transcripts
+    }
+}
+
+/// Where the pipeline's collect stage gets each node's command outputs.
+public protocol ObservationSource: Sendable {
+    func observe(_ inventory: Inventory) async -> Observed
+}
+
+/// Every audited node over SSH (libssh2), all at once within the options' concurrency cap.
+public struct LiveSSHSource: ObservationSource {
+    public var options: SSHCollector.Options
+    public var logger: Logger
+    public var progress: (@Sendable (SSHCollector.Progress) -> Void)?
+    /// Called once every session has ended.
+    public var finished: (@Sendable () -> Void)?
+
+    public init(options: SSHCollector.Options, logger: Logger = Logger(label: "cors-audit"),
+                progress: (@Sendable (SSHCollector.Progress) -> Void)? = nil, finished: (@Sendable () -> Void)? = nil) {
+        self.options = options; self.logger = logger; self.progress = progress; self.finished = finished
+    }
+
+    public func observe(_ inventory: Inventory) async -> Observed {
+        let results = await SSHCollector(options: options, logger: logger).collect(inventory, progress: progress)
+        finished?()
+        return Observed(observations: results.mapValues(\.observation), transcripts: results.compactMapValues(\.transcript))
+    }
+}
+
+/// `DIR/<host>.txt`, one whole pasted (or saved) CLI session per node. A node without its file is partial.
+public struct TranscriptFolderSource: ObservationSource {
+    public var path: String
+
+    public init(path: String) { self.path = path }
+
+    public func observe(_ inventory: Inventory) async -> Observed {
+        var result: [String: NodeObservation] = [:]
+        for (_, node) in inventory.nodes where node.audit {
+            let file = "\(path)/\(node.host).txt"
+            guard let data = FileManager.default.contents(atPath: file) else {
+                result[node.host] = NodeObservation(host: node.host, captures: [],
+                    failure: CollectionFailure(status: .partial, detail: "no transcript: \(file) is missing or unreadable"))
+                continue
+            }
+            result[node.host] = .fromTranscript(host: node.host, text: String(decoding: data, as: UTF8.self))
+        }
+        return Observed(observations: result)
+    }
+}

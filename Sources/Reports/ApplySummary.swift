@@ -1,0 +1,196 @@
+import AuditCore
+
+/// The apply's record, as text, Markdown and JSON.
+public struct ApplySummary: Sendable {
+    public var records: [NodeApplyRecord]
+    public var before: [Finding]
+    public var after: AuditReport?
+    public var restart: Bool
+    public var failOn: Severity
+
+    public init(records: [NodeApplyRecord], before: [Finding], after: AuditReport?, restart: Bool, failOn: Severity) {
+        self.records = records; self.before = before; self.after = after; self.restart = restart; self.failOn = failOn
+    }
+
+    /// 2 when a node's apply failed or the re-audit is incomplete; else the after state's verdict (the
+    /// before state's when nothing was typed).
+    public var exitCode: Int32 {
+        if records.contains(where: { $0.status == .stopped || $0.status == .notContacted }) { return 2 }
+        if let after { return after.verdict(failOn: failOn).exitCode }
+        return before.contains { $0.severity >= failOn } ? 1 : 0
+    }
+
+    // MARK: Text
+
+    public func text() -> String {
+        var out = ""
+        for r in records {
+            out += "\(r.host) (cluster \(r.cluster)): \(Self.statusWord(r.status))" + (r.detail.map { " — \($0)" } ?? "") + "\n"
+            for s in r.steps {
+                if case .note = s.step { continue }
+                let word: String
+                switch s.status {
+                case .applied: word = "applied"
+                case .skipped: word = "skipped"
+                case .failed: word = "FAILED "
+                case .notRun: word = "not run"
+                }
+                out += "  \(word)  \(Self.describe(s.step))" + (s.detail.map { "  (\($0))" } ?? "") + "\n"
+            }
+            if !r.restartsPending.isEmpty {
+                out += "  ! configured but not effective until restarted: \(r.restartsPending.cliLines.joined(separator: "; "))\n"
+            }
+        }
+        out += "\n" + beforeAfter()
+        out += "\n" + resultLine() + "\n"
+        return out
+    }
+
+    static func statusWord(_ s: NodeApplyRecord.Status) -> String {
+        switch s {
+        case .applied: "APPLIED"
+        case .stopped: "STOPPED"
+        case .notContacted: "NOT CONTACTED"
+        case .declined: "DECLINED"
+        }
+    }
+
+    static func describe(_ step: RemediationAction) -> String {
+        switch step {
+        case .delete(_, let index, let origin): "\(step.commandLine!) → \(index) (\(Escaping.visible(origin)))"
+        case .note(let text): "# " + text
+        default: step.commandLine!
+        }
+    }
+
+    func resultLine() -> String {
+        let pending = records.flatMap(\.restartsPending)
+        let code = exitCode
+        let word: String
+        switch code {
+        case 0: word = "CLEAN"
+        case 1: word = "DRIFT"
+        default: word = "INCOMPLETE"
+        }
+        var line = "Result after apply: \(word) (exit \(code))"
+        let failed = records.filter { $0.status == .stopped || $0.status == .notContacted }.map(\.host)
+        if !failed.isEmpty {
+            line += ": the apply did not complete on \(failed.joined(separator: ", ")) (see above for exactly what was applied)"
+        } else if let after, !after.complete {
+            line += ": the re-audit could not read every node"
+        }
+        if !pending.isEmpty {
+            let hosts = records.filter { !$0.restartsPending.isEmpty }.map(\.host)
+            line += "; restarts pending on \(hosts.joined(separator: ", ")): the lists are configured, not yet served (rerun with --restart or restart by hand)"
+        }
+        return line
+    }
+
+    /// Findings per node and list, before and after, for the re-audited clusters.
+    func beforeAfter() -> String {
+        guard let after else { return "Nothing was typed on any node: no re-audit.\n" }
+        var rows: [(String, String, String, String)] = [("NODE", "LIST", "BEFORE", "AFTER")]
+        for node in after.nodes {
+            let state = node.status == .audited || node.status == .skipped ? nil : node.status.rawValue.uppercased()
+            let kinds: [ListKind?] = node.lists.map(\.kind) + [nil]
+            for kind in kinds {
+                let b = before.filter { $0.host == node.host && $0.list == kind }
+                let a = after.findings.filter { $0.host == node.host && $0.list == kind }
+                if kind == nil && b.isEmpty && a.isEmpty { continue }
+                rows.append((node.host, kind?.rawValue ?? "-", Self.cell(b), state ?? Self.cell(a)))
+            }
+        }
+        for cluster in after.clusters {
+            let kinds: [ListKind?] = ListKind.allCases.map { Optional($0) } + [nil]
+            for kind in kinds {
+                let b = before.filter { $0.host == nil && $0.cluster == cluster && $0.list == kind }
+                let a = after.findings.filter { $0.host == nil && $0.cluster == cluster && $0.list == kind }
+                if b.isEmpty && a.isEmpty { continue }
+                rows.append(("cluster \(cluster)", kind?.rawValue ?? "-", Self.cell(b), Self.cell(a)))
+            }
+        }
+        let w0 = rows.map(\.0.count).max()!, w1 = rows.map(\.1.count).max()!, w2 = rows.map(\.2.count).max()!
+        var out = "Before / after (re-audited: cluster \(after.clusters.joined(separator: ", ")))\n"
+        for r in rows {
+            out += "  " + Self.pad(r.0, w0) + "  " + Self.pad(r.1, w1) + "  " + Self.pad(r.2, w2) + "  " + r.3 + "\n"
+        }
+        for node in after.nodes where !(node.status == .audited || node.status == .skipped) {
+            out += "  \(node.host): \(node.status.rawValue) — \(node.detail)\n"
+        }
+        for f in after.findings {
+            out += "  \(Self.symbol(f.severity)) \(f.message)\n"
+        }
+        return out
+    }
+
+    static func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
+
+    static func symbol(_ s: Severity) -> String {
+        switch s {
+        case .error: "✗"
+        case .warning: "!"
+        case .info: "i"
+        }
+    }
+
+    static func cell(_ findings: [Finding]) -> String {
+        guard !findings.isEmpty else { return "ok" }
+        var counts: [(FindingKind, Int)] = []
+        for f in findings {
+            if let i = counts.firstIndex(where: { $0.0 == f.kind }) { counts[i].1 += 1 } else { counts.append((f.kind, 1)) }
+        }
+        return counts.map { "\(symbol($0.0.severity)) \($0.1) \($0.0.rawValue)" }.joined(separator: ", ")
+    }
+
+    // MARK: Markdown
+
+    public func markdown() -> String {
+        var out = "# cors-audit apply\n\n"
+        out += "Restarts: \(restart ? "run (--restart)" : "skipped (no --restart)").\n\n"
+        for r in records {
+            out += "## \(Self.md(r.host)) (cluster \(Self.md(r.cluster))): \(Self.statusWord(r.status))\n\n"
+            if let d = r.detail { out += Self.md(d) + "\n\n" }
+            out += "| # | step | result |\n|---|---|---|\n"
+            for (i, s) in r.steps.enumerated() {
+                let result = s.status.rawValue.replacingOccurrences(of: "_", with: " ") + (s.detail.map { ": " + Self.md($0) } ?? "")
+                out += "| \(i + 1) | `\(Self.code(Self.describe(s.step)))` | \(result) |\n"
+            }
+            if !r.restartsPending.isEmpty {
+                out += "\n**Configured, not effective until restarted:** " + r.restartsPending.cliLines.map { "`\(Self.code($0))`" }.joined(separator: ", ") + "\n"
+            }
+            out += "\n"
+        }
+        out += "## Before / after\n\n```\n" + beforeAfter() + "```\n\n" + resultLine() + "\n"
+        return out
+    }
+
+    static func md(_ s: String) -> String {
+        var out = ""
+        for c in Escaping.visible(s) {
+            if "\\`*_[]<>|#".contains(c) { out.append("\\") }
+            out.append(c)
+        }
+        return out
+    }
+
+    static func code(_ s: String) -> String { Escaping.visible(s).replacingOccurrences(of: "`", with: "'") }
+
+    // MARK: JSON
+
+    public static func json(_ r: NodeApplyRecord, restart: Bool) -> JSONValue {
+        .object([
+            ("schema", .string("cors-audit/apply/v1")),
+            ("cluster", .string(r.cluster)),
+            ("host", .string(r.host)),
+            ("status", .string(r.status.rawValue)),
+            ("detail", .optional(r.detail)),
+            ("restart", .bool(restart)),
+            ("restarts_pending", .strings(r.restartsPending.cliLines)),
+            ("steps", .array(r.steps.map { s in
+                guard case .object(var pairs) = s.step.json else { return s.step.json }
+                pairs += [("status", .string(s.status.rawValue)), ("detail", .optional(s.detail)), ("output", .optional(s.output))]
+                return .object(pairs)
+            })),
+        ])
+    }
+}
