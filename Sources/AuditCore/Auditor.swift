@@ -57,6 +57,7 @@ public enum Auditor {
                                 lists: node.lists.map { ObservedList(kind: $0, state: nil, origins: nil,
                                                                      expected: $0 == .finesse ? [] : expected.map(\.description)) },
                                 services: nil, unparsed: [], notes: observation?.notes ?? [])
+        report.inventoryRelease = node.release
         guard node.audit else {
             report.status = .skipped
             report.detail = "audit: false in the inventory (topology only, not contacted)"

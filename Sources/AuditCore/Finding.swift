@@ -11,12 +11,15 @@ public enum FindingKind: String, Sendable, Codable, CaseIterable {
     case serviceStopped = "service-stopped"
     case preflightRejected = "preflight-rejected"
     case preflightUnexpectedAllow = "preflight-unexpected-allow"
+    /// A probed URL does not serve the list's CORS (404, a redirect, no CORS filter, no answer at a candidate port):
+    /// its refusals say nothing about the list.
+    case endpointNotServing = "endpoint-not-serving"
 
     public var severity: Severity {
         switch self {
         case .missingOrigin, .asymmetricList, .corsDisabled, .preflightRejected: .error
         case .unexpectedOrigin, .ineffectiveOrigin, .corsPermissive, .versionSkew, .serviceStopped, .preflightUnexpectedAllow: .warning
-        case .duplicateOrigin: .info
+        case .duplicateOrigin, .endpointNotServing: .info
         }
     }
 }

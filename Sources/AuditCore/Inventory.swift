@@ -68,6 +68,8 @@ public struct InventoryNode: Sendable, Equatable {
     /// Browser port (443, 8444) → the port the preflight probe connects to at `connection.address`; a port
     /// not listed is reached as itself.
     public var httpsPorts: [Int: Int] = [:]
+    /// The release the inventory says the node runs (`release:`), for runs that do not read `show version active`.
+    public var release: ReleaseFamily?
     /// Where the node is declared (1-based), for messages.
     public var line: Int
 
@@ -86,8 +88,14 @@ public struct ExpectedPolicy: Sendable, Equatable {
     public var finessePorts: [Int] = [443, 8445]
     public var extraOrigins: [Origin] = []
     public var toleratedOrigins: [Origin] = []
-    public init(finessePorts: [Int] = [443, 8445], extraOrigins: [Origin] = [], toleratedOrigins: [Origin] = []) {
+    /// Other origins Finesse lists must allow (third-party web apps), beside `extraOrigins`.
+    public var finesseOrigins: [Origin] = []
+    /// Plan deletes for effective origins the inventory does not name (otherwise they are suggestions).
+    public var prune = false
+    public init(finessePorts: [Int] = [443, 8445], extraOrigins: [Origin] = [], toleratedOrigins: [Origin] = [],
+                finesseOrigins: [Origin] = [], prune: Bool = false) {
         self.finessePorts = finessePorts; self.extraOrigins = extraOrigins; self.toleratedOrigins = toleratedOrigins
+        self.finesseOrigins = finesseOrigins; self.prune = prune
     }
 }
 

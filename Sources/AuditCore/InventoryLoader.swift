@@ -66,11 +66,11 @@ public enum InventoryLoader {
 private let connectionKeys = ["username", "password_env", "password_file", "password_prompt", "key_file", "passphrase_env",
                               "port", "known_hosts", "host_key_policy", "timeouts"]
 private let defaultsKeys = Set(connectionKeys)
-private let nodeKeys = Set(connectionKeys + ["host", "address", "aliases", "audit", "https_ports"])
+private let nodeKeys = Set(connectionKeys + ["host", "address", "aliases", "audit", "https_ports", "release"])
 private let cuicOnlyKeys: Set<String> = ["role", "live_data"]
-private let clusterKeys: Set<String> = ["name", "finesse", "cuic", "live_data", "expected"]
+private let clusterKeys: Set<String> = ["name", "finesse", "cuic", "live_data", "expected", "release"]
 private let topKeys: Set<String> = ["version", "defaults", "clusters"]
-private let expectedKeys: Set<String> = ["finesse_ports", "extra_origins", "tolerated_origins"]
+private let expectedKeys: Set<String> = ["finesse_ports", "extra_origins", "tolerated_origins", "finesse_origins", "prune"]
 private let timeoutKeys: Set<String> = ["connect", "login", "command"]
 private let inlineSecretKeys: Set<String> = ["password", "passphrase", "secret"]
 
@@ -249,9 +249,15 @@ private struct Walker {
         if let e = m["expected"], let em = mapping(e.value, at: "\(key).expected", allowed: expectedKeys) {
             expected = expectedPolicy(em, at: "\(key).expected")
         }
-        let finesse = nodes(m["finesse"]?.value, at: "\(key).finesse", product: .finesse, defaults: defaults)
-        let cuic = nodes(m["cuic"]?.value, at: "\(key).cuic", product: .cuic, defaults: defaults)
-        let liveData = nodes(m["live_data"]?.value, at: "\(key).live_data", product: .livedata, defaults: defaults)
+        var finesse = nodes(m["finesse"]?.value, at: "\(key).finesse", product: .finesse, defaults: defaults)
+        var cuic = nodes(m["cuic"]?.value, at: "\(key).cuic", product: .cuic, defaults: defaults)
+        var liveData = nodes(m["live_data"]?.value, at: "\(key).live_data", product: .livedata, defaults: defaults)
+        // A cluster's `release:` holds for its nodes that do not name their own.
+        if let r = m["release"], let release = release(r.value, at: "\(key).release") {
+            for i in finesse.indices where finesse[i].release == nil { finesse[i].release = release }
+            for i in cuic.indices where cuic[i].release == nil { cuic[i].release = release }
+            for i in liveData.indices where liveData[i].release == nil { liveData[i].release = release }
+        }
         if finesse.isEmpty {
             fail(m["finesse"]?.key ?? node, "\(key).finesse", "cluster '\(name)' lists no Finesse nodes, so no origin can be expected: list its Finesse nodes (audit: false if they are not to be contacted)")
         }
@@ -274,7 +280,20 @@ private struct Walker {
         }
         p.extraOrigins = origins(m["extra_origins"]?.value, at: "\(key).extra_origins")
         p.toleratedOrigins = origins(m["tolerated_origins"]?.value, at: "\(key).tolerated_origins")
+        p.finesseOrigins = origins(m["finesse_origins"]?.value, at: "\(key).finesse_origins")
+        if let v = m["prune"] { p.prune = bool(v.value, at: "\(key).prune") ?? false }
         return p
+    }
+
+    /// `release: "12.5"` (also 12.5(1), 12.6, 15.0): a family the release profiles describe, or an error.
+    mutating func release(_ node: Node, at key: String) -> ReleaseFamily? {
+        guard let s = string(node, at: key) else { return nil }
+        let family = ReleaseFamily(version: s)
+        if family == .unknown {
+            fail(node, key, "'\(s)' is not a release cors-audit describes; use 12.5, 12.6 or 15.0 (or leave it out: the node's `show version active` decides)")
+            return nil
+        }
+        return family
     }
 
     mutating func origins(_ node: Node?, at key: String) -> [Origin] {
@@ -374,8 +393,10 @@ private struct Walker {
             knownHosts: own.knownHosts ?? defaults.knownHosts ?? expand("~/.ssh/known_hosts"),
             hostKeyPolicy: own.hostKeyPolicy ?? defaults.hostKeyPolicy ?? .strict,
             timeouts: timeouts)
-        return InventoryNode(host: host, product: product, aliases: aliases, role: role, coresidentLiveData: coresident,
-                             audit: audit, connection: connection, httpsPorts: httpsPorts, line: node.mark?.line ?? 0)
+        var inventoryNode = InventoryNode(host: host, product: product, aliases: aliases, role: role, coresidentLiveData: coresident,
+                                          audit: audit, connection: connection, httpsPorts: httpsPorts, line: node.mark?.line ?? 0)
+        if let r = m["release"] { inventoryNode.release = release(r.value, at: "\(key).release") }
+        return inventoryNode
     }
 }
 

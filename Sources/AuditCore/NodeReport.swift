@@ -35,4 +35,9 @@ public struct NodeReport: Sendable, Equatable {
     public var services: ServiceList?
     public var unparsed: [UnparsedOutput]
     public var notes: [String]
+    /// The inventory's `release:` for the node, used when its version was not read.
+    public var inventoryRelease: ReleaseFamily? = nil
+
+    /// The release family the node runs: from `show version active`, else the inventory, else unknown.
+    public var release: ReleaseFamily { version.map(ReleaseFamily.init(version:)) ?? inventoryRelease ?? .unknown }
 }

@@ -4,16 +4,19 @@ public struct PreflightEndpoint: Sendable, Equatable {
     /// The inventory host: the name in the URL, the TLS server name and the `Host` header.
     public var host: String
     public var list: ListKind
-    /// The port the browser uses (443 or 8444).
+    /// The port the browser uses (8444 or 443 for CUIC; 443, or 12005 on 12.5, for Live Data).
     public var port: Int
     public var path: String
     /// Where the probe connects: the inventory `address` and the `https_ports` mapping of `port`.
     public var address: String
     public var connectPort: Int
+    /// The release whose profile chose this endpoint (unknown: one of every candidate).
+    public var release: ReleaseFamily
 
-    public init(cluster: String, host: String, list: ListKind, port: Int, path: String, address: String, connectPort: Int) {
+    public init(cluster: String, host: String, list: ListKind, port: Int, path: String, address: String, connectPort: Int,
+                release: ReleaseFamily = .unknown) {
         self.cluster = cluster; self.host = host; self.list = list; self.port = port; self.path = path
-        self.address = address; self.connectPort = connectPort
+        self.address = address; self.connectPort = connectPort; self.release = release
     }
 
     /// The URL as the browser calls it (no `:443`).
@@ -62,9 +65,12 @@ public struct PreflightVerdict: Sendable, Equatable {
     public var allowOrigin: String?
     /// One sentence: why this outcome (the header seen, the TLS or connect error).
     public var detail: String
+    /// The answer carried some `Access-Control-*` header: the endpoint runs a CORS filter.
+    public var corsHeaders: Bool
 
-    public init(outcome: PreflightOutcome, status: Int?, allowOrigin: String?, detail: String) {
+    public init(outcome: PreflightOutcome, status: Int?, allowOrigin: String?, detail: String, corsHeaders: Bool? = nil) {
         self.outcome = outcome; self.status = status; self.allowOrigin = allowOrigin; self.detail = detail
+        self.corsHeaders = corsHeaders ?? (allowOrigin != nil)
     }
 }
 
@@ -99,8 +105,27 @@ public struct ProbeReport: Sendable, Equatable {
 
     public func count(_ outcome: PreflightOutcome) -> Int { results.filter { $0.verdict.outcome == outcome }.count }
 
-    /// Preflights that got no answer: they leave the run incomplete.
-    public var errors: [PreflightResult] { results.filter { $0.verdict.outcome == .error } }
+    /// Preflights that got no answer: they leave the run incomplete. A candidate endpoint of a node whose release is
+    /// not known is not one of them when another endpoint of the same list answered (it is just not that release's port).
+    public var errors: [PreflightResult] {
+        let answered = Set(results.filter { $0.verdict.outcome != .error }.map { "\($0.endpoint.host)\u{0}\($0.endpoint.list.rawValue)" })
+        return results.filter { r in
+            r.verdict.outcome == .error
+                && !(r.endpoint.release == .unknown && answered.contains("\(r.endpoint.host)\u{0}\(r.endpoint.list.rawValue)"))
+        }
+    }
+
+    /// The endpoints that show they serve their list's CORS in this run: one allowed some origin, answered with CORS
+    /// headers, or refused with 403 (how CUIC refuses an origin in the field capture, S1). A refusal anywhere else
+    /// (404, a redirect, 200 without CORS headers) says nothing about the list.
+    public var servingEndpoints: Set<String> {
+        Set(results.filter { $0.verdict.outcome == .allowed || $0.verdict.corsHeaders || $0.verdict.status == 403 }.map(\.endpoint.url))
+    }
+
+    /// The endpoints that allowed some origin in this run: they serve a list, old or new.
+    public var allowingEndpoints: Set<String> {
+        Set(results.filter { $0.verdict.outcome == .allowed }.map(\.endpoint.url))
+    }
 
     /// The sentence every report format carries when certificates were not checked.
     public static let insecureNotice = "--insecure: TLS certificates of the probed endpoints were NOT verified; a preflight answer may come from an impostor."
@@ -110,23 +135,19 @@ public struct ProbeReport: Sendable, Equatable {
 public enum ProbePlan {
     /// An origin no list should allow (`.invalid` can never resolve, RFC 2606): allowed means the node answers any origin.
     public static let syntheticOrigin = "https://cors-audit-probe.invalid"
-    public static let cuicPath = "/cuic/"
-    /// Live Data's web endpoint; its exact path is not known from a capture (domain.md), the list decides whatever the path.
-    public static let liveDataPath = "/livedata/"
+    public static let cuicPath = ReleaseProfiles.cuicPath
+    public static let liveDataPath = ReleaseProfiles.liveDataPath
 
-    /// The endpoints of a node: CUIC on 8444 and 443, Live Data on 443 (co-resident or standalone). Finesse and
-    /// `audit: false` nodes have none.
-    public static func endpoints(for node: InventoryNode, cluster: String) -> [PreflightEndpoint] {
+    /// The endpoints of a node as its release profile gives them (12.5: CUIC 8444, Live Data 12005; 12.6 and 15.0:
+    /// CUIC 8444 and 443, Live Data 443; unknown: every candidate). Finesse and `audit: false` nodes have none.
+    public static func endpoints(for node: InventoryNode, cluster: String, release: ReleaseFamily) -> [PreflightEndpoint] {
         guard node.audit else { return [] }
-        func endpoint(_ list: ListKind, _ port: Int, _ path: String) -> PreflightEndpoint {
-            PreflightEndpoint(cluster: cluster, host: node.host, list: list, port: port, path: path,
-                              address: node.connection.address, connectPort: node.httpsPorts[port] ?? port)
-        }
-        return node.lists.flatMap { list -> [PreflightEndpoint] in
-            switch list {
-            case .cuic: return [endpoint(.cuic, 8444, cuicPath), endpoint(.cuic, 443, cuicPath)]
-            case .liveData: return [endpoint(.liveData, 443, liveDataPath)]
-            case .finesse: return []
+        let profile = ReleaseProfiles[release]
+        return node.lists.filter { $0 != .finesse }.flatMap { list in
+            profile.endpoints(for: list).map { web in
+                PreflightEndpoint(cluster: cluster, host: node.host, list: list, port: web.port, path: web.path,
+                                  address: node.connection.address, connectPort: node.httpsPorts[web.port] ?? web.port,
+                                  release: release)
             }
         }
     }

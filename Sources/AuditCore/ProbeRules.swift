@@ -2,10 +2,20 @@
 enum ProbeRules {
     static func findings(probe: ProbeReport, inventory: Inventory, nodes: [NodeReport]) -> [Finding] {
         let reports = Dictionary(nodes.map { ($0.host, $0) }, uniquingKeysWith: { a, _ in a })
-        // One finding per node, list, origin and kind, naming every endpoint that answered that way.
+        let serving = probe.servingEndpoints, allowing = probe.allowingEndpoints
+        let errors = Set(probe.errors.map { "\($0.endpoint.url)\u{0}\($0.origin)" })
+        // An endpoint that shows no sign of serving the list's CORS: one finding for it, and its refusals count for nothing.
+        var idle: [(url: String, results: [PreflightResult])] = []
+        for result in probe.results where !serving.contains(result.endpoint.url) {
+            if result.verdict.outcome == .error && errors.contains("\(result.endpoint.url)\u{0}\(result.origin)") { continue }
+            if let i = idle.firstIndex(where: { $0.url == result.endpoint.url }) { idle[i].results.append(result) } else {
+                idle.append((result.endpoint.url, [result]))
+            }
+        }
+        // One finding per node, list, origin and kind, naming every serving endpoint that answered that way.
         var groups: [(key: String, results: [PreflightResult])] = []
         var index: [String: Int] = [:]
-        for result in probe.results where result.verdict.outcome != .error && !result.asExpected {
+        for result in probe.results where result.verdict.outcome != .error && !result.asExpected && serving.contains(result.endpoint.url) {
             let key = "\(result.endpoint.host)\u{0}\(result.endpoint.list.rawValue)\u{0}\(result.origin)"
             if let i = index[key] { groups[i].results.append(result) } else {
                 index[key] = groups.count
@@ -14,25 +24,46 @@ enum ProbeRules {
         }
         return groups.map { group in
             let first = group.results[0]
-            return finding(first, urls: group.results.map(\.endpoint.url), report: reports[first.endpoint.host])
-        }
+            let urls = group.results.map(\.endpoint.url)
+            return finding(first, urls: urls, stillServing: urls.contains { allowing.contains($0) }, report: reports[first.endpoint.host])
+        } + idle.map { notServing($0.url, $0.results) }
     }
 
-    private static func finding(_ result: PreflightResult, urls: [String], report: NodeReport?) -> Finding {
+    /// What answered at an endpoint that does not serve the list's CORS; never a restart.
+    private static func notServing(_ url: String, _ results: [PreflightResult]) -> Finding {
+        let e = results[0].endpoint
+        let what: String
+        if results.allSatisfy({ $0.verdict.outcome == .error }) {
+            what = "no answer (\(results[0].verdict.detail)); the node's release is not known, so this was one candidate port of several"
+        } else {
+            let statuses = Array(Set(results.compactMap(\.verdict.status))).sorted().map(String.init).joined(separator: ", ")
+            what = "HTTP \(statuses) without any CORS header to all \(results.count) preflights"
+        }
+        let release = e.release == .unknown ? "release unknown" : "release \(e.release.rawValue)"
+        return Finding(kind: .endpointNotServing, cluster: e.cluster, host: e.host, list: e.list,
+                       message: "\(url) does not serve the \(e.list.displayName) list's CORS (\(release)): \(what). Its refusals say nothing about the list; no restart follows from them.")
+    }
+
+    /// `stillServing`: one of `urls` allowed some origin in this run, so a list is being served there (maybe an old one).
+    private static func finding(_ result: PreflightResult, urls: [String], stillServing: Bool, report: NodeReport?) -> Finding {
         let e = result.endpoint
         let host = e.host, origin = result.origin
         let observed = report?.lists.first { $0.kind == e.list }
         let read = report?.status == .audited || observed?.origins != nil
         let lines = report.map { RemediationPlanner.Lines(list: e.list, report: $0) }
-            ?? RemediationPlanner.Lines(list: e.list, restartServices: CORSServices.restart(for: e.list, services: nil, version: nil))
+            ?? RemediationPlanner.Lines(list: e.list, restart: CORSServices.restart(for: e.list, services: nil, family: e.release))
         let at = urls.joined(separator: " and ")
         if result.reason.shouldAllow {
             var message = "\(at) \(urls.count == 1 ? "refuses" : "refuse") the preflight from \(origin) (\(result.verdict.detail))"
             var fix: [RemediationAction]
-            if let origins = observed?.origins, origins.contains(origin), observed?.state != .disabled {
-                let services = lines.restartServices.joined(separator: " and ")
+            if let origins = observed?.origins, origins.contains(origin), observed?.state != .disabled, stillServing {
+                let services = lines.restartPhrase
                 message += ": configured but not effective: restart \(services)."
                 fix = lines.restarts + [lines.verifyList]
+            } else if let origins = observed?.origins, origins.contains(origin), observed?.state != .disabled {
+                // Nothing was allowed here in this run: no sign the old list is served, so a restart is not the known fix.
+                message += ": configured on \(host)'s \(e.list.displayName) list, yet no origin was allowed at \(urls.count == 1 ? "this URL" : "these URLs") in this run; check `\(lines.verifyStatus.commandLine!)` and the service before any restart."
+                fix = [lines.verifyStatus, lines.verifyList]
             } else if observed?.state == .disabled {
                 message += ": \(e.list.displayName) CORS is disabled on \(host)."
                 fix = [lines.enable] + lines.restarts + [lines.verifyStatus]
@@ -54,7 +85,7 @@ enum ProbeRules {
             message += " (a made-up origin: the node answers any origin)."
             fix = [lines.verifyStatus, lines.verifyList]
         default:
-            let services = lines.restartServices.joined(separator: " and ")
+            let services = lines.restartPhrase
             if let origins = observed?.origins, let i = origins.firstIndex(of: origin) {
                 message += ": entry \(i + 1) of \(host)'s \(e.list.displayName) list, neither expected nor tolerated."
                 fix = lines.delete(index: i + 1, origin: origin)

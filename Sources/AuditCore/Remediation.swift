@@ -73,16 +73,16 @@ public enum RemediationAction: Sendable, Equatable, Hashable {
 
     /// The action whose rendering is exactly `line` (a delete needs its index and origin: see `init(deleteLine:index:origin:)`);
     /// nil for anything cors-audit does not plan. A report read back may have been edited, so only exact renderings pass.
-    public init?(commandLine line: String, services: [String] = CORSServices.all) {
+    public init?(commandLine line: String) {
         var parsed: RemediationAction?
         if line == Self.servicesLine {
             parsed = .verifyServices
         } else if line.hasPrefix(Self.restartPrefix) {
             let name = String(line.dropFirst(Self.restartPrefix.count))
-            if services.contains(name) { parsed = .restart(service: name) }
+            if CORSServices.isKnown(name) { parsed = .restart(service: name) }
         } else if line.hasPrefix(Self.startPrefix) {
             let name = String(line.dropFirst(Self.startPrefix.count))
-            if services.contains(name) { parsed = .start(service: name) }
+            if CORSServices.isKnown(name) { parsed = .start(service: name) }
         } else {
             for list in ListKind.allCases {
                 let family = Self.family(list) + " "
@@ -151,22 +151,36 @@ public enum RemediationPlanner {
     /// The actions for one list of one node.
     struct Lines {
         let list: ListKind
-        let restartServices: [String]
+        let restart: RestartNeed
 
         init(list: ListKind, report: NodeReport) {
             self.list = list
-            self.restartServices = CORSServices.restart(for: list, services: report.services, version: report.version)
+            self.restart = CORSServices.restart(for: list, services: report.services, family: report.release)
         }
 
-        init(list: ListKind, restartServices: [String]) {
+        init(list: ListKind, restart: RestartNeed) {
             self.list = list
-            self.restartServices = restartServices
+            self.restart = restart
+        }
+
+        /// The services to restart, as one phrase for a finding's message.
+        var restartPhrase: String {
+            switch restart {
+            case .services(let names): names.joined(separator: " and ")
+            case .lookFor: "the service that serves it (see the runbook)"
+            }
         }
 
         var enable: RemediationAction { .enable(list) }
         var verifyList: RemediationAction { .verifyList(list) }
         var verifyStatus: RemediationAction { .verifyStatus(list) }
-        var restarts: [RemediationAction] { restartServices.map { .restart(service: $0) } }
+        /// The restarts to type, or a note saying what to look for when the service is not settled.
+        var restarts: [RemediationAction] {
+            switch restart {
+            case .services(let names): names.map { .restart(service: $0) }
+            case .lookFor(let hint): [.note(hint)]
+            }
+        }
 
         func add(_ origins: [String]) -> RemediationAction { .add(list, origins: origins) }
 

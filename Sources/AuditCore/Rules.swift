@@ -54,7 +54,7 @@ enum NodeRules {
             }
         }
         if let services = report.services {
-            for name in CORSServices.relevant(for: node, services: services) {
+            for name in CORSServices.relevant(for: node, services: services, family: report.release) {
                 guard let service = services.service(named: name), service.state != .started, !service.notActivated else { continue }
                 let tail = service.tail.isEmpty ? "" : " (\(service.tail))"
                 findings.append(Finding(kind: .serviceStopped, cluster: cluster.name, host: report.host, list: nil,

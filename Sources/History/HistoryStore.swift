@@ -187,6 +187,21 @@ public final class HistoryStore: Sendable {
         }
     }
 
+    /// Each host's version in the newest recorded run that read one (for a probe that reads no CLI).
+    public func lastVersions(hosts: Set<String>) throws -> [String: String] {
+        try pool.read { db in
+            var versions: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT n.host, n.version FROM node n JOIN run r ON r.id = n.run_id
+                WHERE n.version IS NOT NULL ORDER BY r.generated_epoch DESC, r.id DESC
+                """) {
+                let host: String = row["host"], version: String = row["version"]
+                if hosts.contains(host), versions[host] == nil { versions[host] = version }
+            }
+            return versions
+        }
+    }
+
     /// Approves a run (default: the latest) as the baseline for `drift --baseline`.
     @discardableResult
     public func approveBaseline(run id: Int64? = nil, approvedAt: Date = Date()) throws -> Baseline {

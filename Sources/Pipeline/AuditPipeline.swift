@@ -60,11 +60,20 @@ public struct AuditPipeline: Sendable {
         }
         if let probe {
             var former: [String: [ListKind: [String]]] = [:]
+            // Each node's release picks its endpoints: its version when read, else the inventory's `release:`, else
+            // the version the history last saw, else every candidate.
+            var releases = Dictionary(report.nodes.map { ($0.host, $0.release) }, uniquingKeysWith: { a, _ in a })
             if let history, history.readFormerEntries {
                 (former, warnings) = HistoryStage.recentEntries(path: history.path, for: inventory)
+                let unknown = Set(releases.filter { $0.value == .unknown }.map(\.key))
+                if !unknown.isEmpty {
+                    let (versions, problems) = HistoryStage.lastVersions(path: history.path, hosts: unknown)
+                    warnings += problems
+                    for (host, version) in versions { releases[host] = ReleaseFamily(version: version) }
+                }
             }
             let result = await PreflightProber(options: probe.options)
-                .probe(inventory, reports: source == nil ? [] : report.nodes, former: former)
+                .probe(inventory, reports: source == nil ? [] : report.nodes, former: former, releases: releases)
             report = report.merging(probe: result, inventory: inventory)
         }
         if let inventoryLabel { report.inventoryPath = inventoryLabel }
@@ -83,6 +92,16 @@ extension AuditPipeline.HistoryStage {
             return nil
         } catch {
             return "could not record this run in the history \(path): \(error)"
+        }
+    }
+
+    /// The version each host had in the newest run that read it; empty without a database.
+    static func lastVersions(path: String, hosts: Set<String>) -> ([String: String], [String]) {
+        guard FileManager.default.fileExists(atPath: path) else { return ([:], []) }
+        do {
+            return (try HistoryStore(path: path, create: false).lastVersions(hosts: hosts), [])
+        } catch {
+            return ([:], ["could not read the history \(path) for the nodes' last versions: \(error)"])
         }
     }
 

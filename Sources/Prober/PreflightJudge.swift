@@ -9,6 +9,13 @@ public enum PreflightJudge {
             .map { $0.value.trimmingCharacters(in: [" ", "\t"]) }
         let allow = acao.first
         let ok = (200...299).contains(status)
+        let cors = headers.contains { $0.name.lowercased().hasPrefix("access-control-") }
+        var verdict = verdict(status: status, acao: acao, allow: allow, ok: ok, origin: origin)
+        verdict.corsHeaders = cors
+        return verdict
+    }
+
+    static func verdict(status: Int, acao: [String], allow: String?, ok: Bool, origin: String) -> PreflightVerdict {
         switch acao.count {
         case 0:
             return PreflightVerdict(outcome: .rejected, status: status, allowOrigin: nil,

@@ -43,13 +43,16 @@ public struct PreflightProber: Sendable {
     /// node reports of an audit run, when there was one, for the unexpected entries to send as well (to their node
     /// and to the other nodes of its cluster); `former` holds the entries each host's lists held in recent recorded
     /// runs, for those deleted since, which a node that was not restarted still allows.
-    public func probe(_ inventory: Inventory, reports: [NodeReport] = [], former: [String: [ListKind: [String]]] = [:]) async -> ProbeReport {
+    /// `releases` chooses each node's endpoints (a node not in it: its inventory `release:`, else every candidate).
+    public func probe(_ inventory: Inventory, reports: [NodeReport] = [], former: [String: [ListKind: [String]]] = [:],
+                      releases: [String: ReleaseFamily] = [:]) async -> ProbeReport {
         let byHost = Dictionary(reports.map { ($0.host, $0) }, uniquingKeysWith: { a, _ in a })
         let byCluster = Dictionary(grouping: reports, by: \.cluster)
         var work: [NodeWork] = []
         for cluster in inventory.clusters {
             for node in cluster.nodes {
-                let endpoints = ProbePlan.endpoints(for: node, cluster: cluster.name)
+                let endpoints = ProbePlan.endpoints(for: node, cluster: cluster.name,
+                                                    release: releases[node.host] ?? node.release ?? .unknown)
                 guard !endpoints.isEmpty else { continue }
                 let plans = endpoints.map { e in
                     (e, ProbePlan.origins(for: e, cluster: cluster, report: byHost[node.host], siblings: byCluster[cluster.name] ?? [],

@@ -55,15 +55,22 @@ public struct SimulatorCA: Sendable {
     }
 }
 
-/// The web side of a node: which CORS list each browser port serves, as on CUIC (8444 and 443) and Live Data (443).
+/// The web side of a node: which CORS list each browser port serves, as the port utilization guides lay it out.
+/// 12.5(1): CUIC on 8444 only (443 is the OAMP administration UI: 404 for /cuic/), Live Data on 12005.
+/// 12.6(2) and later: CUIC on 8444 and 443, Live Data on 443. The simulator keeps its own table (it shares no logic
+/// with the client).
 enum WebPorts {
     static func lists(for definition: NodeDefinition) -> [(port: Int, lists: [ListKind])] {
         let held = Set(definition.lists.keys)
+        let is12_5 = definition.version.hasPrefix("12.5.")
         switch definition.product {
         case .cuic:
+            if is12_5 {
+                return [(8444, [.cuic]), (443, [])] + (held.contains(.liveData) ? [(12005, [.liveData])] : [])
+            }
             return [(8444, [.cuic]), (443, [.cuic] + (held.contains(.liveData) ? [.liveData] : []))]
         case .livedata:
-            return [(443, [.liveData])]
+            return is12_5 ? [(12005, [.liveData])] : [(443, [.liveData])]
         case .finesse:
             return []
         }

@@ -45,6 +45,13 @@ extension VOSSimulator {
                             out += "        https_ports: {\(moved.map { "\($0.key): \($0.value)" }.joined(separator: ", "))}\n"
                         }
                     }
+                    // The release the simulated node plays (major.minor of its version), as an admin who knows the fleet writes it.
+                    if let n = byHost[m.host] {
+                        let release = n.definition.version.split(separator: ".").prefix(2).joined(separator: ".")
+                        out += "        release: \(q(release))\n"
+                    } else if let release = m.release {
+                        out += "        release: \(q(release.rawValue))\n"
+                    }
                     if m.connection.username != first?.username { out += "        username: \(q(m.connection.username))\n" }
                     if let t = first?.timeouts, m.connection.timeouts != t {
                         let mt = m.connection.timeouts

@@ -8,7 +8,7 @@ import TestSupport
     static let every: [RemediationAction] = ListKind.allCases.flatMap { list -> [RemediationAction] in
         [.add(list, origins: ["https://finessep.uccelab.tac", "https://finessep.uccelab.tac:8445"]), .enable(list),
          .verifyList(list), .verifyStatus(list)]
-    } + CORSServices.all.flatMap { [RemediationAction.restart(service: $0), .start(service: $0)] } + [.verifyServices]
+    } + ReleaseProfiles.allRestartRules.map(\.documentedName).flatMap { [RemediationAction.restart(service: $0), .start(service: $0)] } + [.verifyServices]
 
     @Test func everyCommandLineReadsBackAsItsAction() {
         for action in Self.every {
@@ -22,7 +22,7 @@ import TestSupport
         #expect(RemediationAction.add(.liveData, origins: ["https://a.tac", "https://a.tac:8445"]).commandLine
                 == "utils live-data cors allowed_origin add https://a.tac,https://a.tac:8445")
         #expect(RemediationAction.delete(.cuic, index: 5, origin: "http://127.0.0.1:5500").cliLines == ["utils cuic cors allowed_origin delete", "5"])
-        #expect(RemediationAction.restart(service: CORSServices.cuicReporting).commandLine == "utils service restart Intelligence Center Reporting Service")
+        #expect(RemediationAction.restart(service: "Intelligence Center Reporting Service").commandLine == "utils service restart Intelligence Center Reporting Service")
         #expect(RemediationAction.verifyStatus(.finesse).commandLine == "utils finesse cors status")
         #expect(RemediationAction.note("check first").commandLine == nil)
         #expect(RemediationAction.note("check first").cliLines == [])
@@ -31,9 +31,9 @@ import TestSupport
     }
 
     @Test func whatChangesANodeAndWhatOnlyReads() {
-        #expect(Self.every.filter(\.changesNode).count == ListKind.allCases.count * 2 + CORSServices.all.count * 2)
+        #expect(Self.every.filter(\.changesNode).count == ListKind.allCases.count * 2 + ReleaseProfiles.allRestartRules.count * 2)
         #expect(Self.every.filter(\.isVerification).count == ListKind.allCases.count * 2 + 1)
-        #expect(Self.every.filter(\.isRestart).count == CORSServices.all.count)
+        #expect(Self.every.filter(\.isRestart).count == ReleaseProfiles.allRestartRules.count)
         #expect(RemediationAction.delete(.cuic, index: 1, origin: "x").changesNode)
         #expect(!RemediationAction.note("x").changesNode && !RemediationAction.note("x").isVerification)
     }
@@ -43,6 +43,10 @@ import TestSupport
                      "utils cuic cors allowed_origin add ", "utils cuic cors allowed_origin add https://a.tac,", "utils cuic cors enable ",
                      " utils cuic cors enable", "utils cuic cors allowed_origin delete", "utils cuic cors disable", "utils  service list"] {
             #expect(RemediationAction(commandLine: line) == nil, "\(line)")
+        }
+        // Every name the 12.5 documents give the Live Data NGINX service is one a plan may restart, as the node lists it.
+        for name in ["CCE Live Data NGINX Service", "Unified CCE Live Data NGINX Service", "Unified CCE Live Data NGINX service"] {
+            #expect(RemediationAction(commandLine: "utils service restart " + name) == .restart(service: name))
         }
         #expect(RemediationAction(deleteLine: "utils cuic cors allowed_origin delete", index: 0, origin: "x") == nil)
         #expect(RemediationAction(deleteLine: "utils cuic cors allowed_origin list", index: 2, origin: "x") == nil)

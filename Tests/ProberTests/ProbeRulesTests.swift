@@ -33,13 +33,13 @@ import TestSupport
             """
         let inventory = try InventoryLoader.parse(yaml: yaml, path: "t.yaml")
         let cluster = inventory.clusters[0]
-        let cuic = ProbePlan.endpoints(for: cluster.cuic[0], cluster: "c")
+        let cuic = ProbePlan.endpoints(for: cluster.cuic[0], cluster: "c", release: .r12_6)
         #expect(cuic.map(\.url) == ["https://cuic.example:8444/cuic/", "https://cuic.example/cuic/", "https://cuic.example/livedata/"])
         #expect(cuic.map(\.list) == [.cuic, .cuic, .liveData])
         #expect(cuic.map { $0.reachedAt } == ["127.0.0.9:9444", "127.0.0.9:9443", "127.0.0.9:9443"])
-        let ld = ProbePlan.endpoints(for: cluster.liveData[0], cluster: "c")
+        let ld = ProbePlan.endpoints(for: cluster.liveData[0], cluster: "c", release: .r12_6)
         #expect(ld.map(\.url) == ["https://ld.example/livedata/"] && ld[0].reachedAt == nil)
-        #expect(ProbePlan.endpoints(for: cluster.finesse[0], cluster: "c").isEmpty)
+        #expect(ProbePlan.endpoints(for: cluster.finesse[0], cluster: "c", release: .r12_6).isEmpty)
     }
 
     @Test func aBadPortMappingIsAnInventoryErrorWithItsLine() throws {
@@ -62,7 +62,7 @@ import TestSupport
         let (inventory, report) = try Self.labAudit()
         let cluster = inventory.clusters[0]
         let subNode = cluster.cuic.first { $0.host == sub }!
-        let endpoints = ProbePlan.endpoints(for: subNode, cluster: cluster.name)
+        let endpoints = ProbePlan.endpoints(for: subNode, cluster: cluster.name, release: .r12_6)
         let subReport = report.nodes.first { $0.host == sub }
         let cuicOrigins = ProbePlan.origins(for: endpoints[0], cluster: cluster, report: subReport)
         #expect(cuicOrigins.map(\.0) == ["https://finessep.uccelab.tac", "https://finessep.uccelab.tac:8445", "https://finesses.uccelab.tac",
@@ -77,7 +77,7 @@ import TestSupport
         let (inventory, report) = try Self.labAudit()
         let cluster = inventory.clusters[0]
         let pubNode = cluster.cuic.first { $0.host == pub }!
-        let pubLiveData = ProbePlan.endpoints(for: pubNode, cluster: cluster.name)[2]
+        let pubLiveData = ProbePlan.endpoints(for: pubNode, cluster: cluster.name, release: .r12_6)[2]
         let pubReport = report.nodes.first { $0.host == pub }
         // sub's Live Data list holds http://127.0.0.1:5500; pub's does not, so pub is asked about it too.
         let origins = ProbePlan.origins(for: pubLiveData, cluster: cluster, report: pubReport, siblings: report.nodes,
@@ -88,7 +88,7 @@ import TestSupport
         #expect(origins.count == 7)
         // sub's own entry stays its own; a node of another cluster is never a sibling.
         let subNode = cluster.cuic.first { $0.host == sub }!
-        let subLiveData = ProbePlan.endpoints(for: subNode, cluster: cluster.name)[2]
+        let subLiveData = ProbePlan.endpoints(for: subNode, cluster: cluster.name, release: .r12_6)[2]
         let subOrigins = ProbePlan.origins(for: subLiveData, cluster: cluster, report: report.nodes.first { $0.host == sub },
                                            siblings: report.nodes)
         #expect(subOrigins.filter { $0.1 != .expected && $0.1 != .synthetic }.map(\.1) == [.unexpectedEntry])
@@ -144,9 +144,12 @@ import TestSupport
 
     @Test func anExpectedOriginOnTheListButRefusedIsConfiguredButNotEffective() throws {
         let (inventory, report) = try Self.labAudit()
+        // The same endpoints allow another origin of their lists: they serve a list, an old one.
         let probe = ProbeReport(insecure: false, caFile: nil, results: [
             Self.result(pub, .cuic, port: 443, origin: "https://finessep.uccelab.tac", reason: .expected, .rejected),
+            Self.result(pub, .cuic, port: 443, origin: "https://finesses.uccelab.tac", reason: .expected, .allowed),
             Self.result(pub, .liveData, port: 443, origin: "https://finesses.uccelab.tac", reason: .expected, .rejected),
+            Self.result(pub, .liveData, port: 443, origin: "https://finessep.uccelab.tac", reason: .expected, .allowed),
         ])
         let merged = report.merging(probe: probe, inventory: inventory)
         let found = merged.findings.filter { $0.kind == .preflightRejected }

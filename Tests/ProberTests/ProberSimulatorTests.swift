@@ -73,7 +73,7 @@ import TestSupport
             let before = await prober.probe(inventory)
             #expect(before.results.filter { $0.endpoint.host == sub && $0.origin == missingOnSub && $0.endpoint.list == .cuic }
                 .allSatisfy { $0.verdict.outcome == .rejected })
-            #expect(node.restarted(service: CORSServices.cuicReporting))
+            #expect(node.restarted(service: "Intelligence Center Reporting Service"))
             let after = await prober.probe(inventory)
             #expect(after.results.allSatisfy { $0.asExpected })
         }
@@ -165,12 +165,12 @@ final class SilentListener {
 
             let ld = sim.node("ld.example")!
             ld.updateConfigured(.liveData) { $0.origins = ["https://f.example", "https://f.example:8445"] }
-            #expect(ld.restarted(service: CORSServices.liveDataNginx))
+            #expect(ld.restarted(service: "Unified CCE Live Data NGINX Service"))
             let second = await prober.probe(written)
             #expect(second.results.filter { $0.endpoint.host == "ld.example" }.allSatisfy { $0.asExpected })
 
             ld.updateConfigured(.liveData) { $0.status = .disabled }
-            #expect(ld.restarted(service: CORSServices.liveDataNginx))
+            #expect(ld.restarted(service: "Unified CCE Live Data NGINX Service"))
             let third = await prober.probe(written)
             let disabled = third.results.filter { $0.endpoint.host == "ld.example" && $0.reason == .expected }
             #expect(disabled.allSatisfy { $0.verdict.outcome == .rejected && $0.verdict.detail == "200 without Access-Control-Allow-Origin" })
