@@ -64,7 +64,7 @@ final class KexProbe {
     private(set) var failureReason: String?
     private static let limit = 64 * 1024
 
-    init(address: SocketAddress, deadline: ContinuousClock.Instant) {
+    init(address: ResolvedAddress, deadline: ContinuousClock.Instant) {
         self.deadline = deadline
         fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else {

@@ -90,7 +90,7 @@ final class Session<D: ShellDriver> {
     private var knownHosts: OpaquePointer?
     private var knownHostsProblem: String?
     private let auth: AuthContext
-    private var addresses: [SocketAddress] = []
+    private var addresses: [ResolvedAddress] = []
     private var addressIndex = 0
     private var lastConnectErrno: Int32 = 0
 
