@@ -257,10 +257,9 @@ final class PollLoop<D: ShellDriver> {
     private func collectFinished() {
         var still: [Session<D>] = []
         for session in active {
-            if session.isFinished {
+            if let result = session.result {
                 lastAdvanced[ObjectIdentifier(session)] = nil
-                record(session.index, SSHJobResult(host: session.target.host, error: session.error, info: session.info,
-                                                   driverResult: session.driverResult))
+                record(session.index, result)
             } else {
                 still.append(session)
             }

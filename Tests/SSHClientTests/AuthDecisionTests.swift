@@ -52,20 +52,18 @@ extension SSHClientTests {
             #expect(error.message == "authentication as admin rejected: publickey: Unable to open private key file")
         }
 
-        @Test func aPasswordAgainstAKeyOnlyServerIsUnsupported() throws {
-            let plan = plan(.password, offered: ["publickey", "gssapi-with-mic"])
-            let error = try #require(failure(plan))
-            #expect(error.kind == .authUnsupported(offered: ["publickey", "gssapi-with-mic"]))
+        @Test(arguments: [
+            (AuthPlan.CredentialKind.password, ["publickey", "gssapi-with-mic"],
+             "the server offers publickey, gssapi-with-mic; we have a password (password, keyboard-interactive)"),
+            (.privateKey, ["password", "keyboard-interactive"],
+             "the server offers password, keyboard-interactive; we have a private key (publickey)"),
+        ])
+        func noOfferedMethodFitsTheCredential(credential: AuthPlan.CredentialKind, offered: [String], message: String) throws {
+            let error = try #require(failure(plan(credential, offered: offered)))
+            #expect(error.kind == .authUnsupported(offered: offered))
             #expect(error.function == "libssh2_userauth_list")
             #expect(error.code == nil)
-            #expect(error.message == "the server offers publickey, gssapi-with-mic; we have a password (password, keyboard-interactive)")
-        }
-
-        @Test func aKeyAgainstAPasswordOnlyServerIsUnsupported() throws {
-            let plan = plan(.privateKey, offered: ["password", "keyboard-interactive"])
-            let error = try #require(failure(plan))
-            #expect(error.kind == .authUnsupported(offered: ["password", "keyboard-interactive"]))
-            #expect(error.message == "the server offers password, keyboard-interactive; we have a private key (publickey)")
+            #expect(error.message == message)
         }
 
         @Test func anUnexpectedPromptEndsTheLoginThoughMethodsRemain() throws {
