@@ -53,32 +53,41 @@ struct AlgorithmOffer: Sendable, Equatable, CustomStringConvertible {
 /// negotiate we can still say what the server offers: connect, send our identification, read
 /// the server's identification and its first binary packet, parse the name-lists.
 final class KexProbe {
-    private enum Stage { case connecting, sending, reading, done }
+    /// Each stage holds the socket it works on; `done` holds none.
+    private enum Stage {
+        case connecting(NonBlockingConnect)
+        case sending(fd: Int32)
+        case reading(fd: Int32)
+        case done
+    }
 
     let deadline: ContinuousClock.Instant
-    private(set) var fd: Int32 = -1
-    private var stage: Stage = .connecting
+    private var stage: Stage = .done
     private var outgoing = Array("SSH-2.0-cors_audit_probe\r\n".utf8)
     private var incoming: [UInt8] = []
     private(set) var serverOffer: AlgorithmOffer?
     private(set) var failureReason: String?
     private static let limit = 64 * 1024
 
-    init(address: SocketAddress, deadline: ContinuousClock.Instant) {
+    init(address: ResolvedAddress, deadline: ContinuousClock.Instant) {
         self.deadline = deadline
-        fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else {
-            fail("socket: \(String(cString: strerror(errno)))")
-            return
+        do {
+            stage = .connecting(try NonBlockingConnect(to: [address]))
+        } catch {
+            fail("\(error.call.rawValue): \(String(cString: strerror(error.code)))")
         }
-        var storage = address.storage
-        let rc = withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, address.length) }
-        }
-        if rc != 0 && errno != EINPROGRESS { fail("connect: \(String(cString: strerror(errno)))") }
     }
 
     deinit { close() }
+
+    /// The socket to poll; -1 once done.
+    var fd: Int32 {
+        switch stage {
+        case .connecting(let connect): return connect.fd
+        case .sending(let fd), .reading(let fd): return fd
+        case .done: return -1
+        }
+    }
 
     var events: Int16 {
         switch stage {
@@ -94,15 +103,19 @@ final class KexProbe {
             switch stage {
             case .done:
                 return true
-            case .connecting:
-                var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                guard poll(&pfd, 1, 0) > 0 else { return false }
-                var soError: Int32 = 0
-                var length = socklen_t(MemoryLayout<Int32>.size)
-                getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &length)
-                if soError != 0 { fail("connect: \(String(cString: strerror(soError)))"); return true }
-                stage = .sending
-            case .sending:
+            case .connecting(var connect):
+                let progress = connect.check()
+                stage = .connecting(connect)
+                switch progress {
+                case .waiting:
+                    return false
+                case .connected(let fd, _):
+                    stage = .sending(fd: fd)
+                case .failed(let failure):
+                    fail("connect: \(String(cString: strerror(failure.code)))")
+                    return true
+                }
+            case .sending(let fd):
                 let n = outgoing.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 if n < 0 {
                     if errno == EAGAIN || errno == EINTR { return false }
@@ -110,8 +123,8 @@ final class KexProbe {
                     return true
                 }
                 outgoing.removeFirst(n)
-                if outgoing.isEmpty { stage = .reading }
-            case .reading:
+                if outgoing.isEmpty { stage = .reading(fd: fd) }
+            case .reading(let fd):
                 var buffer = [UInt8](repeating: 0, count: 8192)
                 let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
                 if n < 0 {
@@ -123,7 +136,6 @@ final class KexProbe {
                 incoming += buffer[0..<n]
                 if let offer = parse() {
                     serverOffer = offer
-                    stage = .done
                     close()
                     return true
                 }
@@ -133,16 +145,18 @@ final class KexProbe {
         }
     }
 
+    /// Closes the socket; the probe is done.
     func close() {
-        if fd >= 0 {
-            Glibc.close(fd)
-            fd = -1
+        switch stage {
+        case .connecting(var connect): connect.close()
+        case .sending(let fd), .reading(let fd): Glibc.close(fd)
+        case .done: break
         }
+        stage = .done
     }
 
     private func fail(_ reason: String) {
         failureReason = reason
-        stage = .done
         close()
     }
 

@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// A resolved socket address, copied out of getaddrinfo's list so it can cross threads.
-struct SocketAddress: Sendable {
+struct ResolvedAddress: Sendable {
     var storage: sockaddr_storage
     var length: socklen_t
     var family: Int32
@@ -20,7 +20,7 @@ struct SocketAddress: Sendable {
     }
 
     /// The same address with `port` set.
-    func with(port: Int) -> SocketAddress {
+    func with(port: Int) -> ResolvedAddress {
         var copy = self
         withUnsafeMutableBytes(of: &copy.storage) { raw in
             if family == AF_INET {
@@ -46,7 +46,7 @@ struct SocketAddress: Sendable {
 
 /// The answer for one name.
 enum Resolution: Sendable {
-    case addresses([SocketAddress])
+    case addresses([ResolvedAddress])
     /// getaddrinfo's code and gai_strerror text.
     case failure(code: Int32, message: String)
 }
@@ -186,11 +186,11 @@ final class Resolver: @unchecked Sendable {
             return .failure(code: rc, message: text)
         }
         defer { freeaddrinfo(list) }
-        var addresses: [SocketAddress] = []
+        var addresses: [ResolvedAddress] = []
         var node = list
         while let current = node {
             if let addr = current.pointee.ai_addr {
-                addresses.append(SocketAddress(addr, length: current.pointee.ai_addrlen))
+                addresses.append(ResolvedAddress(addr, length: current.pointee.ai_addrlen))
             }
             node = current.pointee.ai_next
         }

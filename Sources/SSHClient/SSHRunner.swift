@@ -58,8 +58,8 @@ public final class SSHRunner: Sendable {
                             // (jobs, results, callbacks) is Sendable. The box keeps the metatype out of the
                             // @Sendable closure's captures.
                             let body = UncheckedSendableBox {
-                                let loop = EventLoop(jobs: share, concurrency: cap, loops: loops, deadline: deadline,
-                                                     progress: { failed in tally.record(failed: failed) }, control: control)
+                                let loop = PollLoop(jobs: share, concurrency: cap, loops: loops, deadline: deadline,
+                                                    progress: { failed in tally.record(failed: failed) }, control: control)
                                 continuation.resume(returning: loop.run())
                             }
                             let thread = Thread {
@@ -141,7 +141,7 @@ final class RunControl: @unchecked Sendable {
 }
 
 /// The poll loop of one run. Lives entirely on the runner's thread.
-final class EventLoop<D: ShellDriver> {
+final class PollLoop<D: ShellDriver> {
     private let jobs: [SSHJob<D>]
     private let limit: Int
     private let deadline: ContinuousClock.Instant?
@@ -257,10 +257,9 @@ final class EventLoop<D: ShellDriver> {
     private func collectFinished() {
         var still: [Session<D>] = []
         for session in active {
-            if session.isFinished {
+            if let result = session.result {
                 lastAdvanced[ObjectIdentifier(session)] = nil
-                record(session.index, SSHJobResult(host: session.target.host, error: session.error, info: session.info,
-                                                   driverResult: session.driverResult))
+                record(session.index, result)
             } else {
                 still.append(session)
             }
