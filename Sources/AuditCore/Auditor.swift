@@ -55,7 +55,8 @@ public enum Auditor {
         var report = NodeReport(cluster: cluster.name, host: node.host, product: node.product, role: node.role,
                                 status: .audited, detail: "", version: nil,
                                 lists: node.lists.map { ObservedList(kind: $0, state: nil, origins: nil,
-                                                                     expected: $0 == .finesse ? [] : expected.map(\.description)) },
+                                                                     expected: $0 == .finesse ? ExpectedOrigins.finesseRequired(for: cluster).map(\.description)
+                                                                         : expected.map(\.description)) },
                                 services: nil, unparsed: [], notes: observation?.notes ?? [])
         report.inventoryRelease = node.release
         guard node.audit else {

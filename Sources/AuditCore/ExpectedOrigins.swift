@@ -15,4 +15,12 @@ public enum ExpectedOrigins {
         for origin in cluster.expected.extraOrigins where seen.insert(origin).inserted { result.append(origin) }
         return result
     }
+
+    /// What a Finesse list must hold when Finesse CORS is `enabled`: the reverse-proxy origins (`extra_origins`: Cisco's
+    /// VPN-less guides add them on Finesse, CUIC and Live Data alike) and the site's other web apps (`finesse_origins`).
+    /// Stock gadgets run under the Finesse origin and need nothing here.
+    public static func finesseRequired(for cluster: Cluster) -> [Origin] {
+        var seen: Set<Origin> = []
+        return (cluster.expected.extraOrigins + cluster.expected.finesseOrigins).filter { seen.insert($0).inserted }
+    }
 }

@@ -48,6 +48,7 @@ public struct Finding: Sendable, Equatable {
                 origin: String? = nil, message: String, remediation: [RemediationAction] = []) {
         self.kind = kind; self.cluster = cluster; self.host = host
         self.hosts = host.map { [$0] } ?? hosts
-        self.list = list; self.origin = origin; self.message = message; self.remediation = remediation
+        // Notes belong in runbooks and the message: a finding's fix is what is typed (report v1 carries only lines).
+        self.list = list; self.origin = origin; self.message = message; self.remediation = remediation.filter { $0.commandLine != nil }
     }
 }

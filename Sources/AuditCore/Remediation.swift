@@ -189,6 +189,18 @@ public enum RemediationPlanner {
         }
     }
 
+    /// What switching a Finesse list from enable_all to enabled cuts off, in one line.
+    static func enableAllCutOff(_ list: ObservedList) -> String {
+        let kept = (list.origins ?? []) + list.expected.filter { !(list.origins ?? []).contains($0) }
+        let allowed = kept.isEmpty ? "no origin at all" : "only " + kept.map(Escaping.visible).joined(separator: ", ")
+        return "After `utils finesse cors enable`, Finesse allows \(allowed): every other web app, reverse proxy or VPN-less origin is refused until added."
+    }
+
+    /// A delete left to the person: the origin is reported, but only `expected.prune` or `--prune` plans its removal.
+    public static func pruneSuggestion(list: ListKind, index: Int, origin: String) -> RemediationAction {
+        .note("Suggestion, not planned: entry \(index) (\(Escaping.visible(origin))) is not named by the inventory. If nothing outside it uses the origin (another Finesse cluster, a reverse proxy, a web app), remove it with `\(RemediationAction.delete(list, index: index, origin: origin).commandLine!)` at index \(index); `expected.prune: true` or --prune plans it.")
+    }
+
     /// The runbook for a node, from the lists it returned; nil when nothing needs changing.
     public static func plan(for report: NodeReport, cluster: Cluster) -> RemediationPlan? {
         let tolerated = Set(cluster.expected.toleratedOrigins.map(\.description))
@@ -198,6 +210,7 @@ public enum RemediationPlanner {
         var restarts: [RemediationAction] = []
         var verify: [RemediationAction] = []
         var notes: [RemediationAction] = []
+        var suggestions: [RemediationAction] = []
         for list in report.lists {
             let lines = Lines(list: list.kind, report: report)
             var changed = false
@@ -207,6 +220,7 @@ public enum RemediationPlanner {
             }
             if list.kind == .finesse, list.state == .enableAll {
                 notes.append(.note("Finesse CORS is in enable_all mode (any origin). Check `\(lines.verifyList.commandLine!)` before `\(lines.enable.commandLine!)`: it is left for you to decide."))
+                notes.append(.note(enableAllCutOff(list)))
             }
             if let entries = list.origins {
                 let expected = list.expected
@@ -215,14 +229,22 @@ public enum RemediationPlanner {
                 for (offset, entry) in entries.enumerated() {
                     switch OriginAnalysis.analyze(entry) {
                     case .effective:
-                        if !seen.insert(entry).inserted || (list.kind != .finesse && !expected.contains(entry) && !tolerated.contains(entry)) {
+                        if !seen.insert(entry).inserted {
                             toDelete.append((offset + 1, entry))
+                        } else if list.kind != .finesse && !expected.contains(entry) && !tolerated.contains(entry) {
+                            // An origin the inventory does not name may still be someone's (another Finesse cluster, a
+                            // proxy, a web app): deleted only when the inventory or --prune says so.
+                            if cluster.expected.prune { toDelete.append((offset + 1, entry)) } else {
+                                suggestions.append(pruneSuggestion(list: list.kind, index: offset + 1, origin: entry))
+                            }
                         }
                     case .ineffective:
+                        // Can never match a browser's Origin: removing it changes nothing a browser sees.
                         toDelete.append((offset + 1, entry))
                     }
                 }
-                let missing = expected.filter { !seen.contains($0) }
+                // A Finesse list in enable_all or disabled mode is not enforced: nothing to add until the mode changes.
+                let missing = list.kind == .finesse && list.state != .enabled ? [] : expected.filter { !seen.contains($0) }
                 if !missing.isEmpty {
                     adds.append(lines.add(missing)); changed = true
                 }
@@ -241,7 +263,7 @@ public enum RemediationPlanner {
             steps.append(.note("Delete indices are those observed before any change; the delete prompt shows the list, so check each before typing it."))
             steps += deletes
         }
-        steps += restarts + verify + notes
+        steps += restarts + verify + notes + suggestions
         return steps.isEmpty ? nil : RemediationPlan(cluster: report.cluster, host: report.host, steps: steps)
     }
 }

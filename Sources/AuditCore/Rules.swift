@@ -14,9 +14,12 @@ enum NodeRules {
                         message: "\(list.kind.displayName) CORS is disabled on \(report.host): browsers get no CORS headers, whatever the list holds.",
                         remediation: [fix.enable] + fix.restarts + [fix.verifyStatus]))
                 case (.finesse, .enableAll):
+                    // The switch refuses every origin not on the list: what it must hold is added first.
+                    let missing = list.expected.filter { !(list.origins ?? []).contains($0) }
                     findings.append(Finding(kind: .corsPermissive, cluster: cluster.name, host: report.host, list: list.kind,
-                        message: "Finesse CORS on \(report.host) is in enable_all mode: any origin is allowed. Check its allowed-origin list, then enable list-based CORS.",
-                        remediation: [fix.verifyList, fix.enable] + fix.restarts + [fix.verifyStatus]))
+                        message: "Finesse CORS on \(report.host) is in enable_all mode: any origin is allowed. Check its allowed-origin list, then enable list-based CORS. "
+                            + RemediationPlanner.enableAllCutOff(list),
+                        remediation: [fix.verifyList] + (missing.isEmpty ? [] : [fix.add(missing)]) + [fix.enable] + fix.restarts + [fix.verifyStatus]))
                 default: break
                 }
             }
@@ -34,8 +37,9 @@ enum NodeRules {
                             remediation: fix.delete(index: index, origin: entry)))
                     } else if list.kind != .finesse && !expectedSet.contains(entry) && !tolerated.contains(origin) {
                         findings.append(Finding(kind: .unexpectedOrigin, cluster: cluster.name, host: report.host, list: list.kind, origin: entry,
-                            message: "\(entry) (entry \(index)) on \(report.host)'s \(list.kind.displayName) list is neither expected nor tolerated\(origin.isLoopbackOrPlainHTTP ? " (a plain-http or loopback origin, likely a leftover)" : "").",
-                            remediation: fix.delete(index: index, origin: entry)))
+                            message: "\(entry) (entry \(index)) on \(report.host)'s \(list.kind.displayName) list is neither expected nor tolerated\(origin.isLoopbackOrPlainHTTP ? " (a plain-http or loopback origin, likely a leftover)" : "")"
+                                + (cluster.expected.prune ? "." : "; the runbook suggests its delete, planned only with expected.prune: true or --prune."),
+                            remediation: cluster.expected.prune ? fix.delete(index: index, origin: entry) : []))
                     }
                 case .ineffective(let reason, let meant):
                     var message = "\"\(Escaping.visible(entry))\" (entry \(index)) on \(report.host)'s \(list.kind.displayName) list can never match a browser Origin: it \(reason)"
@@ -47,7 +51,9 @@ enum NodeRules {
                         origin: entry, message: message + ".", remediation: fix.delete(index: index, origin: entry)))
                 }
             }
-            for origin in expected where !effective.contains(origin) {
+            // A Finesse list is enforced only in `enabled` mode (enable_all allows any origin, disabled none).
+            let enforced = list.kind != .finesse || list.state == .enabled
+            for origin in expected where enforced && !effective.contains(origin) {
                 findings.append(Finding(kind: .missingOrigin, cluster: cluster.name, host: report.host, list: list.kind, origin: origin,
                     message: "\(report.host)'s \(list.kind.displayName) list lacks \(origin): gadgets loaded from that Finesse origin are refused.",
                     remediation: [fix.add([origin])] + fix.restarts + [fix.verifyList]))

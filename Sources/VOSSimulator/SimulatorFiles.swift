@@ -70,6 +70,10 @@ extension VOSSimulator {
             out += "      finesse_ports: [\(e.finessePorts.map(String.init).joined(separator: ", "))]\n"
             out += "      extra_origins: [\(e.extraOrigins.map { q($0.description) }.joined(separator: ", "))]\n"
             out += "      tolerated_origins: [\(e.toleratedOrigins.map { q($0.description) }.joined(separator: ", "))]\n"
+            if !e.finesseOrigins.isEmpty {
+                out += "      finesse_origins: [\(e.finesseOrigins.map { q($0.description) }.joined(separator: ", "))]\n"
+            }
+            if e.prune { out += "      prune: true\n" }
         }
         return out
     }

@@ -38,6 +38,8 @@ struct Audit: AsyncParsableCommand {
 
     @OptionGroup var tls: ProbeTLSOptions
 
+    @OptionGroup var planning: PlanningOptions
+
     func validate() throws {
         if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
@@ -45,7 +47,7 @@ struct Audit: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let inventory = try loadInventory(self.inventory)
+        let inventory = planning.applied(to: try loadInventory(self.inventory))
         let source: any ObservationSource = if let transcripts {
             TranscriptFolderSource(path: transcripts)
         } else {
@@ -72,6 +74,19 @@ func liveSource(_ inventory: Inventory, options: SSHCollector.Options, quiet: Bo
     let progress = Progress(enabled: !quiet && Terminal.stderrIsTerminal,
                             total: inventory.nodes.filter { $0.node.audit }.count, clusters: inventory.clusters.count)
     return LiveSSHSource(options: options, logger: logger, progress: { progress.update($0) }, finished: { progress.finish() })
+}
+
+/// How runbooks are planned, shared by the commands that plan.
+struct PlanningOptions: ParsableArguments {
+    @Flag(name: .long, help: "Plan the delete of every effective origin the inventory does not name (as expected.prune: true in every cluster); without it such deletes are suggestions.")
+    var prune = false
+
+    func applied(to inventory: Inventory) -> Inventory {
+        guard prune else { return inventory }
+        var inventory = inventory
+        for i in inventory.clusters.indices { inventory.clusters[i].expected.prune = true }
+        return inventory
+    }
 }
 
 /// Reads the inventory, or prints every problem as `file:line:column: key: message` and exits 64.

@@ -19,10 +19,12 @@ struct Demo: AsyncParsableCommand {
     @Flag(name: .long, help: "Also send the browser's CORS preflight to the lab's HTTPS endpoints (trusting the simulator's CA).")
     var probe = false
 
+    @OptionGroup var planning: PlanningOptions
+
     func run() async throws {
         let simulator = try SimulatorProcess.start(inventory: inventory, state: state)
         defer { simulator.stop() }
-        let inventory = try loadInventory(simulator.inventoryPath)
+        let inventory = planning.applied(to: try loadInventory(simulator.inventoryPath))
         var environment = ProcessInfo.processInfo.environment
         environment[SimulatorProcess.passwordVariable] = simulator.password
         var pipeline = AuditPipeline(

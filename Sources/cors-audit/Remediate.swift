@@ -32,6 +32,8 @@ struct Remediate: AsyncParsableCommand {
     @Option(name: .long, help: "With --apply: time limit for the whole apply, in seconds.")
     var timeout: Double?
 
+    @OptionGroup var planning: PlanningOptions
+
     func validate() throws {
         if apply {
             if inventory == nil { throw ValidationError("--apply needs --inventory FILE to reach the nodes (also with --from)") }
@@ -54,7 +56,7 @@ struct Remediate: AsyncParsableCommand {
             findings = read.findings
             if folder == nil { folder = ((from as NSString).deletingLastPathComponent as NSString).appendingPathComponent("remediation") }
         } else if let path = self.inventory {
-            let inventory = try loadInventory(path)
+            let inventory = planning.applied(to: try loadInventory(path))
             let source: any ObservationSource
             if let transcripts {
                 source = TranscriptFolderSource(path: transcripts)
