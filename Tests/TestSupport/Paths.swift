@@ -7,6 +7,9 @@ public let repoRoot: String = {
     return parts.joined(separator: "/")
 }()
 
+/// A capture from the field (Tests/Fixtures/field, verbatim), by file name.
+public func fieldCapture(_ name: String) -> String { "\(repoRoot)/Tests/Fixtures/field/\(name)" }
+
 /// A product built beside the running test bundle (`cors-audit`, `vos-sim`, `history-test-writer`), nil when absent.
 public func builtBinary(_ name: String) -> String? {
     let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
