@@ -3,12 +3,6 @@ import Foundation
 import Glibc
 #endif
 
-/// Why the harness could not set up a server; tests report it as their failure.
-public struct HarnessError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// A child process started with posix_spawn and reaped with waitpid by the harness itself.
 ///
 /// Foundation's `Process` was tried first: from the async test functions its termination
