@@ -39,9 +39,3 @@ public func readJSON(_ path: String) throws -> [String: Any] {
     }
     return object
 }
-
-/// Why a test helper could not do its part; tests report it as their failure.
-public struct HarnessError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
