@@ -117,7 +117,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "VOSSimulatorTests", dependencies: [
-            "VOSSimulator", "AuditCore", "SSHClient", "vos-sim",
+            "VOSSimulator", "AuditCore", "SSHClient", "vos-sim", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSH", package: "swift-nio-ssh"),

@@ -2,13 +2,14 @@ import AuditCore
 import Foundation
 import SSHClient
 import Testing
+import TestSupport
 @testable import VOSSimulator
 
 /// Every fault of the state file, seen through our libssh2 client.
 @Suite("faults through libssh2")
 struct FaultTests {
-    static func fleet(_ faults: String, host: String = "cuicpub.lab.test") async throws -> TestFleet {
-        try await TestFleet.start(state: """
+    static func fleet(_ faults: String, host: String = "cuicpub.lab.test") async throws -> Simulation {
+        try await Simulation.fleet(state: """
             nodes:
               \(host):
                 faults: \(faults)

@@ -2,28 +2,28 @@ import AuditCore
 import Foundation
 import SSHClient
 import Testing
+import TestSupport
 @testable import VOSSimulator
 
 /// The files the simulator writes for the client, the state file's checks, and the fleet generator.
 @Suite("files, state file and fleet")
 struct FilesAndFleetTests {
     @Test func writtenInventoryLoadsAndPointsAtTheNodes() async throws {
-        let fleet = try await TestFleet.start(state: "nodes:\n  ld.lab.test:\n    faults: [refuse]\n")
+        let fleet = try await Simulation.fleet(state: "nodes:\n  ld.lab.test:\n    faults: [refuse]\n")
         defer { Task { try await fleet.stop() } }
-        let path = fleet.directory.appendingPathComponent("inventory.yaml").path
-        let inventory = try InventoryLoader.load(path: path)
+        let inventory = try fleet.inventory()
         #expect(inventory.nodes.count == 4)
         for (_, node) in inventory.nodes {
             let simulated = fleet.node(node.host)
             #expect(node.connection.address == simulated.address)
             #expect(node.connection.port == simulated.port)
-            #expect(node.connection.knownHosts == fleet.knownHosts)
+            #expect(node.connection.knownHosts == fleet.knownHostsPath)
             #expect(node.connection.hostKeyPolicy == .strict)
             #expect(node.connection.credential == .passwordEnv("VOS_SIM_PASSWORD"))
         }
         #expect(inventory.clusters[0].cuic.map(\.coresidentLiveData) == [true, true])
         #expect(inventory.clusters[0].cuic.map(\.role) == [.publisher, .subscriber])
-        let lines = try String(contentsOfFile: fleet.knownHosts, encoding: .utf8).split(separator: "\n")
+        let lines = try String(contentsOfFile: fleet.knownHostsPath, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 4)
         let sub = fleet.node("cuicsub.lab.test")
         #expect(lines.contains { $0 == "[cuicsub.lab.test]:\(sub.port) \(sub.knownHostKey)" })
@@ -31,9 +31,8 @@ struct FilesAndFleetTests {
     }
 
     @Test func labStateFileIsTheTACCase() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let inventory = try InventoryLoader.load(path: root.appendingPathComponent("inventory/lab.yaml").path)
-        let nodes = try StateFile.load(path: root.appendingPathComponent("inventory/lab.sim.yaml").path, inventory: inventory)
+        let inventory = try InventoryLoader.load(path: repoRoot + "/inventory/lab.yaml")
+        let nodes = try StateFile.load(path: repoRoot + "/inventory/lab.sim.yaml", inventory: inventory)
         let byHost = Dictionary(uniqueKeysWithValues: nodes.map { ($0.host, $0) })
         let fp = "https://finessep.uccelab.tac", fs = "https://finesses.uccelab.tac"
         let all = [fp, fp + ":8445", fs, fs + ":8445"]
@@ -42,8 +41,7 @@ struct FilesAndFleetTests {
         #expect(byHost["cuicsub.uccelab.tac"]?.lists[.liveData]?.origins == all + ["http://127.0.0.1:5500"])
         #expect(byHost["cuicsub.uccelab.tac"]?.version == "12.6.2.10000-19")
         // Exactly the three entries of the field capture, in its order.
-        let capture = try String(contentsOfFile: root
-            .appendingPathComponent("Tests/Fixtures/field/cuic-allowed-origin-list.subscriber.txt").path, encoding: .utf8)
+        let capture = try String(contentsOfFile: fieldCapture("cuic-allowed-origin-list.subscriber.txt"), encoding: .utf8)
         let captured = capture.split(separator: "\n").compactMap { line -> String? in
             let parts = line.split(separator: " ")
             return parts.count == 2 && parts[0].hasSuffix(".") ? String(parts[1]) : nil
@@ -172,21 +170,18 @@ struct LayoutTests {
         let nodes = try StateFile.parse(yaml: "nodes:\n  ld.lab.test:\n    faults: [refuse]\n", inventory: inv,
                                         timing: SimulationTiming(startupDelay: 0.01, commandDelay: 0.01))
         // A fixed port shared by all addresses; pick one unlikely to be taken, retry a few.
-        var simulator: VOSSimulator?
-        for attempt in 0..<5 where simulator == nil {
+        var started: Simulation?
+        for attempt in 0..<5 where started == nil {
             let port = 20000 + Int.random(in: 0..<20000) + attempt
-            simulator = try? await VOSSimulator.start(inventory: inv, nodes: nodes,
+            started = try? await Simulation.start(inventory: inv, nodes: nodes,
                 options: SimulatorOptions(layout: .addresses, baseAddress: "127.0.0.2", port: port, password: testPassword, threads: 1))
         }
-        let sim = try #require(simulator)
-        defer { Task { try await sim.shutdown() } }
+        let fleet = try #require(started)
+        defer { Task { try await fleet.stop() } }
+        let sim = try #require(fleet.simulator)
         #expect(sim.nodes.map(\.address) == ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"])
         #expect(Set(sim.nodes.map(\.port)).count == 1)
         #expect(sim.knownHostsText().contains("[cuicpub.lab.test]:\(sim.nodes[0].port) ssh-ed25519 "))
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vos-sim-layout-\(UUID().uuidString)")
-        try sim.writeFiles(to: dir.path)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let fleet = TestFleet(simulator: sim, directory: dir)
         let ok = await fleet.session("cuicsub.lab.test", login + command("show myself"))
         #expect(ok.error == nil, "\(String(describing: ok.error))")
         let refused = await fleet.session("ld.lab.test", login)

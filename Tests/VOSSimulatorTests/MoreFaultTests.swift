@@ -2,13 +2,14 @@ import AuditCore
 import Foundation
 import SSHClient
 import Testing
+import TestSupport
 @testable import VOSSimulator
 
 /// The fault matrix's faults (docs/fault-matrix.md), seen through our libssh2 client.
 @Suite("more faults through libssh2")
 struct MoreFaultTests {
     /// One session against `host` with a short connect timeout.
-    static func session(_ fleet: TestFleet, _ host: String, _ script: [ScriptDriver.Step], policy: HostKeyPolicy = .strict,
+    static func session(_ fleet: Simulation, _ host: String, _ script: [ScriptDriver.Step], policy: HostKeyPolicy = .strict,
                         stepTimeout: Duration = .seconds(5)) async -> SSHJobResult<ScriptDriver.Result> {
         var target = fleet.target(host)
         target.hostKeyPolicy = policy
@@ -55,7 +56,7 @@ struct MoreFaultTests {
     func unknownHostKeyUnderEachPolicy(policy: HostKeyPolicy) async throws {
         let fleet = try await FaultTests.fleet("[unknown_host_key]")
         defer { Task { try await fleet.stop() } }
-        let known = try String(contentsOfFile: fleet.knownHosts, encoding: .utf8)
+        let known = try String(contentsOfFile: fleet.knownHostsPath, encoding: .utf8)
         #expect(!known.contains("cuicpub.lab.test") && known.contains("cuicsub.lab.test"))
         let result = await Self.session(fleet, "cuicpub.lab.test", login, policy: policy)
         switch policy {
@@ -67,7 +68,7 @@ struct MoreFaultTests {
             #expect(line.hasSuffix(fleet.node("cuicpub.lab.test").knownHostKey), "the line to add is the node's real key")
         case .acceptNew:
             #expect(result.error == nil, "\(String(describing: result.error))")
-            #expect(try String(contentsOfFile: fleet.knownHosts, encoding: .utf8).contains("cuicpub.lab.test"))
+            #expect(try String(contentsOfFile: fleet.knownHostsPath, encoding: .utf8).contains("cuicpub.lab.test"))
         case .off:
             #expect(result.error == nil, "\(String(describing: result.error))")
             #expect(result.info.hostKeyNote?.contains("NOT checked") == true)
@@ -144,8 +145,9 @@ struct MoreFaultTests {
             try StateFile.parse(yaml: "nodes:\n  cuicpub.lab.test: {faults: [unresolvable]}\n", inventory: inventory)
         }
         let nodes = try StateFile.parse(yaml: "nodes:\n  ld.lab.invalid: {faults: [unresolvable]}\n", inventory: inventory)
-        let sim = try await VOSSimulator.start(inventory: inventory, nodes: nodes, options: SimulatorOptions(password: "x", threads: 1))
-        defer { Task { try await sim.shutdown() } }
+        let fleet = try await Simulation.start(inventory: inventory, nodes: nodes, options: SimulatorOptions(password: "x", threads: 1))
+        defer { Task { try await fleet.stop() } }
+        let sim = try #require(fleet.simulator)
         let yaml = sim.inventoryYAML(knownHostsPath: "/k")
         let written = try InventoryLoader.parse(yaml: yaml, path: "w", environment: [:])
         let ld = try #require(written.nodes.first { $0.node.host == "ld.lab.invalid" }?.node)
