@@ -161,6 +161,35 @@ struct FilesAndFleetTests {
         #expect(shim.inbound(response.bytes) == nil)
         #expect(shim.inbound([94, 0, 0, 0, 0]) == nil)
     }
+
+    @Test func unresolvableOnlyUnderInvalidAndNotInTheFiles() async throws {
+        let inventory = try InventoryLoader.parse(yaml: testInventoryYAML.replacingOccurrences(of: "ld.lab.test", with: "ld.lab.invalid"),
+                                                  path: "t", environment: [:])
+        #expect(throws: StateFileError.self) {
+            try StateFile.parse(yaml: "nodes:\n  cuicpub.lab.test: {faults: [unresolvable]}\n", inventory: inventory)
+        }
+        let nodes = try StateFile.parse(yaml: "nodes:\n  ld.lab.invalid: {faults: [unresolvable]}\n", inventory: inventory)
+        let fleet = try await Simulation.start(inventory: inventory, nodes: nodes, options: SimulatorOptions(password: "x", threads: 1))
+        defer { Task { try await fleet.stop() } }
+        let sim = try #require(fleet.simulator)
+        let yaml = sim.inventoryYAML(knownHostsPath: "/k")
+        let written = try InventoryLoader.parse(yaml: yaml, path: "w", environment: [:])
+        let ld = try #require(written.nodes.first { $0.node.host == "ld.lab.invalid" }?.node)
+        #expect(ld.connection.address == "ld.lab.invalid")
+        #expect(!sim.knownHostsText().contains("ld.lab.invalid"))
+        #expect(sim.listingLines().contains { $0.hasPrefix("ld.lab.invalid ld.lab.invalid (unresolvable)") })
+    }
+
+    @Test func unknownFaultNamesTheKnownOnes() throws {
+        let inventory = try InventoryLoader.parse(yaml: testInventoryYAML, path: "t", environment: [:])
+        do {
+            _ = try StateFile.parse(yaml: "nodes:\n  cuicpub.lab.test: {faults: [slow_pager]}\n", inventory: inventory)
+            Issue.record("an unknown fault was accepted")
+        } catch let error as StateFileError {
+            #expect(error.description.contains("unknown fault 'slow_pager'"))
+            #expect(error.description.contains("endless_pager, oversize_output, drip_output"))
+        }
+    }
 }
 
 @Suite("layouts")
@@ -186,5 +215,30 @@ struct LayoutTests {
         #expect(ok.error == nil, "\(String(describing: ok.error))")
         let refused = await fleet.session("ld.lab.test", login)
         #expect(refused.error?.kind == .refused)
+    }
+}
+
+@Suite("fleet with random faults")
+struct FleetFaultTests {
+    @Test func faultRatePlantsExactlyThatShareReproduciblyBySeed() throws {
+        let a = FleetGenerator(nodes: 200, faultRate: 0.1, seed: 7).generate()
+        let b = FleetGenerator(nodes: 200, faultRate: 0.1, seed: 7).generate()
+        let c = FleetGenerator(nodes: 200, faultRate: 0.1, seed: 8).generate()
+        #expect(a.faults.count == 20)
+        #expect(Set(a.faults.map(\.host)).count == 20)
+        #expect(a.faults == b.faults && a.stateYAML == b.stateYAML)
+        #expect(a.faults != c.faults)
+        #expect(a.faults.allSatisfy { FleetGenerator.faultPool.contains($0.fault) })
+        // The state file carries them, and planted.json lists them.
+        let inventory = try InventoryLoader.parse(yaml: a.inventoryYAML, path: "fleet.yaml", environment: [:])
+        let nodes = try StateFile.parse(yaml: a.stateYAML, inventory: inventory)
+        let faulty = nodes.filter { !$0.faults.isEmpty }
+        #expect(Set(faulty.map(\.host)) == Set(a.faults.map(\.host)))
+        #expect(faulty.allSatisfy { n in n.faults.map(\.name) == [a.faults.first { $0.host == n.host }!.fault] })
+        let json = try JSONSerialization.jsonObject(with: FleetGenerator.plantedJSON(a.drift, faults: a.faults, nodes: 200)) as! [String: Any]
+        #expect((json["faults"] as? [[String: String]])?.count == 20)
+        #expect(FleetGenerator(nodes: 200).generate().faults.isEmpty)
+        #expect(a.inventoryYAML.contains("timeouts: {connect: 10, login: 90, command: 60}"))
+        #expect(FleetGenerator(nodes: 2, timeouts: (2, 3.5, 4)).generate().inventoryYAML.contains("timeouts: {connect: 2, login: 3.5, command: 4}"))
     }
 }

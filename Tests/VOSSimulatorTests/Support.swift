@@ -59,6 +59,27 @@ extension Simulation {
     }
 }
 
+/// The test fleet with `faults` (a state-file list) on `host`, whose CUIC list holds four origins.
+func faultyFleet(_ faults: String, host: String = "cuicpub.lab.test") async throws -> Simulation {
+    try await Simulation.fleet(state: """
+        nodes:
+          \(host):
+            faults: \(faults)
+            lists:
+              cuic: {status: enabled, origins: [https://a.lab.test, https://b.lab.test, https://c.lab.test, https://d.lab.test]}
+        """)
+}
+
+/// One session against `host` with a short connect timeout.
+func faultSession(_ fleet: Simulation, _ host: String, _ script: [ScriptDriver.Step], policy: HostKeyPolicy = .strict,
+                  stepTimeout: Duration = .seconds(5)) async -> SSHJobResult<ScriptDriver.Result> {
+    var target = fleet.target(host)
+    target.hostKeyPolicy = policy
+    target.connectTimeout = .milliseconds(800)
+    let job = SSHJob(target: target) { ScriptDriver(script, ending: .close, stepTimeout: stepTimeout) }
+    return await SSHRunner().run([job], deadline: .now + .seconds(60)).first!
+}
+
 /// Drives a shell through expect/send steps, independently of the client's VOSShell code: these
 /// tests check the simulator's bytes, so the driver only matches literal text.
 final class ScriptDriver: ShellDriver {
