@@ -96,7 +96,6 @@ public struct ApplyConversation: Sendable {
     /// Increases whenever something is typed: the caller restarts its phase clock on a change.
     public private(set) var sendCount = 0
 
-    public static let setupCommand = "set cli pagination off"
     /// Raw bytes one step may print before the conversation gives up.
     public var maxOutputBytes = 1 << 20
     public var maxPagerAnswers = 1000
@@ -215,9 +214,9 @@ public struct ApplyConversation: Sendable {
     /// Whether `line` is `Select the index of origin to be deleted [1-N or a,q]:`, and its N when readable.
     static func selectionPrompt(_ line: String) -> (isSelection: Bool, upper: Int?) {
         let lower = line.lowercased()
-        guard lower.hasPrefix("select the index"), lower.hasSuffix(":") || lower.hasSuffix("?") else { return (false, nil) }
+        guard lower.hasPrefix(VOSText.selectionPrompt), lower.hasSuffix(":") || lower.hasSuffix("?") else { return (false, nil) }
         let chars = Array(lower.utf8)
-        let open = Array("[1-".utf8)
+        let open = Array(VOSText.selectionRange.utf8)
         guard chars.count > open.count,
               let at = (0...(chars.count - open.count)).first(where: { chars[$0..<$0 + open.count].elementsEqual(open) })
         else { return (true, nil) }
@@ -256,7 +255,7 @@ public struct ApplyConversation: Sendable {
     private mutating func promptArrived() -> [UInt8] {
         switch phase {
         case .login:
-            return start(Self.setupCommand, phase: .setup)
+            return start(VOSText.setupCommand, phase: .setup)
         case .setup:
             return next(after: -1)
         case .step(let i):
@@ -271,7 +270,7 @@ public struct ApplyConversation: Sendable {
                 return next(after: i)
             case (.delete, .sent):
                 results[i].output = out
-                let why = Self.contains(out.lowercased(), "no origins are configured")
+                let why = Self.contains(out.lowercased(), VOSText.noOrigins)
                     ? "the list is empty; list changed since the audit"
                     : (Self.failureMarker(in: out).map { "the node answered \"\($0)\"" }
                        ?? "the node printed no selection prompt")
@@ -294,7 +293,7 @@ public struct ApplyConversation: Sendable {
             } else if phase == .setup {
                 failure = .setupRefused(lastLineText)
             }
-            return leave(typing: "q")
+            return leave(typing: VOSText.selectionQuit)
         }
         let menu = Self.menuEntries(output(upToPrompt: false))
         let holders = menu.filter { $0.index == index }
@@ -342,7 +341,7 @@ public struct ApplyConversation: Sendable {
 
     private mutating func exit() -> [UInt8] {
         phase = .done
-        return Array(("exit" + lineEnding).utf8)
+        return Array((VOSText.exitCommand + lineEnding).utf8)
     }
 
     /// At the prompt after a failed step: record it and leave.
@@ -356,7 +355,7 @@ public struct ApplyConversation: Sendable {
     private mutating func quit(_ i: Int, _ why: String) -> [UInt8] {
         finishStep(i, .failed(why), output: results[i].output)
         failure = .stepFailed(index: i)
-        return leave(typing: "q")
+        return leave(typing: VOSText.selectionQuit)
     }
 
     private mutating func leave(typing answer: String) -> [UInt8] {
@@ -437,7 +436,7 @@ public struct ApplyConversation: Sendable {
     public static func failureMarker(in output: String) -> String? {
         for raw in output.split(separator: "\n") {
             let line = raw.trimmingBlanks
-            if contains(line.lowercased(), "executed command unsuccessfully") || line.lowercased().hasPrefix("invalid command") {
+            if contains(line.lowercased(), VOSText.commandFailed) || line.lowercased().hasPrefix(VOSText.invalidCommand) {
                 return line
             }
         }

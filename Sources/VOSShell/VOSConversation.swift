@@ -47,7 +47,7 @@ public struct VOSConversation: Sendable {
     public private(set) var transcript: [UInt8] = []
 
     /// The command that turns the pager off for the session.
-    public static let setupCommand = "set cli pagination off"
+    public static let setupCommand = VOSText.setupCommand
 
     private var filter = ANSIFilter()
     private var step = Step(command: "", keepsText: false)
@@ -195,7 +195,7 @@ public struct VOSConversation: Sendable {
         phase = .finished
         state = .finished
         step = Step(command: "", keepsText: false)
-        return Array(("exit" + config.lineEnding).utf8)
+        return Array((VOSText.exitCommand + config.lineEnding).utf8)
     }
 
     private mutating func start(_ command: String, phase: VOSPhase) -> [UInt8] {
