@@ -88,11 +88,11 @@ let package = Package(
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzInvariants"]),
         .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore", "CLIParsers", "FuzzInvariants", "Reports", "TestSupport"],
                     resources: [.copy("Golden"), .copy("FuzzRegressions")]),
-        .target(name: "SSHTestHarness", path: "Tests/SSHTestHarness"),
-        // What the test targets share: the package root, built products, bounded child processes, the simulated lab.
+        // What the test targets share: the package root, built products, bounded child processes, vos-sim started for a
+        // test, real OpenSSH sshd servers on loopback.
         .target(name: "TestSupport", dependencies: ["AuditCore", "VOSSimulator"], path: "Tests/TestSupport"),
-        .testTarget(name: "SSHClientTests", dependencies: ["SSHClient", "SSHTestHarness"]),
-        .testTarget(name: "CollectorTests", dependencies: ["Collector", "AuditCore", "SSHTestHarness"]),
+        .testTarget(name: "SSHClientTests", dependencies: ["SSHClient", "TestSupport"]),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector", "AuditCore", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "AuditCore", "TestSupport"], resources: [.copy("Golden")]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "AuditCore", "Reports", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["AuditCore", "cors-audit", "vos-sim", "TestSupport"]),
@@ -124,7 +124,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "VOSSimulatorTests", dependencies: [
-            "VOSSimulator", "AuditCore", "SSHClient", "vos-sim",
+            "VOSSimulator", "AuditCore", "SSHClient", "vos-sim", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSH", package: "swift-nio-ssh"),

@@ -1,3 +1,5 @@
+import VOSShell
+
 /// What a parser made of one command's output.
 public enum ParseOutcome<Value: Sendable & Equatable>: Sendable, Equatable {
     /// The output was understood.
@@ -58,11 +60,11 @@ public enum FailureMarker {
 
     static func detect(in text: CommandText) -> String? {
         // Anywhere, even in text around the echo: VOS prints it after the command's own messages.
-        for line in text.preamble + text.body where containsASCIICaseInsensitive(line, "executed command unsuccessfully") {
+        for line in text.preamble + text.body where containsASCIICaseInsensitive(line, VOSText.commandFailed) {
             return line
         }
         // Only at the start of the output: an entry or message that merely mentions the words is not a failure.
-        if let first = text.body.first(where: { !$0.isEmpty }), hasASCIIPrefixCaseInsensitive(first, "invalid command") {
+        if let first = text.body.first(where: { !$0.isEmpty }), hasASCIIPrefixCaseInsensitive(first, VOSText.invalidCommand) {
             return first
         }
         return nil

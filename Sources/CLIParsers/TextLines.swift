@@ -92,8 +92,8 @@ enum TextLines {
     static func promptCommand(_ line: String) -> String? {
         let trimmed = trim(line)
         var rest = Substring(trimmed)
-        guard rest.hasPrefix("admin") else { return nil }
-        rest = rest.dropFirst(5)
+        guard rest.hasPrefix(VOSText.promptName) else { return nil }
+        rest = rest.dropFirst(VOSText.promptName.count)
         if rest.first == "[" {
             let number = rest.dropFirst().prefix { $0.isASCII && $0.isNumber }
             guard !number.isEmpty, rest.dropFirst(1 + number.count).first == "]" else { return nil }
@@ -103,18 +103,15 @@ enum TextLines {
         return trim(rest.dropFirst())
     }
 
-    private static let pagerStart = "press <enter> for 1 line"
-    private static let pagerEnd = "to quit"
-
     /// The line with the pager prompts removed: nil when nothing else was on the line, else the remaining text.
     static func removingPager(_ line: String) -> String? {
-        guard asciiCaseInsensitiveRange(of: pagerStart, in: line) != nil else { return line }
+        guard asciiCaseInsensitiveRange(of: VOSText.pagerOpening, in: line) != nil else { return line }
         var remaining = line
         // Every prompt, not just the first: pages joined without the pager's erase leave several on
         // one line. Each pass removes text, so the loop ends.
-        while let start = asciiCaseInsensitiveRange(of: pagerStart, in: remaining) {
+        while let start = asciiCaseInsensitiveRange(of: VOSText.pagerOpening, in: remaining) {
             var end = remaining.endIndex
-            if let quit = asciiCaseInsensitiveRange(of: pagerEnd, in: remaining, from: start.upperBound) { end = quit.upperBound }
+            if let quit = asciiCaseInsensitiveRange(of: VOSText.pagerClosing, in: remaining, from: start.upperBound) { end = quit.upperBound }
             remaining = String(remaining[..<start.lowerBound]) + String(remaining[end...])
         }
         return trim(remaining).isEmpty ? nil : remaining

@@ -120,7 +120,7 @@ public struct SSHCollector: Sendable {
         } else if let vos = shell?.failure {
             switch vos {
             case .timeout(let phase):
-                failure = CollectionFailure(status: .timeout, detail: "phase \(phaseName(phase, shell)): no admin: prompt within the \(phaseLimit(phase, node)) s limit; \(lastText)")
+                failure = CollectionFailure(status: .timeout, detail: "phase \(phaseName(phase, shell)): no \(VOSText.prompt) prompt within the \(phaseLimit(phase, node)) s limit; \(lastText)")
             case .disconnected(let phase):
                 failure = CollectionFailure(status: .disconnected, detail: "phase \(phaseName(phase, shell)): the node closed the session; \(lastText)")
             case .outputLimit(let command, let limit):
@@ -172,7 +172,7 @@ public struct SSHCollector: Sendable {
     static func phaseName(_ phase: VOSPhase, _ shell: ShellTranscript?) -> String {
         switch phase {
         case .login: return "login"
-        case .setup: return "command (set cli pagination off)"
+        case .setup: return "command (\(VOSText.setupCommand))"
         case .command(let i):
             let command = shell.flatMap { i < $0.results.count ? $0.results[i].command : nil } ?? "#\(i + 1)"
             return "command (`\(command)`)"

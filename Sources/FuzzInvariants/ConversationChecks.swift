@@ -241,7 +241,7 @@ enum ConversationChecks {
         guard typed.hasSuffix("\n") else { throw InvariantViolation(description: "typed \(String(reflecting: typed)) without a line end") }
         let line = String(typed.dropLast())
         switch line {
-        case "n", "no", "q", "exit", ApplyConversation.setupCommand:
+        case "n", "no", "q", "exit", VOSText.setupCommand:
             return
         case "a", "y", "yes":
             throw InvariantViolation(description: "typed \(String(reflecting: line)): an apply never confirms or deletes all")

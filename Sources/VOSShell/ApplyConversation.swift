@@ -92,11 +92,10 @@ public struct ApplyConversation: Sendable {
     public private(set) var results: [ApplyStepResult]
     public private(set) var failure: ApplyFailure?
     /// Every byte received, raw, in order.
-    public private(set) var transcript: [UInt8] = []
+    public var transcript: [UInt8] { received.transcript }
     /// Increases whenever something is typed: the caller restarts its phase clock on a change.
     public private(set) var sendCount = 0
 
-    public static let setupCommand = "set cli pagination off"
     /// Raw bytes one step may print before the conversation gives up.
     public var maxOutputBytes = 1 << 20
     public var maxPagerAnswers = 1000
@@ -109,10 +108,8 @@ public struct ApplyConversation: Sendable {
         case answered
     }
     private var sub = Sub.sent
-    private var filter = ANSIFilter()
-    /// Stripped bytes of the current step (or of the current line while logging in).
-    private var text: [UInt8] = []
-    private var rawCount = 0
+    /// The current step's text (the current line while logging in).
+    private var received = ReceivedText()
     private var pagerAnswers = 0
     /// Refusals typed while leaving (a question asked again gets Ctrl-C once, then nothing).
     private var refusals = 0
@@ -138,19 +135,23 @@ public struct ApplyConversation: Sendable {
 
     /// Feeds received bytes; returns what to type now (possibly nothing).
     public mutating func receive<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
-        transcript.append(contentsOf: bytes)
+        if let reply = bytes.withContiguousStorageIfAvailable({ receive(contiguous: $0) }) { return reply }
+        return Array(bytes).withUnsafeBufferPointer { receive(contiguous: $0) }
+    }
+
+    private mutating func receive(contiguous bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        received.record(bytes)
         guard phase != .done else { return [] }
         for byte in bytes {
-            if phase != .login {
-                rawCount += 1
-                if rawCount > maxOutputBytes, case .step(let i) = phase {
-                    finishStep(i, .failed("printed more than \(maxOutputBytes) bytes; stopped, its effect is unknown"))
-                    failure = .outputLimit(index: i)
-                    phase = .done
-                    return []
-                }
+            // Counted from the setup command on, like the audit conversation's steps.
+            received.count()
+            if received.rawCount > maxOutputBytes, case .step(let i) = phase {
+                finishStep(i, .failed("printed more than \(maxOutputBytes) bytes; stopped, its effect is unknown"))
+                failure = .outputLimit(index: i)
+                phase = .done
+                return []
             }
-            if filter.step(byte) { take(byte) }
+            if received.isText(byte) { received.append(byte) }
         }
         let reply = act()
         if !reply.isEmpty { sendCount += 1 }
@@ -175,24 +176,7 @@ public struct ApplyConversation: Sendable {
 
     /// The last `count` bytes received, ANSI stripped, control characters escaped, for messages.
     public func lastBytesDescription(_ count: Int = 200) -> String {
-        LastBytes.describe(transcript, count: count)
-    }
-
-    // MARK: - Text
-
-    private mutating func take(_ byte: UInt8) {
-        text.append(byte)
-        // While logging in only the current line matters: the banner is in the transcript.
-        if phase == .login, byte == TailMatch.lf || byte == TailMatch.cr { text.removeAll(keepingCapacity: true) }
-    }
-
-    /// The current (last) line's bounds: from after the last line break to its last visible byte.
-    private var lastLine: (start: Int, end: Int) {
-        var start = text.count
-        while start > 0, text[start - 1] != TailMatch.lf, text[start - 1] != TailMatch.cr { start -= 1 }
-        var end = text.count
-        while end > start, TailMatch.isBlank(text[end - 1]) { end -= 1 }
-        return (start, end)
+        received.lastBytesDescription(count)
     }
 
     // MARK: - Decisions
@@ -200,8 +184,8 @@ public struct ApplyConversation: Sendable {
     private enum Sighting { case nothing, prompt, pager, selection(Int?), question(TailMatch.Refusal, String) }
 
     private func sighting() -> Sighting {
-        let (start, end) = lastLine
-        guard end > start, start != answeredLine else { return .nothing }
+        guard let tail = received.tail, tail.lowerBound != answeredLine else { return .nothing }
+        let text = received.text, start = tail.lowerBound, end = tail.upperBound
         if TailMatch.isPrompt(text, start, end) { return .prompt }
         if phase == .login { return .nothing }
         if TailMatch.isPager(text, start, end) { return .pager }
@@ -215,9 +199,9 @@ public struct ApplyConversation: Sendable {
     /// Whether `line` is `Select the index of origin to be deleted [1-N or a,q]:`, and its N when readable.
     static func selectionPrompt(_ line: String) -> (isSelection: Bool, upper: Int?) {
         let lower = line.lowercased()
-        guard lower.hasPrefix("select the index"), lower.hasSuffix(":") || lower.hasSuffix("?") else { return (false, nil) }
+        guard lower.hasPrefix(VOSText.selectionPrompt), lower.hasSuffix(":") || lower.hasSuffix("?") else { return (false, nil) }
         let chars = Array(lower.utf8)
-        let open = Array("[1-".utf8)
+        let open = Array(VOSText.selectionRange.utf8)
         guard chars.count > open.count,
               let at = (0...(chars.count - open.count)).first(where: { chars[$0..<$0 + open.count].elementsEqual(open) })
         else { return (true, nil) }
@@ -232,7 +216,7 @@ public struct ApplyConversation: Sendable {
         case .pager:
             guard pagerAnswers < maxPagerAnswers else { return [] }
             pagerAnswers += 1
-            answeredLine = lastLine.start
+            answeredLine = received.lineStart
             return [TailMatch.space]
         case .prompt:
             return promptArrived()
@@ -256,7 +240,7 @@ public struct ApplyConversation: Sendable {
     private mutating func promptArrived() -> [UInt8] {
         switch phase {
         case .login:
-            return start(Self.setupCommand, phase: .setup)
+            return start(VOSText.setupCommand, phase: .setup)
         case .setup:
             return next(after: -1)
         case .step(let i):
@@ -271,7 +255,7 @@ public struct ApplyConversation: Sendable {
                 return next(after: i)
             case (.delete, .sent):
                 results[i].output = out
-                let why = Self.contains(out.lowercased(), "no origins are configured")
+                let why = Self.contains(out.lowercased(), VOSText.noOrigins)
                     ? "the list is empty; list changed since the audit"
                     : (Self.failureMarker(in: out).map { "the node answered \"\($0)\"" }
                        ?? "the node printed no selection prompt")
@@ -294,7 +278,7 @@ public struct ApplyConversation: Sendable {
             } else if phase == .setup {
                 failure = .setupRefused(lastLineText)
             }
-            return leave(typing: "q")
+            return leave(typing: VOSText.selectionQuit)
         }
         let menu = Self.menuEntries(output(upToPrompt: false))
         let holders = menu.filter { $0.index == index }
@@ -318,7 +302,7 @@ public struct ApplyConversation: Sendable {
             return quit(i, problem)
         }
         sub = .answered
-        answeredLine = lastLine.start
+        answeredLine = received.lineStart
         return Array((String(index) + lineEnding).utf8)
     }
 
@@ -327,9 +311,8 @@ public struct ApplyConversation: Sendable {
     private mutating func start(_ line: String, phase: ApplyPhase) -> [UInt8] {
         self.phase = phase
         sub = .sent
-        text.removeAll(keepingCapacity: true)
+        received.startStep(keepingText: true)
         answeredLine = -1
-        rawCount = 0
         pagerAnswers = 0
         return Array((line + lineEnding).utf8)
     }
@@ -342,7 +325,7 @@ public struct ApplyConversation: Sendable {
 
     private mutating func exit() -> [UInt8] {
         phase = .done
-        return Array(("exit" + lineEnding).utf8)
+        return Array((VOSText.exitCommand + lineEnding).utf8)
     }
 
     /// At the prompt after a failed step: record it and leave.
@@ -356,7 +339,7 @@ public struct ApplyConversation: Sendable {
     private mutating func quit(_ i: Int, _ why: String) -> [UInt8] {
         finishStep(i, .failed(why), output: results[i].output)
         failure = .stepFailed(index: i)
-        return leave(typing: "q")
+        return leave(typing: VOSText.selectionQuit)
     }
 
     private mutating func leave(typing answer: String) -> [UInt8] {
@@ -378,7 +361,7 @@ public struct ApplyConversation: Sendable {
     private mutating func enterLeaving() {
         if case .step(let i) = phase { leavingStep = i }
         phase = .leaving
-        answeredLine = lastLine.start
+        answeredLine = received.lineStart
     }
 
     private mutating func finishStep(_ i: Int, _ outcome: ApplyStepOutcome, output: String? = nil) {
@@ -402,13 +385,13 @@ public struct ApplyConversation: Sendable {
     // MARK: - Reading
 
     private var lastLineText: String {
-        let (s, e) = lastLine
-        return String(decoding: text[s..<e], as: UTF8.self)
+        String(decoding: received.text[received.lastLine], as: UTF8.self)
     }
 
     /// The step's text with the echo of its command and (at a prompt) the prompt line removed.
     private func output(upToPrompt: Bool, step: Int? = nil) -> String {
-        var end = upToPrompt ? lastLine.start : lastLine.end
+        let text = received.text
+        var end = upToPrompt ? received.lastLine.lowerBound : received.lastLine.upperBound
         while end > 0, text[end - 1] == TailMatch.cr { end -= 1 }
         var start = 0
         var index = step
@@ -437,7 +420,7 @@ public struct ApplyConversation: Sendable {
     public static func failureMarker(in output: String) -> String? {
         for raw in output.split(separator: "\n") {
             let line = raw.trimmingBlanks
-            if contains(line.lowercased(), "executed command unsuccessfully") || line.lowercased().hasPrefix("invalid command") {
+            if contains(line.lowercased(), VOSText.commandFailed) || line.lowercased().hasPrefix(VOSText.invalidCommand) {
                 return line
             }
         }

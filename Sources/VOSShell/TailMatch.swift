@@ -42,7 +42,7 @@ enum TailMatch {
 
     // MARK: Prompt
 
-    static let admin = Array("admin".utf8)
+    static let admin = Array(VOSText.promptName.utf8)
     /// Longer than `admin[NNNNNNNNNN]:`; anything longer is not a prompt.
     static let maxPromptLength = 32
 
@@ -63,10 +63,10 @@ enum TailMatch {
 
     // MARK: Pager
 
-    /// The part of `Press <enter> for 1 line, <space> for one page, or <q> to quit` that identifies it.
-    static let pagerCore = Array("<space> for one page".utf8)
-    static let pagerEnd = Array("quit".utf8)
-    static let pagerStart = Array("press".utf8)
+    /// The pager's identifying part and the words that bound it (``VOSText/pager``).
+    static let pagerCore = Array(VOSText.pagerCore.utf8)
+    static let pagerEnd = Array(VOSText.pagerLastWord.utf8)
+    static let pagerStart = Array(VOSText.pagerFirstWord.utf8)
     /// How far back from the end of the line the core may start: the core and `, or <q> to quit`
     /// after it are 36 bytes; room for wording variants, small enough to stay cheap per line.
     static let pagerWindow = 96
@@ -94,10 +94,10 @@ enum TailMatch {
         case interrupt
     }
 
-    static let yesNoShort = Array("y/n".utf8)
-    static let yesNoLong = Array("yes/no".utf8)
-    static let pressEnter = Array("press enter to continue".utf8)
-    static let pressEnterBracketed = Array("press <enter> to continue".utf8)
+    static let yesNoShort = Array(VOSText.yesNoShort.utf8)
+    static let yesNoLong = Array(VOSText.yesNoLong.utf8)
+    static let pressEnter = Array(VOSText.pressEnter.utf8)
+    static let pressEnterBracketed = Array(VOSText.pressEnterBracketed.utf8)
 
     /// Bytes that may close a question after its choices: `Continue (y/n)?`, `Proceed [y/n]:`,
     /// `Press ENTER to continue...`.
@@ -118,7 +118,7 @@ enum TailMatch {
         switch bytes[e - 1] {
         case UInt8(ascii: ")"), UInt8(ascii: "]"):
             let open = bytes[e - 1] == UInt8(ascii: ")") ? UInt8(ascii: "(") : UInt8(ascii: "[")
-            for (choices, word) in [(yesNoShort, "n"), (yesNoLong, "no")]
+            for (choices, word) in [(yesNoShort, VOSText.shortNo), (yesNoLong, VOSText.longNo)]
             where e - start >= choices.count + 2 && bytes[e - choices.count - 2] == open
                 && hasSuffix(bytes, start, e - 1, choices) {
                 return .answer(word)

@@ -44,12 +44,12 @@ public struct VOSConversation: Sendable {
     /// The result of `set cli pagination off`, once it ran (nil when `disablePagination` is false).
     public private(set) var setupResult: CommandResult?
     /// Every byte received, raw (ANSI and all), in order. Nothing sent is in it: the node echoes.
-    public private(set) var transcript: [UInt8] = []
+    public var transcript: [UInt8] { received.transcript }
 
     /// The command that turns the pager off for the session.
-    public static let setupCommand = "set cli pagination off"
+    public static let setupCommand = VOSText.setupCommand
 
-    private var filter = ANSIFilter()
+    private var received = ReceivedText()
     private var step = Step(command: "", keepsText: false)
 
     /// Prepares a conversation; nothing is sent before the node's first prompt.
@@ -88,7 +88,7 @@ public struct VOSConversation: Sendable {
     }
 
     private mutating func receive(contiguous bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        if bytes.count == 1 { transcript.append(bytes[0]) } else { transcript.append(contentsOf: bytes) }
+        received.record(bytes)
         guard state == .running else { return [] }
         consume(bytes)
         guard state == .running else { return [] }
@@ -110,22 +110,20 @@ public struct VOSConversation: Sendable {
     /// The last `count` bytes received, ANSI-stripped, control characters escaped (`\r`, `\n`,
     /// `\t`, `\u{1B}` style; a backslash as `\\`) for error details.
     public func lastBytesDescription(_ count: Int = 200) -> String {
-        LastBytes.describe(transcript, count: count)
+        received.lastBytesDescription(count)
     }
 
     // MARK: - Bytes
 
     private mutating func consume(_ bytes: UnsafeBufferPointer<UInt8>) {
         for byte in bytes {
-            if step.keepsText {
-                if step.rawCount == config.maxOutputBytes {
-                    fail(.outputLimit(command: step.command, limit: config.maxOutputBytes),
-                         outcome: .truncated(limit: config.maxOutputBytes))
-                    return
-                }
-                step.rawCount += 1
+            if received.keepsText && received.rawCount == config.maxOutputBytes {
+                fail(.outputLimit(command: step.command, limit: config.maxOutputBytes),
+                     outcome: .truncated(limit: config.maxOutputBytes))
+                return
             }
-            if filter.step(byte) { step.take(byte) }
+            received.count()
+            if received.isText(byte) { step.take(byte, into: &received) }
         }
     }
 
@@ -133,23 +131,23 @@ public struct VOSConversation: Sendable {
     private mutating func act() -> [UInt8] {
         let waitingForLogin: Bool
         if case .login = phase { waitingForLogin = true } else { waitingForLogin = false }
-        switch step.sighting(promptOnly: waitingForLogin) {
+        switch step.sighting(received, promptOnly: waitingForLogin) {
         case .nothing:
             return []
         case .prompt:
             return promptArrived()
         case .pager:
             guard step.pagerAnswers < config.maxPagerAnswers else {
-                step.removePagerText()
+                step.removePagerText(&received)
                 fail(.pagerLimit(command: step.command), outcome: .truncated(limit: config.maxPagerAnswers), atTail: true)
                 return []
             }
             step.pagerAnswers += 1
-            step.cutPager()
+            step.cutPager(&received)
             // A space shows the next page; no line ending, the pager reads single keys.
             return [TailMatch.space]
         case .question(let refusal):
-            step.questionRefused()
+            step.questionRefused(received)
             switch step.refusals {
             case 1:
                 switch refusal {
@@ -174,9 +172,9 @@ public struct VOSConversation: Sendable {
         case .login:
             break
         case .setup:
-            setupResult = step.result(outcome: .completed, upToPrompt: true)
+            setupResult = step.result(received, outcome: .completed, upToPrompt: true)
         case .command(let index):
-            results[index] = step.result(outcome: .completed, upToPrompt: true)
+            results[index] = step.result(received, outcome: .completed, upToPrompt: true)
         case .exiting, .finished:
             return []
         }
@@ -194,14 +192,19 @@ public struct VOSConversation: Sendable {
         if next < commands.count { return start(commands[next], phase: .command(next)) }
         phase = .finished
         state = .finished
-        step = Step(command: "", keepsText: false)
-        return Array(("exit" + config.lineEnding).utf8)
+        begin(Step(command: "", keepsText: false))
+        return Array((VOSText.exitCommand + config.lineEnding).utf8)
     }
 
     private mutating func start(_ command: String, phase: VOSPhase) -> [UInt8] {
         self.phase = phase
-        step = Step(command: command, keepsText: true)
+        begin(Step(command: command, keepsText: true))
         return Array((command + config.lineEnding).utf8)
+    }
+
+    private mutating func begin(_ next: Step) {
+        step = next
+        received.startStep(keepingText: next.keepsText)
     }
 
     /// `atTail`: the failure was decided on the tail of the text (see `Step.result`).
@@ -210,9 +213,9 @@ public struct VOSConversation: Sendable {
         state = .failed
         switch phase {
         case .setup:
-            setupResult = step.result(outcome: outcome, upToPrompt: false, upToLastVisible: atTail)
+            setupResult = step.result(received, outcome: outcome, upToPrompt: false, upToLastVisible: atTail)
         case .command(let index):
-            results[index] = step.result(outcome: outcome, upToPrompt: false, upToLastVisible: atTail)
+            results[index] = step.result(received, outcome: outcome, upToPrompt: false, upToLastVisible: atTail)
         case .login, .exiting, .finished:
             break
         }

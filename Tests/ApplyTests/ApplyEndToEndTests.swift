@@ -20,7 +20,7 @@ func corsAudit(_ arguments: [String], stdin: String? = nil, through: [String] = 
                    environment: ["VOS_SIM_PASSWORD": withoutPassword ? nil : simPassword], stdin: stdin)
 }
 
-extension Lab {
+extension Simulation {
     /// `cors-audit audit` of the lab, live; returns the report's path.
     func auditBefore() throws -> String {
         let r = try corsAudit(["audit", "--inventory", inventoryPath, "--output", directory + "/before", "--no-history"])
@@ -32,14 +32,13 @@ extension Lab {
 }
 
 /// Runs `body` against a started lab (`adjust` changes its node definitions first) and always shuts it down after.
-func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Lab) async throws -> Void) async throws {
-    try await Lab.with(password: simPassword, adjust: adjust, body)
+func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Simulation) async throws -> Void) async throws {
+    try await Simulation.lab(password: simPassword, adjust: adjust).use(body)
 }
 
 @Suite(.serialized) struct ApplyEndToEndTests {
     @Test func applyWithRestartLeavesTheClusterCleanAndServingTheFix() async throws {
-        let lab = try await Lab.start(password: simPassword)
-        do {
+        try await withLab { lab in
             let report = try lab.auditBefore()
             let out = lab.directory + "/apply"
             let r = try corsAudit(["remediate", "--from", report, "--inventory", lab.inventoryPath, "--apply", "--yes", "--restart", "--output", out])
@@ -78,16 +77,11 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Lab) 
             let transcript = try String(contentsOfFile: out + "/apply-transcripts/\(sub).txt", encoding: .utf8)
             #expect(transcript.contains("Select the index of origin to be deleted [1-5 or a,q]: 5"))
             #expect(!transcript.contains(simPassword))
-        } catch {
-            try await lab.stop()
-            throw error
         }
-        try await lab.stop()
     }
 
     @Test func applyWithoutRestartIsConfiguredButNotYetServed() async throws {
-        let lab = try await Lab.start(password: simPassword)
-        do {
+        try await withLab { lab in
             // Straight from the inventory: a live audit plans, then the plan is applied.
             let out = lab.directory + "/apply"
             let r = try corsAudit(["remediate", "--inventory", lab.inventoryPath, "--apply", "--yes", "--output", out])
@@ -109,16 +103,11 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Lab) 
             let record = try lab.record(sub, in: out)
             #expect(record["restarts_pending"] as? [String] == ["utils service restart Intelligence Center Reporting Service",
                                                                 "utils service restart Unified CCE Live Data NGINX Service"])
-        } catch {
-            try await lab.stop()
-            throw error
         }
-        try await lab.stop()
     }
 
     @Test func aListChangedSinceTheAuditStopsTheNodeAndNothingIsDeleted() async throws {
-        let lab = try await Lab.start(password: simPassword)
-        do {
+        try await withLab { lab in
             let report = try lab.auditBefore()
             // After the audit someone adds an origin in front of the stray one: index 5 now holds another entry.
             let node = lab.node(sub)
@@ -147,16 +136,11 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Lab) 
             #expect((steps[2]["output"] as? String)?.hasSuffix("Select the index of origin to be deleted [1-6 or a,q]: q\n") == true)
             // The re-audit shows the stray origin still there.
             #expect(r.stdout.contains("  \(sub)   live-data  ! 1 unexpected-origin  ! 2 unexpected-origin"))
-        } catch {
-            try await lab.stop()
-            throw error
         }
-        try await lab.stop()
     }
 
     @Test func confirmationIsAskedOnATerminalAndRequiredWithoutOne() async throws {
-        let lab = try await Lab.start(password: simPassword)
-        do {
+        try await withLab { lab in
             let report = try lab.auditBefore()
             // No terminal, no --yes: refused before any connection.
             var r = try corsAudit(["remediate", "--from", report, "--inventory", lab.inventoryPath, "--apply"])
@@ -182,10 +166,6 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Lab) 
             }
             #expect(lab.node(sub).configuredList(.liveData)?.origins.contains("http://127.0.0.1:5500") == true)
             #expect(lab.node(sub).state.pendingRestarts.isEmpty)
-        } catch {
-            try await lab.stop()
-            throw error
         }
-        try await lab.stop()
     }
 }

@@ -1,7 +1,7 @@
 import AuditCore
 import Collector
 import Foundation
-import SSHTestHarness
+import TestSupport
 import Testing
 
 private let all4 = "https://finessep.uccelab.tac,https://finessep.uccelab.tac:8445,https://finesses.uccelab.tac,https://finesses.uccelab.tac:8445"

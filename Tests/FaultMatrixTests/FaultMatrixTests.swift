@@ -144,84 +144,84 @@ private func stateYAML() -> String {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try inventoryYAML().write(toFile: dir + "/matrix.yaml", atomically: true, encoding: .utf8)
         try stateYAML().write(toFile: dir + "/matrix.sim.yaml", atomically: true, encoding: .utf8)
-        let sim = try await SimulatorProcess(["--inventory", dir + "/matrix.yaml", "--state", dir + "/matrix.sim.yaml", "--threads", "1"],
-                                             out: dir + "/sim", password: password)
-        defer { sim.stop() }
+        try await Simulation.launch(["--inventory", dir + "/matrix.yaml", "--state", dir + "/matrix.sim.yaml", "--threads", "1"],
+                                    password: password).use { sim in
 
-        let out = dir + "/run"
-        // The run's own limit is 90 s; the test kills it at 150 s, so a hang fails here instead of stalling.
-        let run = try runProcess(corsAudit, ["audit", "--inventory", dir + "/sim/inventory.yaml", "--output", out, "--no-history",
-                                             "--format", "table,json,markdown,html,junit,prometheus", "--timeout", "90"],
-                                 environment: ["VOS_SIM_PASSWORD": password], timeout: .seconds(150))
-        print("fault matrix: \(matrix.count) nodes audited in \(String(format: "%.1f", run.seconds)) s, exit \(run.status)")
-        #expect(run.status == 2, "stderr: \(run.stderr)")
-        // Bounded by the slowest fault, not by their sum: the endless pager's 10 000 pages, then the 3 s phases.
-        #expect(run.seconds < 90, "took \(run.seconds) s")
+            let out = dir + "/run"
+            // The run's own limit is 90 s; the test kills it at 150 s, so a hang fails here instead of stalling.
+            let run = try runProcess(corsAudit, ["audit", "--inventory", sim.inventoryPath, "--output", out, "--no-history",
+                                                 "--format", "table,json,markdown,html,junit,prometheus", "--timeout", "90"],
+                                     environment: ["VOS_SIM_PASSWORD": password], timeout: .seconds(150))
+            print("fault matrix: \(matrix.count) nodes audited in \(String(format: "%.1f", run.seconds)) s, exit \(run.status)")
+            #expect(run.status == 2, "stderr: \(run.stderr)")
+            // Bounded by the slowest fault, not by their sum: the endless pager's 10 000 pages, then the 3 s phases.
+            #expect(run.seconds < 90, "took \(run.seconds) s")
 
-        // FAULT_MATRIX_REPORT=PATH keeps a copy of report.json (docs/fault-matrix.md quotes it).
-        if let keep = ProcessInfo.processInfo.environment["FAULT_MATRIX_REPORT"] {
-            try? FileManager.default.removeItem(atPath: keep)
-            try FileManager.default.copyItem(atPath: out + "/report.json", toPath: keep)
-        }
-        let json = try readJSON(out + "/report.json")
-        #expect(json["complete"] as? Bool == false)
-        let nodes = try #require(json["nodes"] as? [[String: Any]])
-        let byHost = Dictionary(uniqueKeysWithValues: nodes.map { ($0["host"] as! String, $0) })
-        // Every audited node of the inventory is in the report, the Finesse nodes as skipped.
-        #expect(nodes.count == matrix.count + 8)
-        #expect(nodes.filter { $0["status"] as? String == "skipped" }.count == 8)
-        for n in matrix {
-            guard let node = byHost[n.host] else { Issue.record("\(n.host) missing from the report"); continue }
-            let status = node["status"] as? String
-            let detail = node["detail"] as? String ?? ""
-            let notes = (node["notes"] as? [String] ?? []).joined(separator: " | ")
-            #expect(status == n.status, "\(n.host): \(status ?? "-"): \(detail)")
-            for part in n.detail {
-                #expect((n.status == "audited" ? notes : detail).contains(part), "\(n.host): '\(part)' not in: \(detail) \(notes)")
+            // FAULT_MATRIX_REPORT=PATH keeps a copy of report.json (docs/fault-matrix.md quotes it).
+            if let keep = ProcessInfo.processInfo.environment["FAULT_MATRIX_REPORT"] {
+                try? FileManager.default.removeItem(atPath: keep)
+                try FileManager.default.copyItem(atPath: out + "/report.json", toPath: keep)
             }
-            if n.status != "audited" { #expect(!detail.isEmpty, "\(n.host)") }
-            if let origins = n.origins {
-                let got = ((node["lists"] as? [String: Any])?["cuic"] as? [String: Any])?["origins"] as? [String]
-                // Counts and the first difference only: a 1000-entry list is no message to read.
-                let firstDifference = zip(got ?? [], origins).enumerated().first { $0.element.0 != $0.element.1 }
-                #expect(got == origins, "\(n.host): \(got?.count ?? -1) origins, expected \(origins.count); first difference \(String(describing: firstDifference))")
+            let json = try readJSON(out + "/report.json")
+            #expect(json["complete"] as? Bool == false)
+            let nodes = try #require(json["nodes"] as? [[String: Any]])
+            let byHost = Dictionary(uniqueKeysWithValues: nodes.map { ($0["host"] as! String, $0) })
+            // Every audited node of the inventory is in the report, the Finesse nodes as skipped.
+            #expect(nodes.count == matrix.count + 8)
+            #expect(nodes.filter { $0["status"] as? String == "skipped" }.count == 8)
+            for n in matrix {
+                guard let node = byHost[n.host] else { Issue.record("\(n.host) missing from the report"); continue }
+                let status = node["status"] as? String
+                let detail = node["detail"] as? String ?? ""
+                let notes = (node["notes"] as? [String] ?? []).joined(separator: " | ")
+                #expect(status == n.status, "\(n.host): \(status ?? "-"): \(detail)")
+                for part in n.detail {
+                    #expect((n.status == "audited" ? notes : detail).contains(part), "\(n.host): '\(part)' not in: \(detail) \(notes)")
+                }
+                if n.status != "audited" { #expect(!detail.isEmpty, "\(n.host)") }
+                if let origins = n.origins {
+                    let got = ((node["lists"] as? [String: Any])?["cuic"] as? [String: Any])?["origins"] as? [String]
+                    // Counts and the first difference only: a 1000-entry list is no message to read.
+                    let firstDifference = zip(got ?? [], origins).enumerated().first { $0.element.0 != $0.element.1 }
+                    #expect(got == origins, "\(n.host): \(got?.count ?? -1) origins, expected \(origins.count); first difference \(String(describing: firstDifference))")
+                }
             }
-        }
-        // The unknown outputs are kept verbatim for the reader.
-        let odd = byHost["cuicodd.west.lab.test"]?["unparsed"] as? [[String: Any]] ?? []
-        #expect(odd.contains { ($0["raw"] as? String ?? "").contains("CORS filter mode: 3") })
-        // Findings come only from nodes that returned their lists: the planted gap, the 996 extras.
-        let findings = try #require(json["findings"] as? [[String: Any]])
-        let nodeFindings = findings.filter { $0["host"] is String }
-        let missing = nodeFindings.filter { $0["kind"] as? String == "missing-origin" }.map { "\($0["host"]!) \($0["origin"]!)" }
-        #expect(missing == ["cuicsub.north.lab.test https://finessep.north.lab.test:8445"])
-        let extras = nodeFindings.filter { $0["kind"] as? String == "unexpected-origin" }
-        #expect(extras.count == 996 && extras.allSatisfy { $0["host"] as? String == "cuicbig.north.lab.test" })
-        let failedHosts = Set(matrix.filter { $0.status != "audited" }.map(\.host))
-        #expect(!nodeFindings.contains { failedHosts.contains($0["host"] as! String) },
-                "\(nodeFindings.filter { failedHosts.contains($0["host"] as! String) })")
+            // The unknown outputs are kept verbatim for the reader.
+            let odd = byHost["cuicodd.west.lab.test"]?["unparsed"] as? [[String: Any]] ?? []
+            #expect(odd.contains { ($0["raw"] as? String ?? "").contains("CORS filter mode: 3") })
+            // Findings come only from nodes that returned their lists: the planted gap, the 996 extras.
+            let findings = try #require(json["findings"] as? [[String: Any]])
+            let nodeFindings = findings.filter { $0["host"] is String }
+            let missing = nodeFindings.filter { $0["kind"] as? String == "missing-origin" }.map { "\($0["host"]!) \($0["origin"]!)" }
+            #expect(missing == ["cuicsub.north.lab.test https://finessep.north.lab.test:8445"])
+            let extras = nodeFindings.filter { $0["kind"] as? String == "unexpected-origin" }
+            #expect(extras.count == 996 && extras.allSatisfy { $0["host"] as? String == "cuicbig.north.lab.test" })
+            let failedHosts = Set(matrix.filter { $0.status != "audited" }.map(\.host))
+            #expect(!nodeFindings.contains { failedHosts.contains($0["host"] as! String) },
+                    "\(nodeFindings.filter { failedHosts.contains($0["host"] as! String) })")
 
-        // Every format written and readable.
-        for file in ["report.md", "report.html", "junit.xml", "cors_audit.prom"] {
-            let text = try String(contentsOfFile: out + "/" + file, encoding: .utf8)
-            #expect(text.contains("cuicflood.west.lab.test"), "\(file)")
-        }
-        let junit = try XMLDocument(contentsOf: URL(fileURLWithPath: out + "/junit.xml"))
-        #expect(try junit.nodes(forXPath: "//testcase").count >= matrix.count)
-        let prom = try String(contentsOfFile: out + "/cors_audit.prom", encoding: .utf8)
-        let down = prom.split(separator: "\n").filter { $0.hasPrefix("cors_audit_node_up{") && $0.hasSuffix("} 0") }
-        #expect(down.count == matrix.filter { $0.status != "audited" }.count, "\(down)")
-        #expect(run.stdout.contains("cuicpager.west.lab.test"))
-        // Session transcripts of the nodes that opened a shell; never the password.
-        let transcripts = try FileManager.default.contentsOfDirectory(atPath: out + "/transcripts")
-        #expect(transcripts.contains("cuicjunk.west.lab.test.txt"))
-        for file in transcripts {
-            let bytes = FileManager.default.contents(atPath: out + "/transcripts/" + file) ?? Data()
-            #expect(bytes.range(of: Data(password.utf8)) == nil, "\(file)")
-        }
-        for file in try FileManager.default.contentsOfDirectory(atPath: out) where !file.hasPrefix("transcripts") && !file.hasPrefix("remediation") {
-            let bytes = FileManager.default.contents(atPath: out + "/" + file) ?? Data()
-            #expect(bytes.range(of: Data(password.utf8)) == nil, "\(file)")
+            // Every format written and readable.
+            for file in ["report.md", "report.html", "junit.xml", "cors_audit.prom"] {
+                let text = try String(contentsOfFile: out + "/" + file, encoding: .utf8)
+                #expect(text.contains("cuicflood.west.lab.test"), "\(file)")
+            }
+            let junit = try XMLDocument(contentsOf: URL(fileURLWithPath: out + "/junit.xml"))
+            #expect(try junit.nodes(forXPath: "//testcase").count >= matrix.count)
+            let prom = try String(contentsOfFile: out + "/cors_audit.prom", encoding: .utf8)
+            let down = prom.split(separator: "\n").filter { $0.hasPrefix("cors_audit_node_up{") && $0.hasSuffix("} 0") }
+            #expect(down.count == matrix.filter { $0.status != "audited" }.count, "\(down)")
+            #expect(run.stdout.contains("cuicpager.west.lab.test"))
+            // Session transcripts of the nodes that opened a shell; never the password.
+            let transcripts = try FileManager.default.contentsOfDirectory(atPath: out + "/transcripts")
+            #expect(transcripts.contains("cuicjunk.west.lab.test.txt"))
+            for file in transcripts {
+                let bytes = FileManager.default.contents(atPath: out + "/transcripts/" + file) ?? Data()
+                #expect(bytes.range(of: Data(password.utf8)) == nil, "\(file)")
+            }
+            for file in try FileManager.default.contentsOfDirectory(atPath: out) where !file.hasPrefix("transcripts") && !file.hasPrefix("remediation") {
+                let bytes = FileManager.default.contents(atPath: out + "/" + file) ?? Data()
+                #expect(bytes.range(of: Data(password.utf8)) == nil, "\(file)")
+            }
         }
     }
 }

@@ -30,19 +30,19 @@ import TestSupport
               cuicpub.flood.test: {lists: {cuic: {status: enabled, origins: [https://finessep.flood.test]}}}
 
             """.write(toFile: dir + "/flood.sim.yaml", atomically: true, encoding: .utf8)
-        let sim = try await SimulatorProcess(["--inventory", dir + "/flood.yaml", "--state", dir + "/flood.sim.yaml"],
-                                             out: dir + "/sim", password: "flood-pw")
-        defer { sim.stop() }
-        let inventory = try InventoryLoader.load(path: dir + "/sim/inventory.yaml")
-        let results = await SSHCollector(options: .init(runTimeout: .seconds(60), environment: ["VOS_SIM_PASSWORD": "flood-pw"]))
-            .collect(inventory)
-        let flood = try #require(results["cuicflood.flood.test"])
-        #expect(flood.observation.failure?.status == .commandFailed)
-        #expect(flood.observation.failure?.detail.contains("printed more than 4194304 bytes; stopped") == true,
-                "\(String(describing: flood.observation.failure))")
-        // The cap plus at most one hand-over (256 KiB) and one read: not the 32 MiB the node sends.
-        let received = flood.transcript?.count ?? 0
-        #expect(received > 4 << 20 && received < (4 << 20) + (512 << 10), "\(received) bytes kept")
-        #expect(results["cuicpub.flood.test"]?.observation.failure == nil)
+        try await Simulation.launch(["--inventory", dir + "/flood.yaml", "--state", dir + "/flood.sim.yaml"],
+                                    password: "flood-pw").use { sim in
+            let inventory = try sim.inventory()
+            let results = await SSHCollector(options: .init(runTimeout: .seconds(60), environment: ["VOS_SIM_PASSWORD": "flood-pw"]))
+                .collect(inventory)
+            let flood = try #require(results["cuicflood.flood.test"])
+            #expect(flood.observation.failure?.status == .commandFailed)
+            #expect(flood.observation.failure?.detail.contains("printed more than 4194304 bytes; stopped") == true,
+                    "\(String(describing: flood.observation.failure))")
+            // The cap plus at most one hand-over (256 KiB) and one read: not the 32 MiB the node sends.
+            let received = flood.transcript?.count ?? 0
+            #expect(received > 4 << 20 && received < (4 << 20) + (512 << 10), "\(received) bytes kept")
+            #expect(results["cuicpub.flood.test"]?.observation.failure == nil)
+        }
     }
 }

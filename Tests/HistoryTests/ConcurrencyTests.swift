@@ -114,7 +114,7 @@ func expectConsistent(_ path: String, runs: Int, nodesPerRun: Int, sourceLocatio
         let marker = "\(dir)/in-transaction"
         let child = try StartedProcess(product("history-test-writer"), [path, labInventoryPath, labTranscripts, "hang", marker])
         let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: marker), child.process.isRunning, Date() < deadline {
+        while !FileManager.default.fileExists(atPath: marker), child.isRunning, Date() < deadline {
             Thread.sleep(forTimeInterval: 0.05)
         }
         #expect(FileManager.default.fileExists(atPath: marker), "the writer never reached its transaction")
@@ -124,7 +124,7 @@ func expectConsistent(_ path: String, runs: Int, nodesPerRun: Int, sourceLocatio
         kill(child.pid, SIGKILL)
         let result = try child.finish()
         #expect(result.status == SIGKILL, "\(result.stderr)")
-        #expect(child.process.terminationReason == .uncaughtSignal)
+        #expect(result.signaled)
 
         // The two earlier runs are intact, the killed one left nothing, and writing goes on.
         try expectConsistent(path, runs: 2, nodesPerRun: 4)

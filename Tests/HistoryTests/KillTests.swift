@@ -38,7 +38,7 @@ private func files(under root: String) -> [String] {
         for i in 0..<40 {
             let child = try StartedProcess(binary, arguments)
             usleep(useconds_t(duration * 0.9 * Double(i) / 40 * 1_000_000))
-            if child.process.isRunning { kill(child.pid, SIGKILL); killed += 1 }
+            if child.isRunning { kill(child.pid, SIGKILL); killed += 1 }
             _ = try child.finish()
         }
         #expect(killed >= 20, "the kills came too late to hit the runs (\(killed) of 40)")

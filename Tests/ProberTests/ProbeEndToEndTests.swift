@@ -7,7 +7,7 @@ import TestSupport
 /// `cors-audit probe` and `audit --probe` as a user runs them, against vos-sim over SSH and HTTPS.
 @Suite(.serialized) struct ProbeEndToEndTests {
     @Test func probeFindsTheRefusedOriginInEveryReportFormat() async throws {
-        try await Lab.with { lab in
+        try await withLab { lab in
             let out = lab.directory + "/probe"
             let r = try corsAudit(["probe", "--inventory", lab.inventoryPath, "--ca-file", lab.caFile,
                                    "--format", "table,json,markdown,html,junit,prometheus", "--output", out])
@@ -36,7 +36,7 @@ import TestSupport
     }
 
     @Test func insecureIsStatedInEveryReportFormat() async throws {
-        try await Lab.with { lab in
+        try await withLab { lab in
             let out = lab.directory + "/insecure"
             let r = try corsAudit(["probe", "--inventory", lab.inventoryPath, "--insecure",
                                    "--format", "table,json,markdown,html,junit,prometheus", "--output", out])
@@ -52,7 +52,7 @@ import TestSupport
     }
 
     @Test func withoutTheCAOrWithANodeDownTheRunIsIncomplete() async throws {
-        try await Lab.with(faults: [pub: "faults: [refuse]"]) { lab in
+        try await withLab(faults: [pub: "faults: [refuse]"]) { lab in
             let noCA = try corsAudit(["probe", "--inventory", lab.inventoryPath, "--output", lab.directory + "/noca"])
             #expect(noCA.status == 2, "stdout: \(noCA.stdout)\nstderr: \(noCA.stderr)")
             #expect(noCA.stdout.contains("✗ https://\(sub):8444/cuic/: NO ANSWER for 5 origins — TLS: certificate not trusted (CERTIFICATE_VERIFY_FAILED)"))
@@ -69,7 +69,7 @@ import TestSupport
 
     /// The scenario: add over SSH, probe (refused: configured but not effective), restart, probe (allowed).
     @Test func anOriginAddedOverSSHIsServedOnlyAfterTheRestart() async throws {
-        try await Lab.with { lab in
+        try await withLab { lab in
             let before = lab.directory + "/before"
             let audit = try corsAudit(["audit", "--inventory", lab.inventoryPath, "--output", before, "--no-history"])
             #expect(audit.status == 1, "stderr: \(audit.stderr)")
@@ -106,7 +106,7 @@ import TestSupport
     /// The other way round: an entry deleted over SSH without a restart is gone from the CLI list but still allowed;
     /// only the history knows to ask about it.
     @Test func anOriginDeletedOverSSHWithoutARestartIsStillAllowedAndTheHistoryFindsIt() async throws {
-        try await Lab.with { lab in
+        try await withLab { lab in
             let stale = "http://127.0.0.1:5500", history = lab.directory + "/history.sqlite"
             let first = lab.directory + "/first"
             let audit = try corsAudit(["audit", "--inventory", lab.inventoryPath, "--output", first, "--history", history])
@@ -158,7 +158,7 @@ import TestSupport
     }
 
     @Test func auditProbeSendsTheListsUnexpectedEntryAndFlagsItsAllow() async throws {
-        try await Lab.with { lab in
+        try await withLab { lab in
             let out = lab.directory + "/audit-probe"
             let r = try corsAudit(["audit", "--probe", "--inventory", lab.inventoryPath, "--ca-file", lab.caFile, "--output", out, "--no-history"])
             #expect(r.status == 1, "stdout: \(r.stdout)\nstderr: \(r.stderr)")

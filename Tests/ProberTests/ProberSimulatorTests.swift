@@ -8,7 +8,7 @@ import TestSupport
 /// The prober against vos-sim's HTTPS endpoints over real TLS on loopback.
 @Suite(.serialized) struct ProberSimulatorTests {
     @Test func withTheSimulatorsCAEveryEndpointAnswersAndTheMissingOriginIsRefused() async throws {
-        try await Lab.with { lab in
+        try await withLab { lab in
             let probe = await PreflightProber(options: .init(caFile: lab.caFile)).probe(try lab.inventory())
             // 2 CUIC nodes × (8444 cuic, 443 cuic, 443 live-data) × (4 expected + the synthetic origin).
             #expect(probe.results.count == 30)
@@ -28,7 +28,7 @@ import TestSupport
     }
 
     @Test func withoutTheCATheHandshakeFailsAndNothingCountsAsAnswered() async throws {
-        try await Lab.with { lab in
+        try await withLab { lab in
             let inventory = try lab.inventory()
             let probe = await PreflightProber(options: .init()).probe(inventory)
             #expect(probe.results.count == 30)
@@ -42,7 +42,7 @@ import TestSupport
     }
 
     @Test func insecureSkipsVerificationAndSaysSo() async throws {
-        try await Lab.with { lab in
+        try await withLab { lab in
             let probe = await PreflightProber(options: .init(insecure: true)).probe(try lab.inventory())
             #expect(probe.insecure)
             #expect(probe.errors.isEmpty)
@@ -51,7 +51,7 @@ import TestSupport
     }
 
     @Test func aNodeThatIsDownIsAnErrorNotAVerdict() async throws {
-        try await Lab.with(faults: [pub: "faults: [refuse]"]) { lab in
+        try await withLab(faults: [pub: "faults: [refuse]"]) { lab in
             let inventory = try lab.inventory()
             let probe = await PreflightProber(options: .init(caFile: lab.caFile)).probe(inventory)
             let down = probe.results.filter { $0.endpoint.host == pub }
@@ -65,7 +65,7 @@ import TestSupport
     }
 
     @Test func answersFollowTheEffectiveStateNotTheConfiguredOne() async throws {
-        try await Lab.with { lab in
+        try await withLab { lab in
             let inventory = try lab.inventory()
             let node = lab.node(sub)
             node.updateConfigured(.cuic) { $0.origins.append(missingOnSub) }
@@ -80,7 +80,7 @@ import TestSupport
     }
 
     @Test func concurrencyOneAndARunDeadlineStillGiveEveryResult() async throws {
-        try await Lab.with { lab in
+        try await withLab { lab in
             let inventory = try lab.inventory()
             let serial = await PreflightProber(options: .init(caFile: lab.caFile, concurrency: 1)).probe(inventory)
             #expect(serial.results.count == 30 && serial.errors.isEmpty)
@@ -152,18 +152,15 @@ final class SilentListener {
         let inventory = try InventoryLoader.parse(yaml: yaml, path: "standalone.yaml")
         // No state file: every list enabled and empty, so every expected origin is refused at first.
         let nodes = try StateFile.parse(yaml: "nodes: {}\n", inventory: inventory, path: "standalone.sim.yaml")
-        let sim = try await VOSSimulator.start(inventory: inventory, nodes: nodes, options: SimulatorOptions(password: simPassword, threads: 1))
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cors-audit-probe-\(UUID().uuidString)").path
-        do {
-            try sim.writeFiles(to: dir)
-            let written = try InventoryLoader.load(path: dir + "/inventory.yaml")
-            let prober = PreflightProber(options: .init(caFile: dir + "/ca.pem"))
+        try await Simulation.start(inventory: inventory, nodes: nodes, options: SimulatorOptions(password: simPassword, threads: 1)).use { sim in
+            let written = try sim.inventory()
+            let prober = PreflightProber(options: .init(caFile: sim.caFile))
             let first = await prober.probe(written)
             // cuic.example: 8444 and 443 (no co-resident Live Data); ld.example: 443 /livedata/; 2 expected + synthetic each.
             #expect(Set(first.results.map(\.endpoint.url)) == ["https://cuic.example:8444/cuic/", "https://cuic.example/cuic/", "https://ld.example/livedata/"])
             #expect(first.results.count == 9 && first.results.allSatisfy { $0.verdict.outcome == .rejected && $0.verdict.status == 403 })
 
-            let ld = sim.node("ld.example")!
+            let ld = sim.node("ld.example")
             ld.updateConfigured(.liveData) { $0.origins = ["https://f.example", "https://f.example:8445"] }
             #expect(ld.restarted(service: "Unified CCE Live Data NGINX Service"))
             let second = await prober.probe(written)
@@ -174,12 +171,6 @@ final class SilentListener {
             let third = await prober.probe(written)
             let disabled = third.results.filter { $0.endpoint.host == "ld.example" && $0.reason == .expected }
             #expect(disabled.allSatisfy { $0.verdict.outcome == .rejected && $0.verdict.detail == "200 without Access-Control-Allow-Origin" })
-        } catch {
-            try await sim.shutdown()
-            try? FileManager.default.removeItem(atPath: dir)
-            throw error
         }
-        try await sim.shutdown()
-        try? FileManager.default.removeItem(atPath: dir)
     }
 }

@@ -10,10 +10,10 @@ import TestSupport
     static let v12_5 = "12.5.1.10000-4"
 
     /// The lab with both CUIC nodes on 12.5: CUIC on 8444 only (443 answers 404, as the OAMP UI would), Live Data on 12005.
-    static func with12_5(_ body: (Lab) async throws -> Void) async throws {
-        try await Lab.with(password: simPassword, adjust: { nodes in
+    static func with12_5(_ body: (Simulation) async throws -> Void) async throws {
+        try await Simulation.lab(password: simPassword, adjust: { nodes in
             for i in nodes.indices where nodes[i].product == .cuic { nodes[i].version = v12_5 }
-        }, body)
+        }).use(body)
     }
 
     @Test func onAKnown12_5NodeOnlyItsDocumentedEndpointsAreProbed() async throws {

@@ -16,9 +16,8 @@ func corsAudit(_ arguments: [String]) throws -> ProcessResult {
     return try runProcess(product("cors-audit"), arguments, environment: ["VOS_SIM_PASSWORD": simPassword])
 }
 
-extension Lab {
-    /// The lab with this target's password; `faults`: extra state-file lines per host, e.g. `[pub: "faults: [refuse]"]`.
-    static func with(faults: [String: String] = [:], _ body: (Lab) async throws -> Void) async throws {
-        try await with(password: simPassword, faults: faults, body)
-    }
+/// Runs `body` against the lab with this target's password, and stops it after; `faults`: extra state-file lines per
+/// host, e.g. `[pub: "faults: [refuse]"]`.
+func withLab(faults: [String: String] = [:], _ body: (Simulation) async throws -> Void) async throws {
+    try await Simulation.lab(password: simPassword, faults: faults).use(body)
 }

@@ -1,6 +1,6 @@
 import Foundation
 import SSHClient
-import SSHTestHarness
+import TestSupport
 import Testing
 
 /// Records, from the runner's thread, how many sessions had their shell open at once.

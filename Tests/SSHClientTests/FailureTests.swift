@@ -1,6 +1,6 @@
 import Foundation
 import SSHClient
-import SSHTestHarness
+import TestSupport
 import Testing
 
 /// A target for something that is not our sshd (refused ports, silent listeners, ...).

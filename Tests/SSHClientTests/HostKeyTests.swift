@@ -1,6 +1,6 @@
 import Foundation
 import SSHClient
-import SSHTestHarness
+import TestSupport
 import Testing
 
 extension SSHClientTests.SessionTests {

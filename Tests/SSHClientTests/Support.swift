@@ -1,6 +1,6 @@
 import Foundation
 import SSHClient
-import SSHTestHarness
+import TestSupport
 
 /// Whether real-sshd tests can run here (root, sshd, python3), for `.enabled(if:)`.
 let realSSHDAvailable = SSHDFleet.skipReason == nil

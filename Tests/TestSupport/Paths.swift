@@ -7,6 +7,9 @@ public let repoRoot: String = {
     return parts.joined(separator: "/")
 }()
 
+/// A capture from the field (Tests/Fixtures/field, verbatim), by file name.
+public func fieldCapture(_ name: String) -> String { "\(repoRoot)/Tests/Fixtures/field/\(name)" }
+
 /// A product built beside the running test bundle (`cors-audit`, `vos-sim`, `history-test-writer`), nil when absent.
 public func builtBinary(_ name: String) -> String? {
     let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
@@ -36,11 +39,3 @@ public func readJSON(_ path: String) throws -> [String: Any] {
     }
     return object
 }
-
-public struct HarnessError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
-/// A capture from the field, kept verbatim in Tests/Fixtures/field (its README says where each came from).
-public func fieldCapture(_ name: String) -> String { "\(repoRoot)/Tests/Fixtures/field/\(name)" }

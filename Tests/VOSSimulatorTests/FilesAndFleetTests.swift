@@ -2,28 +2,28 @@ import AuditCore
 import Foundation
 import SSHClient
 import Testing
+import TestSupport
 @testable import VOSSimulator
 
 /// The files the simulator writes for the client, the state file's checks, and the fleet generator.
 @Suite("files, state file and fleet")
 struct FilesAndFleetTests {
     @Test func writtenInventoryLoadsAndPointsAtTheNodes() async throws {
-        let fleet = try await TestFleet.start(state: "nodes:\n  ld.lab.test:\n    faults: [refuse]\n")
+        let fleet = try await Simulation.fleet(state: "nodes:\n  ld.lab.test:\n    faults: [refuse]\n")
         defer { Task { try await fleet.stop() } }
-        let path = fleet.directory.appendingPathComponent("inventory.yaml").path
-        let inventory = try InventoryLoader.load(path: path)
+        let inventory = try fleet.inventory()
         #expect(inventory.nodes.count == 4)
         for (_, node) in inventory.nodes {
             let simulated = fleet.node(node.host)
             #expect(node.connection.address == simulated.address)
             #expect(node.connection.port == simulated.port)
-            #expect(node.connection.knownHosts == fleet.knownHosts)
+            #expect(node.connection.knownHosts == fleet.knownHostsPath)
             #expect(node.connection.hostKeyPolicy == .strict)
             #expect(node.connection.credential == .passwordEnv("VOS_SIM_PASSWORD"))
         }
         #expect(inventory.clusters[0].cuic.map(\.coresidentLiveData) == [true, true])
         #expect(inventory.clusters[0].cuic.map(\.role) == [.publisher, .subscriber])
-        let lines = try String(contentsOfFile: fleet.knownHosts, encoding: .utf8).split(separator: "\n")
+        let lines = try String(contentsOfFile: fleet.knownHostsPath, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 4)
         let sub = fleet.node("cuicsub.lab.test")
         #expect(lines.contains { $0 == "[cuicsub.lab.test]:\(sub.port) \(sub.knownHostKey)" })
@@ -31,9 +31,8 @@ struct FilesAndFleetTests {
     }
 
     @Test func labStateFileIsTheTACCase() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let inventory = try InventoryLoader.load(path: root.appendingPathComponent("inventory/lab.yaml").path)
-        let nodes = try StateFile.load(path: root.appendingPathComponent("inventory/lab.sim.yaml").path, inventory: inventory)
+        let inventory = try InventoryLoader.load(path: repoRoot + "/inventory/lab.yaml")
+        let nodes = try StateFile.load(path: repoRoot + "/inventory/lab.sim.yaml", inventory: inventory)
         let byHost = Dictionary(uniqueKeysWithValues: nodes.map { ($0.host, $0) })
         let fp = "https://finessep.uccelab.tac", fs = "https://finesses.uccelab.tac"
         let all = [fp, fp + ":8445", fs, fs + ":8445"]
@@ -42,8 +41,7 @@ struct FilesAndFleetTests {
         #expect(byHost["cuicsub.uccelab.tac"]?.lists[.liveData]?.origins == all + ["http://127.0.0.1:5500"])
         #expect(byHost["cuicsub.uccelab.tac"]?.version == "12.6.2.10000-19")
         // Exactly the three entries of the field capture, in its order.
-        let capture = try String(contentsOfFile: root
-            .appendingPathComponent("Tests/Fixtures/field/cuic-allowed-origin-list.subscriber.txt").path, encoding: .utf8)
+        let capture = try String(contentsOfFile: fieldCapture("cuic-allowed-origin-list.subscriber.txt"), encoding: .utf8)
         let captured = capture.split(separator: "\n").compactMap { line -> String? in
             let parts = line.split(separator: " ")
             return parts.count == 2 && parts[0].hasSuffix(".") ? String(parts[1]) : nil
@@ -163,6 +161,35 @@ struct FilesAndFleetTests {
         #expect(shim.inbound(response.bytes) == nil)
         #expect(shim.inbound([94, 0, 0, 0, 0]) == nil)
     }
+
+    @Test func unresolvableOnlyUnderInvalidAndNotInTheFiles() async throws {
+        let inventory = try InventoryLoader.parse(yaml: testInventoryYAML.replacingOccurrences(of: "ld.lab.test", with: "ld.lab.invalid"),
+                                                  path: "t", environment: [:])
+        #expect(throws: StateFileError.self) {
+            try StateFile.parse(yaml: "nodes:\n  cuicpub.lab.test: {faults: [unresolvable]}\n", inventory: inventory)
+        }
+        let nodes = try StateFile.parse(yaml: "nodes:\n  ld.lab.invalid: {faults: [unresolvable]}\n", inventory: inventory)
+        let fleet = try await Simulation.start(inventory: inventory, nodes: nodes, options: SimulatorOptions(password: "x", threads: 1))
+        defer { Task { try await fleet.stop() } }
+        let sim = try #require(fleet.simulator)
+        let yaml = sim.inventoryYAML(knownHostsPath: "/k")
+        let written = try InventoryLoader.parse(yaml: yaml, path: "w", environment: [:])
+        let ld = try #require(written.nodes.first { $0.node.host == "ld.lab.invalid" }?.node)
+        #expect(ld.connection.address == "ld.lab.invalid")
+        #expect(!sim.knownHostsText().contains("ld.lab.invalid"))
+        #expect(sim.listingLines().contains { $0.hasPrefix("ld.lab.invalid ld.lab.invalid (unresolvable)") })
+    }
+
+    @Test func unknownFaultNamesTheKnownOnes() throws {
+        let inventory = try InventoryLoader.parse(yaml: testInventoryYAML, path: "t", environment: [:])
+        do {
+            _ = try StateFile.parse(yaml: "nodes:\n  cuicpub.lab.test: {faults: [slow_pager]}\n", inventory: inventory)
+            Issue.record("an unknown fault was accepted")
+        } catch let error as StateFileError {
+            #expect(error.description.contains("unknown fault 'slow_pager'"))
+            #expect(error.description.contains("endless_pager, oversize_output, drip_output"))
+        }
+    }
 }
 
 @Suite("layouts")
@@ -172,24 +199,46 @@ struct LayoutTests {
         let nodes = try StateFile.parse(yaml: "nodes:\n  ld.lab.test:\n    faults: [refuse]\n", inventory: inv,
                                         timing: SimulationTiming(startupDelay: 0.01, commandDelay: 0.01))
         // A fixed port shared by all addresses; pick one unlikely to be taken, retry a few.
-        var simulator: VOSSimulator?
-        for attempt in 0..<5 where simulator == nil {
+        var started: Simulation?
+        for attempt in 0..<5 where started == nil {
             let port = 20000 + Int.random(in: 0..<20000) + attempt
-            simulator = try? await VOSSimulator.start(inventory: inv, nodes: nodes,
+            started = try? await Simulation.start(inventory: inv, nodes: nodes,
                 options: SimulatorOptions(layout: .addresses, baseAddress: "127.0.0.2", port: port, password: testPassword, threads: 1))
         }
-        let sim = try #require(simulator)
-        defer { Task { try await sim.shutdown() } }
+        let fleet = try #require(started)
+        defer { Task { try await fleet.stop() } }
+        let sim = try #require(fleet.simulator)
         #expect(sim.nodes.map(\.address) == ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"])
         #expect(Set(sim.nodes.map(\.port)).count == 1)
         #expect(sim.knownHostsText().contains("[cuicpub.lab.test]:\(sim.nodes[0].port) ssh-ed25519 "))
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vos-sim-layout-\(UUID().uuidString)")
-        try sim.writeFiles(to: dir.path)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let fleet = TestFleet(simulator: sim, directory: dir)
         let ok = await fleet.session("cuicsub.lab.test", login + command("show myself"))
         #expect(ok.error == nil, "\(String(describing: ok.error))")
         let refused = await fleet.session("ld.lab.test", login)
         #expect(refused.error?.kind == .refused)
+    }
+}
+
+@Suite("fleet with random faults")
+struct FleetFaultTests {
+    @Test func faultRatePlantsExactlyThatShareReproduciblyBySeed() throws {
+        let a = FleetGenerator(nodes: 200, faultRate: 0.1, seed: 7).generate()
+        let b = FleetGenerator(nodes: 200, faultRate: 0.1, seed: 7).generate()
+        let c = FleetGenerator(nodes: 200, faultRate: 0.1, seed: 8).generate()
+        #expect(a.faults.count == 20)
+        #expect(Set(a.faults.map(\.host)).count == 20)
+        #expect(a.faults == b.faults && a.stateYAML == b.stateYAML)
+        #expect(a.faults != c.faults)
+        #expect(a.faults.allSatisfy { FleetGenerator.faultPool.contains($0.fault) })
+        // The state file carries them, and planted.json lists them.
+        let inventory = try InventoryLoader.parse(yaml: a.inventoryYAML, path: "fleet.yaml", environment: [:])
+        let nodes = try StateFile.parse(yaml: a.stateYAML, inventory: inventory)
+        let faulty = nodes.filter { !$0.faults.isEmpty }
+        #expect(Set(faulty.map(\.host)) == Set(a.faults.map(\.host)))
+        #expect(faulty.allSatisfy { n in n.faults.map(\.name) == [a.faults.first { $0.host == n.host }!.fault] })
+        let json = try JSONSerialization.jsonObject(with: FleetGenerator.plantedJSON(a.drift, faults: a.faults, nodes: 200)) as! [String: Any]
+        #expect((json["faults"] as? [[String: String]])?.count == 20)
+        #expect(FleetGenerator(nodes: 200).generate().faults.isEmpty)
+        #expect(a.inventoryYAML.contains("timeouts: {connect: 10, login: 90, command: 60}"))
+        #expect(FleetGenerator(nodes: 2, timeouts: (2, 3.5, 4)).generate().inventoryYAML.contains("timeouts: {connect: 2, login: 3.5, command: 4}"))
     }
 }

@@ -2,6 +2,7 @@ import AuditCore
 import Foundation
 import SSHClient
 import Testing
+import TestSupport
 @testable import VOSSimulator
 
 /// Our libssh2 client against vos-sim over real SSH on loopback: the normal conversation.
@@ -24,7 +25,7 @@ struct Libssh2SessionTests {
         """
 
     @Test func normalSessionNegotiatesCTRAndPrintsExactOutputs() async throws {
-        let fleet = try await TestFleet.start(state: Self.labState)
+        let fleet = try await Simulation.fleet(state: Self.labState)
         defer { Task { try await fleet.stop() } }
         let result = await fleet.session("cuicsub.lab.test", login
             + command("set cli pagination off")
@@ -60,7 +61,7 @@ struct Libssh2SessionTests {
     }
 
     @Test func finesseListsAndStatus() async throws {
-        let fleet = try await TestFleet.start(state: Self.labState)
+        let fleet = try await Simulation.fleet(state: Self.labState)
         defer { Task { try await fleet.stop() } }
         let result = await fleet.session("finessep.lab.test", login
             + command("utils finesse cors status")
@@ -78,7 +79,7 @@ struct Libssh2SessionTests {
     }
 
     @Test func paginationStopsLongOutputUntilSpaceEnterOrQ() async throws {
-        let fleet = try await TestFleet.start()
+        let fleet = try await Simulation.fleet()
         defer { Task { try await fleet.stop() } }
         let pager = "\u{1B}[1mPress <enter> for 1 line, <space> for one page, or <q> to quit\u{1B}[0m"
         let result = await fleet.session("cuicpub.lab.test", login
@@ -102,7 +103,7 @@ struct Libssh2SessionTests {
     }
 
     @Test func echoAndBackspace() async throws {
-        let fleet = try await TestFleet.start()
+        let fleet = try await Simulation.fleet()
         defer { Task { try await fleet.stop() } }
         let result = await fleet.session("cuicpub.lab.test", login + [.send("show versioX\u{7F}n active\r"), .expect(prompt)])
         let text = try #require(result.driverResult).text

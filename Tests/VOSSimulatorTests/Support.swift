@@ -2,6 +2,7 @@ import AuditCore
 import Foundation
 import SSHClient
 import Testing
+import TestSupport
 @testable import VOSSimulator
 
 /// A small lab inventory: one CUIC pair with co-resident Live Data, one Finesse, one standalone Live Data.
@@ -28,36 +29,21 @@ let testInventoryYAML = """
 
 let testPassword = "s3cret-test"
 
-/// A running simulator plus the files a client needs, torn down by `stop()`.
-struct TestFleet {
-    let simulator: VOSSimulator
-    let directory: URL
-    var knownHosts: String { directory.appendingPathComponent("known_hosts").path }
-
-    /// Starts the test inventory with `state` (YAML `nodes:` content) and tiny delays.
-    static func start(state: String = "", inventory: String = testInventoryYAML,
+extension Simulation {
+    /// The test inventory with `state` (YAML `nodes:` content) and tiny delays, in this process.
+    static func fleet(state: String = "", inventory: String = testInventoryYAML,
                       timing: SimulationTiming = SimulationTiming(startupDelay: 0.05, commandDelay: 0.01, restartDelay: 0.02))
-        async throws -> TestFleet
+        async throws -> Simulation
     {
         let inv = try InventoryLoader.parse(yaml: inventory, path: "test.yaml", environment: [:])
         let nodes = try StateFile.parse(yaml: state, inventory: inv, timing: timing)
-        let sim = try await VOSSimulator.start(inventory: inv, nodes: nodes, options: SimulatorOptions(password: testPassword, threads: 1))
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vos-sim-test-\(UUID().uuidString)")
-        try sim.writeFiles(to: dir.path)
-        return TestFleet(simulator: sim, directory: dir)
+        return try await start(inventory: inv, nodes: nodes, options: SimulatorOptions(password: testPassword, threads: 1))
     }
-
-    func stop() async throws {
-        try await simulator.shutdown()
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    func node(_ host: String) -> SimulatedNode { simulator.node(host)! }
 
     func target(_ host: String, password: String = testPassword) -> SSHTarget {
         let n = node(host)
         return SSHTarget(host: host, address: n.address, port: n.port, username: "admin", credential: .password(password),
-                         knownHostsPath: knownHosts, hostKeyPolicy: .strict,
+                         knownHostsPath: knownHostsPath, hostKeyPolicy: .strict,
                          connectTimeout: .seconds(5), loginTimeout: .seconds(5))
     }
 
@@ -71,6 +57,27 @@ struct TestFleet {
         }
         return await SSHRunner().run([job], deadline: .now + .seconds(30)).first!
     }
+}
+
+/// The test fleet with `faults` (a state-file list) on `host`, whose CUIC list holds four origins.
+func faultyFleet(_ faults: String, host: String = "cuicpub.lab.test") async throws -> Simulation {
+    try await Simulation.fleet(state: """
+        nodes:
+          \(host):
+            faults: \(faults)
+            lists:
+              cuic: {status: enabled, origins: [https://a.lab.test, https://b.lab.test, https://c.lab.test, https://d.lab.test]}
+        """)
+}
+
+/// One session against `host` with a short connect timeout.
+func faultSession(_ fleet: Simulation, _ host: String, _ script: [ScriptDriver.Step], policy: HostKeyPolicy = .strict,
+                  stepTimeout: Duration = .seconds(5)) async -> SSHJobResult<ScriptDriver.Result> {
+    var target = fleet.target(host)
+    target.hostKeyPolicy = policy
+    target.connectTimeout = .milliseconds(800)
+    let job = SSHJob(target: target) { ScriptDriver(script, ending: .close, stepTimeout: stepTimeout) }
+    return await SSHRunner().run([job], deadline: .now + .seconds(60)).first!
 }
 
 /// Drives a shell through expect/send steps, independently of the client's VOSShell code: these

@@ -2,6 +2,7 @@ import AuditCore
 import Foundation
 import SSHClient
 import Testing
+import TestSupport
 @testable import VOSSimulator
 
 /// add / delete / enable / disable / restart through libssh2, and configured versus effective state.
@@ -27,7 +28,7 @@ struct WriteCommandTests {
         """
 
     @Test func addShowsInTheListButTakesEffectOnlyAfterTheRestart() async throws {
-        let fleet = try await TestFleet.start(state: Self.state)
+        let fleet = try await Simulation.fleet(state: Self.state)
         defer { Task { try await fleet.stop() } }
         let node = fleet.node("cuicsub.lab.test")
         let before = node.effectiveList(.cuic)
@@ -63,7 +64,7 @@ struct WriteCommandTests {
     }
 
     @Test func addValidatesTheOriginsAndTheCommas() async throws {
-        let fleet = try await TestFleet.start(state: Self.state)
+        let fleet = try await Simulation.fleet(state: Self.state)
         defer { Task { try await fleet.stop() } }
         let result = await fleet.session("cuicsub.lab.test", login
             + command("utils cuic cors allowed_origin add https://ok.lab.test,ftp://bad.lab.test")
@@ -85,7 +86,7 @@ struct WriteCommandTests {
     }
 
     @Test func deleteByIndexAllAndQuit() async throws {
-        let fleet = try await TestFleet.start(state: Self.state)
+        let fleet = try await Simulation.fleet(state: Self.state)
         defer { Task { try await fleet.stop() } }
         let result = await fleet.session("cuicsub.lab.test", login
             + [.send("utils live-data cors allowed_origin delete\r"), .expect("Select the index of origin to be deleted [1-2 or a,q]: "),
@@ -108,7 +109,7 @@ struct WriteCommandTests {
     }
 
     @Test func enableDisableAndFinesseNeedsBothRestarts() async throws {
-        let fleet = try await TestFleet.start(state: Self.state)
+        let fleet = try await Simulation.fleet(state: Self.state)
         defer { Task { try await fleet.stop() } }
         let result = await fleet.session("finessep.lab.test", login
             + command("utils finesse cors enable")

@@ -1,10 +1,11 @@
 @testable import SSHClient
 import Testing
 
-/// Pieces that need no server at all.
+/// The client's pieces that need no server at all: keyboard-interactive answers, known_hosts names, algorithm
+/// offers, error texts, an empty run.
 extension SSHClientTests {
     @Suite("SSH client units")
-    struct UnitTests {
+    struct ClientWithoutServerTests {
         @Test func keyboardInteractiveAnswersOnlyPasswordPrompts() {
             let context = AuthContext(password: "s3cret")
             #expect(context.answers(to: ["Password: "]) == [Array("s3cret".utf8)])

@@ -123,10 +123,10 @@ public final class SSHDFleet: @unchecked Sendable {
     public static let userKeyPassphrase = "corsaudit passphrase"
 
     private let lock = NSLock()
-    private var processes: [ChildProcess]
+    private var processes: [StartedProcess]
     private var stopped = false
 
-    private init(instances: [SSHDInstance], directory: String, keys: Keys, processes: [ChildProcess]) {
+    private init(instances: [SSHDInstance], directory: String, keys: Keys, processes: [StartedProcess]) {
         self.instances = instances
         self.directory = directory
         userKeyPath = keys.userKey
@@ -144,7 +144,7 @@ public final class SSHDFleet: @unchecked Sendable {
         if let reason = skipReason { throw HarnessError(reason) }
         try Setup.once()
         let directory = try makeDirectory()
-        var started: [ChildProcess] = []
+        var started: [StartedProcess] = []
         do {
             let keys = try KeyCache.keys()
             let script = directory + "/vos_cli.py"
@@ -185,7 +185,7 @@ public final class SSHDFleet: @unchecked Sendable {
 
     /// Hashes the names in a known_hosts file (`ssh-keygen -H`), as `HashKnownHosts yes` does.
     public static func hashKnownHosts(_ path: String) throws {
-        try Subprocess.run(["/usr/bin/ssh-keygen", "-q", "-H", "-f", path])
+        try run(["/usr/bin/ssh-keygen", "-q", "-H", "-f", path])
         try? FileManager.default.removeItem(atPath: path + ".old")
     }
 
@@ -217,7 +217,7 @@ public final class SSHDFleet: @unchecked Sendable {
         func keygen(_ type: String, _ bits: String?, _ path: String, passphrase: String = "") throws -> String {
             var argv = ["/usr/bin/ssh-keygen", "-q", "-t", type, "-N", passphrase, "-C", "", "-f", path]
             if let bits { argv += ["-b", bits] }
-            try Subprocess.run(argv)
+            try run(argv)
             let pub = try String(contentsOfFile: path + ".pub", encoding: .utf8)
             // "type base64 [comment]" -> "type base64"
             return pub.split(separator: " ").prefix(2).joined(separator: " ")
@@ -245,7 +245,7 @@ public final class SSHDFleet: @unchecked Sendable {
     }
 
     private static func startOne(index: Int, config: SSHDInstanceConfig, directory: String, keys: Keys,
-                                 script: String) throws -> (SSHDInstance, ChildProcess) {
+                                 script: String) throws -> (SSHDInstance, StartedProcess) {
         var lastError: Error = HarnessError("sshd did not start")
         // A port found free can be taken before sshd binds it: retry on a fresh one.
         for _ in 0..<3 {
@@ -253,22 +253,19 @@ public final class SSHDFleet: @unchecked Sendable {
             guard let port = LoopbackAddresses.freePort(on: address) else { continue }
             let base = "\(directory)/sshd\(index)"
             let configPath = base + ".config"
-            let logPath = base + ".log"
             try write(sshdConfig(config, address: address, port: port, directory: directory, keys: keys, script: script),
                       to: configPath, mode: 0o600)
-            let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            guard log >= 0 else { throw HarnessError("cannot create \(logPath)") }
-            defer { close(log) }
             // sshd names its PAM service after its program name: our symlink selects our PAM file.
             let program = config.auth.contains(.keyboardInteractive) ? try Setup.pamSSHD(in: directory) : sshdPath
-            let process = try ChildProcess([program, "-D", "-e", "-f", configPath], stdout: log, stderr: log)
+            // `-e`: the log goes to standard error.
+            let process = try StartedProcess(program, ["-D", "-e", "-f", configPath])
             let instance = SSHDInstance(address: address, port: port, hostKeys: keys.hostKeys,
-                                        wrongHostKey: keys.wrongHostKey, logPath: logPath)
+                                        wrongHostKey: keys.wrongHostKey, logPath: process.stderrPath)
             if waitUntilAccepting(address: address, port: port, process: process, limit: .seconds(5)) {
                 return (instance, process)
             }
-            terminateTree(process)
             lastError = HarnessError("sshd on \(address):\(port) did not accept connections: \(instance.log())")
+            terminateTree(process)
         }
         throw lastError
     }
@@ -312,7 +309,7 @@ public final class SSHDFleet: @unchecked Sendable {
         return (config.extraSSHDConfig + lines).joined(separator: "\n") + "\n"
     }
 
-    private static func waitUntilAccepting(address: String, port: Int, process: ChildProcess, limit: Duration) -> Bool {
+    private static func waitUntilAccepting(address: String, port: Int, process: StartedProcess, limit: Duration) -> Bool {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if !process.isRunning { return false }
@@ -331,7 +328,7 @@ public final class SSHDFleet: @unchecked Sendable {
 
     /// Kills a server and all its descendants (per-connection sshd children call setsid, so a
     /// process-group kill would miss them; the parent chain in /proc does not).
-    static func terminateTree(_ process: ChildProcess) {
+    static func terminateTree(_ process: StartedProcess) {
         let pid = process.pid
         guard pid > 0 else { return }
         // Frozen, the listener cannot fork new children while we collect the tree.
@@ -340,7 +337,18 @@ public final class SSHDFleet: @unchecked Sendable {
         for child in descendants { kill(child, SIGKILL) }
         kill(pid, SIGKILL)
         kill(pid, SIGCONT)
-        process.wait(for: .seconds(3))
+        _ = try? process.finish(timeout: .seconds(3))
+    }
+
+    /// Runs a short helper program (ssh-keygen, useradd, chpasswd), bounded so a wedged tool fails the test
+    /// instead of hanging the suite.
+    @discardableResult
+    static func run(_ argv: [String], input: String? = nil, check: Bool = true) throws -> ProcessResult {
+        let result = try runProcess(argv[0], Array(argv.dropFirst()), stdin: input, timeout: .seconds(20))
+        if check && result.status != 0 {
+            throw HarnessError("\(argv.joined(separator: " ")) failed (\(result.status)): \(result.stderr)\(result.stdout)")
+        }
+        return result
     }
 
     static func write(_ text: String, to path: String, mode: mode_t) throws {
@@ -390,15 +398,15 @@ enum Setup {
         lock.lock(); defer { lock.unlock() }
         if done { return }
         try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
-        let id = try Subprocess.run(["/usr/bin/id", "-u", SSHDFleet.username], check: false)
+        let id = try SSHDFleet.run(["/usr/bin/id", "-u", SSHDFleet.username], check: false)
         if id.status != 0 {
-            let added = try Subprocess.run(["/usr/sbin/useradd", "-m", "-s", "/bin/sh", SSHDFleet.username], check: false)
+            let added = try SSHDFleet.run(["/usr/sbin/useradd", "-m", "-s", "/bin/sh", SSHDFleet.username], check: false)
             // 9: another test process created it meanwhile.
             if added.status != 0 && added.status != 9 {
-                throw HarnessError("useradd \(SSHDFleet.username) failed: \(added.output)")
+                throw HarnessError("useradd \(SSHDFleet.username) failed: \(added.stderr)\(added.stdout)")
             }
         }
-        try Subprocess.run(["/usr/sbin/chpasswd"], input: "\(SSHDFleet.username):\(SSHDFleet.password)\n")
+        try SSHDFleet.run(["/usr/sbin/chpasswd"], input: "\(SSHDFleet.username):\(SSHDFleet.password)\n")
         // The distribution's /etc/pam.d/sshd pulls in modules (pam_loginuid, pam_selinux, ...)
         // that can fail in containers; ours only checks the password.
         let pam = """
