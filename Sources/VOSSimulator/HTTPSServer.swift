@@ -159,7 +159,7 @@ final class PreflightHandler: ChannelInboundHandler {
     }
 }
 
-extension VOSSimulator {
+extension SimulatedFleet {
     /// Binds one HTTPS listener per browser port of the node; returns browser port → bound port, and the channels.
     static func bindHTTPS(group: EventLoopGroup, ca: SimulatorCA, definition: NodeDefinition, node: PendingNode,
                           address: String, standardPorts: Bool) async throws -> (ports: [Int: Int], channels: [Channel]) {

@@ -51,12 +51,12 @@ public struct SimulatorError: Error, Sendable, CustomStringConvertible {
 /// ```swift
 /// let inventory = try InventoryLoader.load(path: "inventory/lab.yaml")
 /// let nodes = try StateFile.load(path: "inventory/lab.sim.yaml", inventory: inventory)
-/// let sim = try await VOSSimulator.start(inventory: inventory, nodes: nodes, options: .init(password: "pw"))
+/// let sim = try await SimulatedFleet.start(inventory: inventory, nodes: nodes, options: .init(password: "pw"))
 /// try sim.writeFiles(to: "/tmp/sim")          // inventory.yaml + known_hosts for the client
 /// sim.node("cuicsub.uccelab.tac")?.effectiveList(.cuic)   // what a preflight would see
 /// try await sim.shutdown()
 /// ```
-public final class VOSSimulator: Sendable {
+public final class SimulatedFleet: Sendable {
     /// Every node, in inventory order (refusing nodes included: nothing listens for them).
     public let nodes: [SimulatedNode]
     public let inventory: Inventory
@@ -83,7 +83,7 @@ public final class VOSSimulator: Sendable {
 
     /// Starts one listener per node (none for `refuse` nodes) and returns once all are bound.
     public static func start(inventory: Inventory, nodes definitions: [NodeDefinition],
-                             options: SimulatorOptions) async throws -> VOSSimulator {
+                             options: SimulatorOptions) async throws -> SimulatedFleet {
         raiseOpenFileLimit()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
         var nodes: [SimulatedNode] = []
@@ -156,7 +156,7 @@ public final class VOSSimulator: Sendable {
             if let e = error as? SimulatorError { throw e }
             throw SimulatorError("cannot start the simulator: \(error)")
         }
-        return VOSSimulator(nodes: nodes, inventory: inventory, caPEM: ca.pem, group: group, listeners: listeners, reservations: reservations)
+        return SimulatedFleet(nodes: nodes, inventory: inventory, caPEM: ca.pem, group: group, listeners: listeners, reservations: reservations)
     }
 
     /// Closes every listener and connection.

@@ -1,7 +1,7 @@
 import AuditCore
 import Foundation
 
-extension VOSSimulator {
+extension SimulatedFleet {
     /// known_hosts lines by inventory host name (`[host]:port` when the port is not 22, as OpenSSH
     /// writes them), with the key each node is supposed to have.
     public func knownHostsText() -> String {

@@ -41,7 +41,7 @@ func serve(inventoryPath: String, statePath: String?, timing: SimulationTiming, 
     }
     let options = listen.options()
     let started = ContinuousClock.now
-    let simulator = try await VOSSimulator.start(inventory: inventory, nodes: nodes, options: options)
+    let simulator = try await SimulatedFleet.start(inventory: inventory, nodes: nodes, options: options)
     let out = listen.outputFolder()
     try simulator.writeFiles(to: out)
     for line in simulator.listingLines() { say("node \(line)") }

@@ -12,7 +12,7 @@ import VOSSimulator
 public final class Simulation: @unchecked Sendable {
     public let directory: String
     /// The simulator in this process; nil when launched.
-    public let simulator: VOSSimulator?
+    public let simulator: SimulatedFleet?
     /// The `vos-sim` child; nil in process.
     public let process: StartedProcess?
     /// What the child printed once it was ready (its node lines, the files, `ready`); empty in process.
@@ -22,7 +22,7 @@ public final class Simulation: @unchecked Sendable {
     public var knownHostsPath: String { directory + "/known_hosts" }
     public var caFile: String { directory + "/ca.pem" }
 
-    private init(directory: String, simulator: VOSSimulator?, process: StartedProcess?, readyLines: [String]) {
+    private init(directory: String, simulator: SimulatedFleet?, process: StartedProcess?, readyLines: [String]) {
         self.directory = directory
         self.simulator = simulator
         self.process = process
@@ -40,7 +40,7 @@ public final class Simulation: @unchecked Sendable {
 
     /// Serves `nodes` in this process and writes the client's files.
     public static func start(inventory: Inventory, nodes: [NodeDefinition], options: SimulatorOptions) async throws -> Simulation {
-        let simulator = try await VOSSimulator.start(inventory: inventory, nodes: nodes, options: options)
+        let simulator = try await SimulatedFleet.start(inventory: inventory, nodes: nodes, options: options)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vos-sim-\(UUID().uuidString)").path
         do {
             try simulator.writeFiles(to: directory)
