@@ -39,10 +39,12 @@ struct OriginListTests {
     @Test("Finesse list with a header sentence")
     func finesse() throws {
         let outcome = OriginListParser.parseFinesse(try Golden.input("finesse-allowed-origin-list.txt"))
-        // Kept as printed: the audit, not the parser, judges case, paths and pasted pairs.
+        // What a Finesse CORS list holds: outside web origins (a reverse proxy, a third-party web app), never CUIC's
+        // URLs, which belong on the gadget source allow-list. Kept as printed: the audit, not the parser, judges case,
+        // paths and pasted pairs.
         #expect(outcome.value?.origins == [
-            "https://cuicpub.uccelab.tac:8444", "https://cuicsub.uccelab.tac:8444",
-            "https://CUICpub.uccelab.tac/", "https://cuicpub.uccelab.tac:8444, https://cuicsub.uccelab.tac",
+            "https://proxy.uccelab.tac", "https://crm.uccelab.tac:8443",
+            "https://CRM.uccelab.tac/", "https://proxy.uccelab.tac, https://crm.uccelab.tac",
         ])
         #expect(outcome.value?.header == "The following source(s) are configured in allowed origins:")
         try Golden.check(outcome, "origin-list.finesse")
