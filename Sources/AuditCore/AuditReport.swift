@@ -139,6 +139,8 @@ extension NodeReport {
             ("status", .string(status.rawValue)),
             ("detail", detail.isEmpty ? .null : .string(detail)),
             ("version", .optional(version)),
+            // The release profile the runbook and the probe used (docs/releases.md).
+            ("release", .string(release.rawValue)),
             ("lists", .object(lists)),
             ("services", services),
             ("unparsed", .array(unparsed.map { .object([("command", .string($0.command)), ("reason", .string($0.reason)), ("raw", .string($0.raw))]) })),
