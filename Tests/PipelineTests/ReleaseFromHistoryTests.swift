@@ -44,3 +44,38 @@ import TestSupport
         }
     }
 }
+
+/// Runbooks per release family, audited over SSH against vos-sim nodes playing that release.
+@Suite(.serialized) struct RunbookPerReleaseTests {
+    /// The lab at `version`, cuicsub's Live Data list lacking one origin; the plan for cuicsub.
+    func planForSub(version: String) async throws -> RemediationPlan? {
+        let password = "release-runbook-pw"
+        return try await Simulation.lab(password: password, adjust: { nodes in
+            for i in nodes.indices where nodes[i].product == .cuic {
+                nodes[i].version = version
+                nodes[i].services = ServiceCatalog.defaults(product: .cuic, version: version, liveData: true)
+            }
+            let s = nodes.firstIndex { $0.host == "cuicsub.uccelab.tac" }!
+            nodes[s].lists[.liveData]!.origins = ["https://finessep.uccelab.tac", "https://finesses.uccelab.tac", "https://finesses.uccelab.tac:8445"]
+        }).use { lab in
+            let source = LiveSSHSource(options: .init(runTimeout: .seconds(60), environment: ["VOS_SIM_PASSWORD": password]))
+            let report = await AuditPipeline(source: source).run(try lab.inventory()).report
+            #expect(report.complete)
+            return report.plans.first { $0.host == "cuicsub.uccelab.tac" }
+        }
+    }
+
+    @Test func onFifteenTheLiveDataRestartIsTheWebProxyTheNodeLists() async throws {
+        let plan = try #require(try await planForSub(version: "15.0.1.10000-41"))
+        let restarts = plan.steps.filter(\.isRestart).compactMap(\.commandLine)
+        #expect(restarts.contains("utils service restart Cisco Web Proxy Service"))
+        #expect(!restarts.contains { $0.contains("NGINX") })
+    }
+
+    @Test func onTwelveSixTheLiveDataRestartIsTheNGINXServiceTheNodeLists() async throws {
+        let plan = try #require(try await planForSub(version: "12.6.2.10000-19"))
+        let restarts = plan.steps.filter(\.isRestart).compactMap(\.commandLine)
+        #expect(restarts.contains("utils service restart Unified CCE Live Data NGINX Service"))
+        #expect(!restarts.contains { $0.contains("Web Proxy") })
+    }
+}
