@@ -61,4 +61,14 @@ private let sub = "cuicsub.uccelab.tac"
         let plan = try #require(report.plans.first { $0.host == "finessep.uccelab.tac" })
         #expect(plan.steps.allSatisfy { if case .note = $0 { true } else { false } })
     }
+
+    @Test func whetherThePublisherOrTheSubscriberLacksAnOriginNeverChangesAVerdict() throws {
+        let lacking = allFour.filter { $0 != "https://finessep.uccelab.tac:8445" }
+        let subLacks = try audit([cuic(pub), cuic(sub, cuic: lacking)], prune: true)
+        let pubLacks = try audit([cuic(pub, cuic: lacking), cuic(sub)], prune: true)
+        func shape(_ r: AuditReport) -> [String] { r.findings.map { "\($0.kind.rawValue) \($0.severity.rawValue) \($0.list?.rawValue ?? "-")" } }
+        #expect(shape(subLacks) == shape(pubLacks))
+        #expect(subLacks.verdict() == pubLacks.verdict())
+        #expect(subLacks.plans.map(\.steps) == pubLacks.plans.map(\.steps))
+    }
 }
