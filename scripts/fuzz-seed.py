@@ -91,4 +91,12 @@ put("apply-conversation", session(0x02, [banner, setup, delete, b"q\r\nadmin:"])
 put("apply-conversation", session(0x01, [banner, setup, b"utils cuic cors allowed_origin add https://new.example.com:8445\r\nExecuted command unsuccessfully\r\nadmin:"]))
 put("apply-conversation", session(0x05, [banner, b"set cli pagination off\r\nContinue (y/n)?", b"n\r\nadmin:"]))
 put("apply-conversation", session(0x03, [banner, setup, pager1, pager2]))
+# The guides' menus: CUIC/Live Data `N. origin` and no colon after the range; Finesse "origin(s)"; prompts cut short.
+dot_delete = delete.replace(b"1: ", b"1. ").replace(b"2: ", b"2. ")[:-1]
+finesse_delete = delete.replace(b"of origin to", b"of origin(s) to")[:-1] + b" "
+put("apply-conversation", session(0x12, [banner, setup, dot_delete, deleted]))
+put("apply-conversation", session(0x12, [banner, setup, dot_delete[:-1] + SPLIT + dot_delete[-1:], deleted]))
+put("apply-conversation", session(0x12, [banner, setup, finesse_delete[:-20] + SPLIT + finesse_delete[-20:], deleted]))
+put("apply-conversation", session(0x12, [banner, setup, delete[:-1] + SPLIT + delete[-1:], deleted]))
+put("apply-conversation", session(0x02, [banner, setup, dot_delete, b"q\r\nadmin:"]))
 print("seeds in", out)

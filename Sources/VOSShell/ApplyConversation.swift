@@ -74,7 +74,8 @@ public enum ApplyFailure: Sendable, Equatable {
 /// - A command succeeded when the prompt comes back and its output holds no failure marker
 ///   (`Executed command unsuccessfully`, a line starting `Invalid command`); otherwise it stops.
 /// - A delete reads the numbered list the node prints (`N: origin` or `N. origin`, ANSI stripped,
-///   trailing blanks trimmed) up to `Select the index of origin to be deleted [1-N or a,q]:`, and
+///   trailing blanks trimmed) up to `Select the index of origin to be deleted [1-N or a,q]` (Finesse:
+///   `origin(s)`; with or without a trailing `:`), and
 ///   answers the planned index only when that entry is exactly the planned origin. Otherwise it
 ///   answers `q` and stops with `index N holds X, not Y; list changed since the audit`. It never
 ///   answers `a`.
@@ -196,10 +197,13 @@ public struct ApplyConversation: Sendable {
         return .nothing
     }
 
-    /// Whether `line` is `Select the index of origin to be deleted [1-N or a,q]:`, and its N when readable.
+    /// Whether `line` is `Select the index of origin to be deleted [1-N or a,q]` (or `origin(s)`), and its N when
+    /// readable. It ends in `:` or `?`, or, as the guides print it, at the `]` closing the range: a node prints
+    /// nothing after its prompt, so a line that starts like the prompt and stops there is the whole prompt.
     static func selectionPrompt(_ line: String) -> (isSelection: Bool, upper: Int?) {
         let lower = line.lowercased()
-        guard lower.hasPrefix(VOSText.selectionPrompt), lower.hasSuffix(":") || lower.hasSuffix("?") else { return (false, nil) }
+        guard lower.hasPrefix(VOSText.selectionPrompt),
+              lower.hasSuffix(":") || lower.hasSuffix("?") || endsAtRange(lower) else { return (false, nil) }
         let chars = Array(lower.utf8)
         let open = Array(VOSText.selectionRange.utf8)
         guard chars.count > open.count,
@@ -207,6 +211,24 @@ public struct ApplyConversation: Sendable {
         else { return (true, nil) }
         let digits = chars[(at + open.count)...].prefix { (0x30...0x39).contains($0) }
         return (true, Int(String(decoding: digits, as: UTF8.self)))
+    }
+
+    /// `lower` starts `select the index of origin` and ends with the range `[1-...]`, its only bracket closing there.
+    private static func endsAtRange(_ lower: String) -> Bool {
+        guard lower.hasPrefix(VOSText.selectionPromptOrigin), lower.hasSuffix("]"),
+              let open = lower.lastIndex(of: "[") else { return false }
+        let range = lower[open...]
+        return lower.distance(from: lower.startIndex, to: open) >= VOSText.selectionPromptOrigin.count
+            && range.hasPrefix(VOSText.selectionRange) && !range.dropLast().contains("]")
+    }
+
+    /// A selection line as messages quote it: without a `:` or `?` after its range, which a read may not have
+    /// reached when the prompt is answered at the `]`, so every chunking says the same.
+    private var quotedSelection: String {
+        let line = lastLineText
+        var trimmed = Substring(line)
+        while let l = trimmed.last, ":? \t".contains(l) { trimmed = trimmed.dropLast() }
+        return trimmed.count < line.count && Self.endsAtRange(trimmed.lowercased()) ? String(trimmed) : line
     }
 
     private mutating func act() -> [UInt8] {
@@ -273,10 +295,10 @@ public struct ApplyConversation: Sendable {
         guard case .step(let i) = phase, case .delete(_, let index, let origin) = steps[i], sub == .sent else {
             // A selection prompt nobody planned for (or asked again after the answer): quit it.
             if case .step(let i) = phase {
-                finishStep(i, .failed("the node asked \"\(lastLineText)\" where no selection was planned; answered q and stopped"))
+                finishStep(i, .failed("the node asked \"\(quotedSelection)\" where no selection was planned; answered q and stopped"))
                 failure = .stepFailed(index: i)
             } else if phase == .setup {
-                failure = .setupRefused(lastLineText)
+                failure = .setupRefused(quotedSelection)
             }
             return leave(typing: VOSText.selectionQuit)
         }

@@ -50,8 +50,11 @@ public enum VOSText {
 
     // MARK: Deleting an allowed origin
 
-    /// Starts the prompt of an interactive delete: `Select the index of origin to be deleted [1-N or a,q]:`.
+    /// Starts the prompt of an interactive delete: `Select the index of origin to be deleted [1-N or a,q]`, Finesse's
+    /// `... of origin(s) ...`, with or without a trailing colon.
     public static let selectionPrompt = "select the index"
+    /// The longer start a prompt needs when it ends at its range's `]`, with no colon or question mark after it.
+    public static let selectionPromptOrigin = "select the index of origin"
     /// Where the prompt's range starts: the N of `[1-N`.
     public static let selectionRange = "[1-"
     /// Quits the selection without deleting.

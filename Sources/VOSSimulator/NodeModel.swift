@@ -43,6 +43,17 @@ public struct ServiceEntry: Sendable, Equatable {
     }
 }
 
+/// How a node prints the interactive `allowed_origin delete` menu.
+public enum DeleteMenuForm: String, Sendable, Equatable {
+    /// As Cisco's guides print it, the same for 12.5, 12.6 and 15.0: CUIC and Live Data `1. origin` and
+    /// `Select the index of origin to be deleted [1-N or a,q]` with no colon; Finesse `1: origin` and
+    /// `Select the index of origin(s) to be deleted [1-N or a,q] `.
+    case documented
+    /// Every list `1: origin` and `Select the index of origin to be deleted [1-N or a,q]: `, so clients are also
+    /// tested against a prompt ending in a colon.
+    case colon
+}
+
 /// A misbehaviour a node can be told to show, to test how the client copes.
 public enum Fault: Sendable, Hashable {
     /// Nothing listens: the TCP connect is refused.
@@ -132,9 +143,11 @@ public struct NodeDefinition: Sendable, Equatable {
     public var commandDelay: Double
     /// Seconds each stop and start of `utils service restart` takes.
     public var restartDelay: Double
+    public var deleteMenu: DeleteMenuForm
 
     public init(host: String, product: Product, version: String, services: [ServiceEntry], lists: [ListKind: CORSList],
-                faults: [Fault] = [], startupDelay: Double, commandDelay: Double, restartDelay: Double) {
+                faults: [Fault] = [], startupDelay: Double, commandDelay: Double, restartDelay: Double,
+                deleteMenu: DeleteMenuForm = .documented) {
         self.host = host
         self.product = product
         self.version = version
@@ -144,6 +157,7 @@ public struct NodeDefinition: Sendable, Equatable {
         self.startupDelay = startupDelay
         self.commandDelay = commandDelay
         self.restartDelay = restartDelay
+        self.deleteMenu = deleteMenu
     }
 
     public func has(_ fault: Fault) -> Bool { faults.contains(fault) }

@@ -91,6 +91,7 @@ public enum StateFile {
             var faults: [Fault] = []
             var serviceOverrides: [(String, ServiceState?)] = []
             var startup = timing.startupDelay, command = timing.commandDelay, restart = timing.restartDelay
+            var deleteMenu = DeleteMenuForm.documented
             if let yaml {
                 for (k, v) in yaml.mapping ?? [:] {
                     let key = k.string ?? "?"
@@ -141,8 +142,12 @@ public enum StateFile {
                         }
                     case "faults":
                         faults = parseFaults(v, host: inv.host, fail: fail)
+                    case "delete_menu":
+                        if let form = v.string.flatMap(DeleteMenuForm.init(rawValue:)) { deleteMenu = form } else {
+                            fail(v, "\(inv.host).delete_menu: '\(v.string ?? "?")' is not documented or colon")
+                        }
                     default:
-                        fail(k, "\(inv.host): unknown key '\(key)' (product, version, services, lists, faults, startup_delay, command_delay, restart_delay)")
+                        fail(k, "\(inv.host): unknown key '\(key)' (product, version, services, lists, faults, startup_delay, command_delay, restart_delay, delete_menu)")
                     }
                 }
             }
@@ -155,7 +160,8 @@ public enum StateFile {
                 }
             }
             result.append(NodeDefinition(host: inv.host, product: product, version: version, services: services, lists: lists,
-                                         faults: faults, startupDelay: startup, commandDelay: command, restartDelay: restart))
+                                         faults: faults, startupDelay: startup, commandDelay: command, restartDelay: restart,
+                                         deleteMenu: deleteMenu))
         }
         if !errors.isEmpty { throw StateFileError(messages: errors) }
         return result

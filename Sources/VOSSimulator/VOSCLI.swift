@@ -313,14 +313,25 @@ struct VOSCLI {
             if list.origins.isEmpty {
                 return [delay] + output(["Currently no origins are configured in allowed origins."])
             }
+            let menu = deleteMenu(kind)
             var lines = [""]
-            for (i, o) in list.origins.enumerated() { lines.append("\(i + 1): \(o)") }
+            for (i, o) in list.origins.enumerated() { lines.append("\(i + 1)\(menu.separator) \(o)") }
             lines += ["a: all", "q: quit", ""]
             mode = .deleteSelection(kind)
-            let text = lines.map { $0 + "\r\n" }.joined() + "Select the index of origin to be deleted [1-\(list.origins.count) or a,q]: "
+            let text = lines.map { $0 + "\r\n" }.joined() + "\(menu.prompt) [1-\(list.origins.count) or a,q]\(menu.after)"
             return [delay, .write(Self.bytes(text))]
         default:
             return [delay] + output([Self.failed])
+        }
+    }
+
+    /// The delete menu's entry separator, prompt, and what follows the prompt's range. The guides print the same
+    /// shapes for 12.5, 12.6 and 15.0, so the node's release does not choose between them.
+    private func deleteMenu(_ kind: ListKind) -> (separator: String, prompt: String, after: String) {
+        switch (def.deleteMenu, kind) {
+        case (.colon, _): (":", "Select the index of origin to be deleted", ": ")
+        case (.documented, .finesse): (":", "Select the index of origin(s) to be deleted", " ")
+        case (.documented, _): (".", "Select the index of origin to be deleted", "")
         }
     }
 

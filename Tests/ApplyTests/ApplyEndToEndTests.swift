@@ -69,13 +69,14 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Simul
             #expect(record["status"] as? String == "applied")
             let steps = record["steps"] as! [[String: Any]]
             #expect(steps.map { $0["status"] as! String } == ["applied", "skipped", "applied", "applied", "applied", "applied", "applied"])
-            #expect((steps[2]["output"] as? String)?.contains("5: http://127.0.0.1:5500\n") == true)
+            // The Live Data menu as the guides print it: `N. origin`, no colon after the range.
+            #expect((steps[2]["output"] as? String)?.contains("5. http://127.0.0.1:5500\n") == true)
             let after = try readJSON(out + "/after/report.json")
             #expect((after["summary"] as? [String: Any])?["result"] as? String == "clean")
             #expect(FileManager.default.fileExists(atPath: out + "/apply.md"))
             // The session is kept, and holds no password.
             let transcript = try String(contentsOfFile: out + "/apply-transcripts/\(sub).txt", encoding: .utf8)
-            #expect(transcript.contains("Select the index of origin to be deleted [1-5 or a,q]: 5"))
+            #expect(transcript.contains("Select the index of origin to be deleted [1-5 or a,q]5\r\n"))
             #expect(!transcript.contains(simPassword))
         }
     }
@@ -106,8 +107,9 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Simul
         }
     }
 
+    /// With the menus in the colon form (`N: origin`, a prompt ending `: `), which the guides do not show.
     @Test func aListChangedSinceTheAuditStopsTheNodeAndNothingIsDeleted() async throws {
-        try await withLab { lab in
+        try await withLab(adjust: { nodes in for i in nodes.indices { nodes[i].deleteMenu = .colon } }) { lab in
             let report = try lab.auditBefore()
             // After the audit someone adds an origin in front of the stray one: index 5 now holds another entry.
             let node = lab.node(sub)
@@ -136,6 +138,30 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Simul
             #expect((steps[2]["output"] as? String)?.hasSuffix("Select the index of origin to be deleted [1-6 or a,q]: q\n") == true)
             // The re-audit shows the stray origin still there.
             #expect(r.stdout.contains("  \(sub)   live-data  ! 1 unexpected-origin  ! 2 unexpected-origin"))
+        }
+    }
+
+    /// The guides' CUIC and Live Data menus (`N. origin`, no colon after the range): each delete takes exactly the
+    /// planned entry from the middle or the end of its list (the CUIC add runs first, so that menu has 5 entries).
+    @Test func theDocumentedMenusDeleteExactlyThePlannedEntries() async throws {
+        let oldGadgets = "https://old-gadgets.uccelab.tac"
+        try await withLab(adjust: { nodes in
+            let s = nodes.firstIndex { $0.host == sub }!
+            nodes[s].lists[.cuic]!.origins.insert(oldGadgets, at: 1)
+        }) { lab in
+            let out = lab.directory + "/apply"
+            let r = try corsAudit(["remediate", "--inventory", lab.inventoryPath, "--apply", "--yes", "--output", out])
+            #expect(r.status == 0, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
+            #expect(r.stdout.contains("  applied  utils cuic cors allowed_origin delete → 2 (\(oldGadgets))"), "\(r.stdout)")
+            #expect(r.stdout.contains("  applied  utils live-data cors allowed_origin delete → 5 (http://127.0.0.1:5500)"), "\(r.stdout)")
+            let node = lab.node(sub)
+            #expect(node.configuredList(.cuic)?.origins.sorted() == fullList)
+            #expect(node.configuredList(.liveData)?.origins == fullList)
+
+            let transcript = try String(contentsOfFile: out + "/apply-transcripts/\(sub).txt", encoding: .utf8)
+            #expect(transcript.contains("1. https://finessep.uccelab.tac\r\n2. \(oldGadgets)\r\n3. https://finesses.uccelab.tac\r\n"),
+                    "\(transcript)")
+            #expect(transcript.contains("Select the index of origin to be deleted [1-5 or a,q]2\r\n"), "\(transcript)")
         }
     }
 

@@ -20,6 +20,8 @@ struct ScriptedNode {
     var outputs: [String: String] = [:]
     /// How menu entries are printed: `"\(n): \(origin)"` by default.
     var menuLine: (Int, String) -> String = { "\($0): \($1)" }
+    /// The selection prompt for a list of N entries: the colon form with a trailing `: ` by default.
+    var selectionPrompt: (Int) -> String = { "Select the index of origin to be deleted [1-\($0) or a,q]: " }
     var prompt = "\u{1B}[Kadmin:"
 
     // What happened.
@@ -117,7 +119,7 @@ struct ScriptedNode {
                 if list.isEmpty { return bytes("Currently no origins are configured in allowed origins.\r\n" + prompt) }
                 waiting = .selection(family)
                 let menu = list.enumerated().map { menuLine($0.offset + 1, $0.element) + "\r\n" }.joined()
-                return bytes("\r\n" + menu + "a: all\r\nq: quit\r\n\r\nSelect the index of origin to be deleted [1-\(list.count) or a,q]: ")
+                return bytes("\r\n" + menu + "a: all\r\nq: quit\r\n\r\n" + selectionPrompt(list.count))
             default: break
             }
         }

@@ -61,6 +61,7 @@ struct FilesAndFleetTests {
               cuicpub.lab.test:
                 product: finesse
                 colour: blue
+                delete_menu: semicolon
                 faults: [explode, slow_start]
                 lists:
                   cuic: {status: enable_all}
@@ -71,7 +72,8 @@ struct FilesAndFleetTests {
             Issue.record("expected errors")
         } catch let error as StateFileError {
             let text = error.description
-            for needle in ["typo", "nosuch.lab.test", "does not match", "colour", "explode", "slow_start", "enable_all exists on Finesse only", "nonsense"] {
+            for needle in ["typo", "nosuch.lab.test", "does not match", "colour", "explode", "slow_start", "enable_all exists on Finesse only", "nonsense",
+                           "delete_menu: 'semicolon' is not documented or colon"] {
                 #expect(text.contains(needle), "missing \(needle) in \(text)")
             }
         }
@@ -86,6 +88,7 @@ struct FilesAndFleetTests {
         #expect(pub.services.contains { $0.name == "Unified CCE Live Data NGINX Service" })
         let ld = try #require(nodes.first { $0.host == "ld.lab.test" })
         #expect(Set(ld.lists.keys) == [.liveData])
+        #expect(nodes.allSatisfy { $0.deleteMenu == .documented })
         let finesse = try #require(nodes.first { $0.host == "finessep.lab.test" })
         #expect(finesse.restartServices(for: .finesse) == ["Cisco Finesse Tomcat", "Cisco Finesse Notification Service"])
     }

@@ -85,21 +85,25 @@ struct WriteCommandTests {
         #expect(!OriginSyntax.isValid("https://"))
     }
 
-    @Test func deleteByIndexAllAndQuit() async throws {
-        let fleet = try await Simulation.fleet(state: Self.state)
+    /// CUIC and Live Data as the guides print them (`N. origin`, nothing after the `]`), and the colon form.
+    @Test(arguments: [DeleteMenuForm.documented, .colon])
+    func deleteByIndexAllAndQuit(_ form: DeleteMenuForm) async throws {
+        let state = Self.state.replacingOccurrences(of: "    restart_delay: 0.5", with: "    restart_delay: 0.5\n    delete_menu: \(form.rawValue)")
+        let fleet = try await Simulation.fleet(state: state)
         defer { Task { try await fleet.stop() } }
+        let (sep, after) = form == .colon ? (":", ": ") : (".", "")
         let result = await fleet.session("cuicsub.lab.test", login
-            + [.send("utils live-data cors allowed_origin delete\r"), .expect("Select the index of origin to be deleted [1-2 or a,q]: "),
+            + [.send("utils live-data cors allowed_origin delete\r"), .expect("Select the index of origin to be deleted [1-2 or a,q]" + after),
                .send("2\r"), .expect(prompt)]
-            + [.send("utils cuic cors allowed_origin delete\r"), .expect("[1-3 or a,q]: "), .send("q\r"), .expect(prompt)]
-            + [.send("utils cuic cors allowed_origin delete\r"), .expect("[1-3 or a,q]: "), .send("7\r"), .expect(prompt)]
-            + [.send("utils cuic cors allowed_origin delete\r"), .expect("[1-3 or a,q]: "), .send("a\r"), .expect(prompt)])
+            + [.send("utils cuic cors allowed_origin delete\r"), .expect("[1-3 or a,q]" + after), .send("q\r"), .expect(prompt)]
+            + [.send("utils cuic cors allowed_origin delete\r"), .expect("[1-3 or a,q]" + after), .send("7\r"), .expect(prompt)]
+            + [.send("utils cuic cors allowed_origin delete\r"), .expect("[1-3 or a,q]" + after), .send("a\r"), .expect(prompt)])
         #expect(result.error == nil)
         let text = try #require(result.driverResult).text
-        #expect(text.contains("utils live-data cors allowed_origin delete\r\n\r\n1: https://finessep.lab.test\r\n2: http://127.0.0.1:5500\r\na: all\r\nq: quit\r\n\r\nSelect the index of origin to be deleted [1-2 or a,q]: 2\r\nOrigin http://127.0.0.1:5500 deleted successfully.\r\n"))
-        #expect(text.contains("[1-3 or a,q]: q\r\n" + prompt))
-        #expect(text.contains("[1-3 or a,q]: 7\r\nInvalid selection '7'.\r\nExecuted command unsuccessfully\r\n"))
-        #expect(text.contains("[1-3 or a,q]: a\r\nAll origins deleted successfully.\r\n"))
+        #expect(text.contains("utils live-data cors allowed_origin delete\r\n\r\n1\(sep) https://finessep.lab.test\r\n2\(sep) http://127.0.0.1:5500\r\na: all\r\nq: quit\r\n\r\nSelect the index of origin to be deleted [1-2 or a,q]\(after)2\r\nOrigin http://127.0.0.1:5500 deleted successfully.\r\n"))
+        #expect(text.contains("[1-3 or a,q]\(after)q\r\n" + prompt))
+        #expect(text.contains("[1-3 or a,q]\(after)7\r\nInvalid selection '7'.\r\nExecuted command unsuccessfully\r\n"))
+        #expect(text.contains("[1-3 or a,q]\(after)a\r\nAll origins deleted successfully.\r\n"))
         let node = fleet.node("cuicsub.lab.test")
         #expect(node.configuredList(.liveData)?.origins == ["https://finessep.lab.test"])
         #expect(node.configuredList(.cuic)?.origins == [])
