@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(name: "FaultMatrixTests", dependencies: ["AuditCore", "Collector", "cors-audit", "vos-sim", "TestSupport"]),
         // remediate --apply: the pure apply conversation, and end to end over SSH against vos-sim.
         // The preflight judge on field captures, the prober against vos-sim over TLS, probe end to end.
-        .testTarget(name: "ProberTests", dependencies: ["Prober", "AuditCore", "VOSSimulator", "cors-audit", "TestSupport"]),
+        .testTarget(name: "ProberTests", dependencies: ["Prober", "AuditCore", "Reports", "VOSSimulator", "cors-audit", "TestSupport"]),
         .testTarget(name: "ApplyTests", dependencies: ["VOSShell", "Collector", "AuditCore", "VOSSimulator", "cors-audit", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -122,6 +122,16 @@ public struct ProbeReport: Sendable, Equatable {
         Set(results.filter { $0.verdict.outcome == .allowed || $0.verdict.corsHeaders || $0.verdict.status == 403 }.map(\.endpoint.url))
     }
 
+    /// The results that speak about their list: answers at serving endpoints, and the errors that leave the run
+    /// incomplete. Renderers count only these as "not as the inventory wants", as the findings do.
+    public var countedResults: [PreflightResult] {
+        let serving = servingEndpoints
+        let errorKeys = Set(errors.map { "\($0.endpoint.url)\u{0}\($0.origin)" })
+        return results.filter { r in
+            r.verdict.outcome == .error ? errorKeys.contains("\(r.endpoint.url)\u{0}\(r.origin)") : serving.contains(r.endpoint.url)
+        }
+    }
+
     /// The endpoints that allowed some origin in this run: they serve a list, old or new.
     public var allowingEndpoints: Set<String> {
         Set(results.filter { $0.verdict.outcome == .allowed }.map(\.endpoint.url))

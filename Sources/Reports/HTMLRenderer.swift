@@ -40,8 +40,11 @@ public struct HTMLRenderer: Sendable {
                 body.append("<h3>Preflight probe</h3><p>\(h(summary.countLine))\(probe.insecure ? " · <strong>certificates not verified (--insecure)</strong>" : "")</p>")
                 if !mine.isEmpty {
                     body.append("<table class=\"probe\"><thead><tr><th>URL</th><th>Origin</th><th>Should</th><th>Got</th><th>Detail</th></tr></thead><tbody>")
+                    // An answer at an endpoint that serves no list (endpoint-not-serving) is shown, not flagged.
+                    let counted = Set(probe.countedResults.map { "\($0.endpoint.url)\u{0}\($0.origin)" })
                     for r in mine {
-                        let cls = r.asExpected ? "ok" : r.verdict.outcome == .error ? "failed" : r.reason.shouldAllow ? "error" : "warning"
+                        let cls = r.asExpected || !counted.contains("\(r.endpoint.url)\u{0}\(r.origin)") ? "ok"
+                            : r.verdict.outcome == .error ? "failed" : r.reason.shouldAllow ? "error" : "warning"
                         body.append("<tr class=\"\(cls)\"><td>\(h(r.endpoint.url))</td><td>\(h(r.origin))</td><td>\(ProbeSummary.should(r))</td><td>\(ProbeSummary.got(r))</td><td>\(h(r.verdict.detail))</td></tr>")
                     }
                     body.append("</tbody></table>")

@@ -40,8 +40,10 @@ public struct JUnitRenderer: Sendable {
                 // One test case per endpoint: an error when a preflight got no answer, a failure when an answer is not as wanted.
                 var endpoints: [PreflightEndpoint] = []
                 for r in probe.results where r.endpoint.cluster == cluster && !endpoints.contains(r.endpoint) { endpoints.append(r.endpoint) }
+                // Refusals at an endpoint that serves no list, and unanswered candidate ports, are not failures.
+                let counted = probe.countedResults
                 for e in endpoints {
-                    let mine = probe.results.filter { $0.endpoint == e }
+                    let mine = counted.filter { $0.endpoint == e }
                     let insecure = probe.insecure ? " (certificates not verified: --insecure)" : ""
                     var body = ""
                     let errs = mine.filter { $0.verdict.outcome == .error }

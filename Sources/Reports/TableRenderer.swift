@@ -46,7 +46,7 @@ public struct TableRenderer: Sendable {
                     let mine = findings.filter { $0.host == node.host && $0.list == list.kind }
                     var cell = summary(mine, node: node)
                     if mine.isEmpty, node.status == .probeOnly, let probe = report.probe {
-                        let sent = probe.results.filter { $0.endpoint.host == node.host && $0.endpoint.list == list.kind }
+                        let sent = probe.countedResults.filter { $0.endpoint.host == node.host && $0.endpoint.list == list.kind }
                         let errors = sent.filter { $0.verdict.outcome == .error }.count
                         cell = errors > 0 ? "✗ \(errors) preflight\(errors == 1 ? "" : "s") without an answer" : "preflight ok (CLI not read)"
                     }
