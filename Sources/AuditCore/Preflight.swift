@@ -22,6 +22,9 @@ public struct PreflightEndpoint: Sendable, Equatable {
     /// The URL as the browser calls it (no `:443`).
     public var url: String { port == 443 ? "https://\(host)\(path)" : "https://\(host):\(port)\(path)" }
 
+    /// The node and list this endpoint serves, as one key.
+    var listKey: String { "\(host)\u{0}\(list.rawValue)" }
+
     /// Where it is actually reached, when that is not what the URL says.
     public var reachedAt: String? {
         address == host && connectPort == port ? nil : "\(address):\(connectPort)"
@@ -85,6 +88,9 @@ public struct PreflightResult: Sendable, Equatable {
         self.endpoint = endpoint; self.origin = origin; self.reason = reason; self.verdict = verdict
     }
 
+    /// One preflight's identity within a run: its URL and origin.
+    public var key: String { "\(endpoint.url)\u{0}\(origin)" }
+
     /// The answer is what the inventory wants: expected origins allowed, others refused.
     public var asExpected: Bool {
         verdict.outcome == .allowed ? reason.shouldAllow : verdict.outcome == .rejected && !reason.shouldAllow
@@ -105,32 +111,31 @@ public struct ProbeReport: Sendable, Equatable {
 
     public func count(_ outcome: PreflightOutcome) -> Int { results.filter { $0.verdict.outcome == outcome }.count }
 
-    /// Preflights that got no answer: they leave the run incomplete. A candidate endpoint of a node whose release is
-    /// not known is not one of them when another endpoint of the same list answered (it is just not that release's port).
-    public var errors: [PreflightResult] {
-        let answered = Set(results.filter { $0.verdict.outcome != .error }.map { "\($0.endpoint.host)\u{0}\($0.endpoint.list.rawValue)" })
-        return results.filter { r in
-            r.verdict.outcome == .error
-                && !(r.endpoint.release == .unknown && answered.contains("\(r.endpoint.host)\u{0}\(r.endpoint.list.rawValue)"))
+    /// Every result, split by whether it speaks about its list. Counted: an answer at an endpoint that shows it serves
+    /// the list's CORS in this run (it allowed some origin, sent an `Access-Control-*` header, or refused with 403 —
+    /// how CUIC refuses an origin in the field capture, S1), and every error but one: a candidate port of a node whose
+    /// release is not known that answered nothing while another endpoint of the same list answered (it is just not
+    /// that release's port). Idle: the rest (404, a redirect, 200 without CORS headers, those silent candidates), which
+    /// say nothing about the list. Findings and every renderer use this one split.
+    public var partition: (counted: [PreflightResult], idle: [PreflightResult]) {
+        var answeredURLs: Set<String> = [], answeredLists: Set<String> = [], servingURLs: Set<String> = []
+        for r in results where r.verdict.outcome != .error {
+            answeredURLs.insert(r.endpoint.url)
+            answeredLists.insert(r.endpoint.listKey)
+            if r.verdict.outcome == .allowed || r.verdict.corsHeaders || r.verdict.status == 403 { servingURLs.insert(r.endpoint.url) }
         }
+        var counted: [PreflightResult] = [], idle: [PreflightResult] = []
+        for r in results {
+            let speaks = r.verdict.outcome == .error
+                ? !(r.endpoint.release == .unknown && !answeredURLs.contains(r.endpoint.url) && answeredLists.contains(r.endpoint.listKey))
+                : servingURLs.contains(r.endpoint.url)
+            if speaks { counted.append(r) } else { idle.append(r) }
+        }
+        return (counted, idle)
     }
 
-    /// The endpoints that show they serve their list's CORS in this run: one allowed some origin, answered with CORS
-    /// headers, or refused with 403 (how CUIC refuses an origin in the field capture, S1). A refusal anywhere else
-    /// (404, a redirect, 200 without CORS headers) says nothing about the list.
-    public var servingEndpoints: Set<String> {
-        Set(results.filter { $0.verdict.outcome == .allowed || $0.verdict.corsHeaders || $0.verdict.status == 403 }.map(\.endpoint.url))
-    }
-
-    /// The results that speak about their list: answers at serving endpoints, and the errors that leave the run
-    /// incomplete. Renderers count only these as "not as the inventory wants", as the findings do.
-    public var countedResults: [PreflightResult] {
-        let serving = servingEndpoints
-        let errorKeys = Set(errors.map { "\($0.endpoint.url)\u{0}\($0.origin)" })
-        return results.filter { r in
-            r.verdict.outcome == .error ? errorKeys.contains("\(r.endpoint.url)\u{0}\(r.origin)") : serving.contains(r.endpoint.url)
-        }
-    }
+    /// Preflights that got no answer and count: they leave the run incomplete.
+    public var errors: [PreflightResult] { partition.counted.filter { $0.verdict.outcome == .error } }
 
     /// The endpoints that allowed some origin in this run: they serve a list, old or new.
     public var allowingEndpoints: Set<String> {

@@ -2,31 +2,31 @@
 enum ProbeRules {
     static func findings(probe: ProbeReport, inventory: Inventory, nodes: [NodeReport]) -> [Finding] {
         let reports = Dictionary(nodes.map { ($0.host, $0) }, uniquingKeysWith: { a, _ in a })
-        let serving = probe.servingEndpoints, allowing = probe.allowingEndpoints
-        let errors = Set(probe.errors.map { "\($0.endpoint.url)\u{0}\($0.origin)" })
+        let (counted, idle) = probe.partition
+        let allowing = probe.allowingEndpoints
         // An endpoint that shows no sign of serving the list's CORS: one finding for it, and its refusals count for nothing.
-        var idle: [(url: String, results: [PreflightResult])] = []
-        for result in probe.results where !serving.contains(result.endpoint.url) {
-            if result.verdict.outcome == .error && errors.contains("\(result.endpoint.url)\u{0}\(result.origin)") { continue }
-            if let i = idle.firstIndex(where: { $0.url == result.endpoint.url }) { idle[i].results.append(result) } else {
-                idle.append((result.endpoint.url, [result]))
-            }
-        }
+        let idleEndpoints = grouped(idle) { $0.endpoint.url }
         // One finding per node, list, origin and kind, naming every serving endpoint that answered that way.
-        var groups: [(key: String, results: [PreflightResult])] = []
+        let groups = grouped(counted.filter { $0.verdict.outcome != .error && !$0.asExpected }) { "\($0.endpoint.listKey)\u{0}\($0.origin)" }
+        return groups.map { group in
+            let first = group[0]
+            let urls = group.map(\.endpoint.url)
+            return finding(first, urls: urls, stillServing: urls.contains { allowing.contains($0) }, report: reports[first.endpoint.host])
+        } + idleEndpoints.map { notServing($0[0].endpoint.url, $0) }
+    }
+
+    /// `results` in groups of equal `key`, groups in the order their first result came.
+    private static func grouped(_ results: [PreflightResult], by key: (PreflightResult) -> String) -> [[PreflightResult]] {
+        var groups: [[PreflightResult]] = []
         var index: [String: Int] = [:]
-        for result in probe.results where result.verdict.outcome != .error && !result.asExpected && serving.contains(result.endpoint.url) {
-            let key = "\(result.endpoint.host)\u{0}\(result.endpoint.list.rawValue)\u{0}\(result.origin)"
-            if let i = index[key] { groups[i].results.append(result) } else {
-                index[key] = groups.count
-                groups.append((key, [result]))
+        for result in results {
+            let k = key(result)
+            if let i = index[k] { groups[i].append(result) } else {
+                index[k] = groups.count
+                groups.append([result])
             }
         }
-        return groups.map { group in
-            let first = group.results[0]
-            let urls = group.results.map(\.endpoint.url)
-            return finding(first, urls: urls, stillServing: urls.contains { allowing.contains($0) }, report: reports[first.endpoint.host])
-        } + idle.map { notServing($0.url, $0.results) }
+        return groups
     }
 
     /// What answered at an endpoint that does not serve the list's CORS; never a restart.

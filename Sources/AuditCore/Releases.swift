@@ -143,7 +143,10 @@ public enum ReleaseProfiles {
         }
     }
 
-    public static subscript(_ family: ReleaseFamily) -> ReleaseProfile { profile(family) }
+    /// Built once: the audit asks for a profile per node and list.
+    static let table = Dictionary(uniqueKeysWithValues: ReleaseFamily.allCases.map { ($0, profile($0)) })
+
+    public static subscript(_ family: ReleaseFamily) -> ReleaseProfile { table[family]! }
 
     /// Every rule any profile names: what a report read back may restart.
     public static var allRestartRules: [RestartRule] {
@@ -158,8 +161,6 @@ public enum RestartNeed: Sendable, Equatable {
     case services([String])
     /// Not settled: the runbook says which service to look for, and no restart is typed.
     case lookFor(String)
-
-    public var services: [String] { if case .services(let s) = self { s } else { [] } }
 }
 
 extension ReleaseProfile {
@@ -167,12 +168,12 @@ extension ReleaseProfile {
     /// release with one documented alternative, its documented name; else what to look for.
     public func restart(for list: ListKind, services: ServiceList?) -> RestartNeed {
         let alternatives = restarts[list] ?? []
+        let wanted = alternatives.map { $0.map(\.documentedName).joined(separator: " and ") }.joined(separator: " or ")
         if let services {
             for rules in alternatives {
                 let names = rules.compactMap { rule in services.services.first { rule.matches($0.name) }?.name }
                 if names.count == rules.count { return .services(names) }
             }
-            let wanted = alternatives.map { $0.map(\.documentedName).joined(separator: " and ") }.joined(separator: " or ")
             return .lookFor("no service in `utils service list` matches \(wanted): restart by hand the service that serves the \(list.displayName) list")
         }
         // Not read: the documented name only where the documents settle it, for this release or (unknown) for every one.
@@ -180,7 +181,6 @@ extension ReleaseProfile {
         if agreed, alternatives.count == 1, alternatives[0].allSatisfy(\.nameSettled) {
             return .services(alternatives[0].map(\.documentedName))
         }
-        let wanted = alternatives.map { $0.map(\.documentedName).joined(separator: " and ") }.joined(separator: " or ")
         return .lookFor("restart the service that `utils service list` shows for the \(list.displayName) list (\(wanted)); the service list was not read")
     }
 }

@@ -74,31 +74,21 @@ public enum RemediationAction: Sendable, Equatable, Hashable {
     /// The action whose rendering is exactly `line` (a delete needs its index and origin: see `init(deleteLine:index:origin:)`);
     /// nil for anything cors-audit does not plan. A report read back may have been edited, so only exact renderings pass.
     public init?(commandLine line: String) {
-        var parsed: RemediationAction?
-        if line == Self.servicesLine {
-            parsed = .verifyServices
-        } else if line.hasPrefix(Self.restartPrefix) {
+        // Each candidate is rendered and compared: the one rendering decides what reads back.
+        let fixed: [RemediationAction] = [.verifyServices] + ListKind.allCases.flatMap { [.enable($0), .verifyStatus($0), .verifyList($0)] }
+        var parsed = fixed.first { $0.commandLine == line }
+        if parsed == nil, line.hasPrefix(Self.restartPrefix) {
             let name = String(line.dropFirst(Self.restartPrefix.count))
             if CORSServices.isKnown(name) { parsed = .restart(service: name) }
-        } else if line.hasPrefix(Self.startPrefix) {
+        } else if parsed == nil, line.hasPrefix(Self.startPrefix) {
             let name = String(line.dropFirst(Self.startPrefix.count))
             if CORSServices.isKnown(name) { parsed = .start(service: name) }
-        } else {
+        } else if parsed == nil {
             for list in ListKind.allCases {
-                let family = Self.family(list) + " "
-                guard line.hasPrefix(family) else { continue }
-                let rest = line.dropFirst(family.count)
-                switch rest {
-                case "enable": parsed = .enable(list)
-                case "status": parsed = .verifyStatus(list)
-                case "allowed_origin list": parsed = .verifyList(list)
-                default:
-                    let add = "allowed_origin add "
-                    if rest.hasPrefix(add) {
-                        let origins = rest.dropFirst(add.count).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-                        if !origins.isEmpty && origins.allSatisfy(OriginAnalysis.isSafeForCommandLine) { parsed = .add(list, origins: origins) }
-                    }
-                }
+                let prefix = RemediationAction.add(list, origins: []).commandLine!
+                guard line.hasPrefix(prefix) else { continue }
+                let origins = line.dropFirst(prefix.count).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                if origins.allSatisfy(OriginAnalysis.isSafeForCommandLine) { parsed = .add(list, origins: origins) }
             }
         }
         guard let parsed, parsed.commandLine == line else { return nil }
@@ -107,7 +97,7 @@ public enum RemediationAction: Sendable, Equatable, Hashable {
 
     /// The delete whose command line is `line`; nil when it is not one or the index is not a list position.
     public init?(deleteLine line: String, index: Int, origin: String) {
-        guard index > 0, let list = ListKind.allCases.first(where: { "\(Self.family($0)) allowed_origin delete" == line }) else { return nil }
+        guard index > 0, let list = ListKind.allCases.first(where: { RemediationAction.delete($0, index: index, origin: origin).commandLine == line }) else { return nil }
         self = .delete(list, index: index, origin: origin)
     }
 

@@ -97,22 +97,22 @@ extension AuditPipeline.HistoryStage {
 
     /// The version each host had in the newest run that read it; empty without a database.
     static func lastVersions(path: String, hosts: Set<String>) -> ([String: String], [String]) {
-        guard FileManager.default.fileExists(atPath: path) else { return ([:], []) }
-        do {
-            return (try HistoryStore(path: path, create: false).lastVersions(hosts: hosts), [])
-        } catch {
-            return ([:], ["could not read the history \(path) for the nodes' last versions: \(error)"])
-        }
+        read(path, for: "the nodes' last versions", empty: [:]) { try $0.lastVersions(hosts: hosts) }
     }
 
-    /// Every entry each host's lists held in the last recorded runs; empty without a database, and with the
-    /// problem when it cannot be read (the probe goes on without it).
+    /// Every entry each host's lists held in the last recorded runs; empty without a database.
     static func recentEntries(path: String, for inventory: Inventory) -> ([String: [ListKind: [String]]], [String]) {
-        guard FileManager.default.fileExists(atPath: path) else { return ([:], []) }
+        read(path, for: "the lists it last recorded", empty: [:]) { try $0.recentEntries(hosts: Set(inventory.nodes.map(\.node.host))) }
+    }
+
+    /// Reads an existing database (never creates one); a database that cannot be read gives `empty` and the problem,
+    /// for stderr: the probe goes on without it.
+    private static func read<T>(_ path: String, for what: String, empty: T, _ body: (HistoryStore) throws -> T) -> (T, [String]) {
+        guard FileManager.default.fileExists(atPath: path) else { return (empty, []) }
         do {
-            return (try HistoryStore(path: path, create: false).recentEntries(hosts: Set(inventory.nodes.map(\.node.host))), [])
+            return (try body(HistoryStore(path: path, create: false)), [])
         } catch {
-            return ([:], ["could not read the history \(path) for the lists it last recorded: \(error)"])
+            return (empty, ["could not read the history \(path) for \(what): \(error)"])
         }
     }
 }

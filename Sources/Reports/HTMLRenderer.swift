@@ -14,6 +14,10 @@ public struct HTMLRenderer: Sendable {
         body.append("<p>\(h(s.headline))</p>")
         body.append("<p class=\"meta\">Run \(h(report.generatedAt)) · inventory <code>\(h(report.inventoryPath))</code> · \(h(s.nodeCounts)) · exit \(s.verdict.exitCode)</p></header>")
         for notice in s.notices { body.append("<p class=\"notice\">⚠ \(h(notice))</p>") }
+        // An answer at an endpoint that serves no list (endpoint-not-serving) is shown, not flagged.
+        let idle = Set(report.probe?.partition.idle.map(\.key) ?? [])
+        // The probe's split into counted and idle results is made once for the whole report.
+        let probeSummary = report.probe.map(ProbeSummary.init)
         for cluster in report.clusters {
             let nodes = report.nodes.filter { $0.cluster == cluster }
             let findings = report.findings.filter { $0.cluster == cluster }
@@ -34,16 +38,13 @@ public struct HTMLRenderer: Sendable {
                     body.append("<details><summary>Raw output of <code>\(h(u.command))</code> (\(h(u.reason)))</summary><pre>\(h(u.raw))</pre></details>")
                 }
             }
-            if let probe = report.probe {
-                let summary = ProbeSummary(probe: probe)
+            if let probe = report.probe, let summary = probeSummary {
                 let mine = probe.results.filter { $0.endpoint.cluster == cluster }
                 body.append("<h3>Preflight probe</h3><p>\(h(summary.countLine))\(probe.insecure ? " · <strong>certificates not verified (--insecure)</strong>" : "")</p>")
                 if !mine.isEmpty {
                     body.append("<table class=\"probe\"><thead><tr><th>URL</th><th>Origin</th><th>Should</th><th>Got</th><th>Detail</th></tr></thead><tbody>")
-                    // An answer at an endpoint that serves no list (endpoint-not-serving) is shown, not flagged.
-                    let counted = Set(probe.countedResults.map { "\($0.endpoint.url)\u{0}\($0.origin)" })
                     for r in mine {
-                        let cls = r.asExpected || !counted.contains("\(r.endpoint.url)\u{0}\(r.origin)") ? "ok"
+                        let cls = r.asExpected || idle.contains(r.key) ? "ok"
                             : r.verdict.outcome == .error ? "failed" : r.reason.shouldAllow ? "error" : "warning"
                         body.append("<tr class=\"\(cls)\"><td>\(h(r.endpoint.url))</td><td>\(h(r.origin))</td><td>\(ProbeSummary.should(r))</td><td>\(ProbeSummary.got(r))</td><td>\(h(r.verdict.detail))</td></tr>")
                     }

@@ -8,6 +8,8 @@ public struct JUnitRenderer: Sendable {
     public func render(_ report: AuditReport) -> String {
         var suites: [String] = []
         var totals = (tests: 0, failures: 0, errors: 0)
+        // Refusals at an endpoint that serves no list, and unanswered candidate ports, are not failures.
+        let counted = report.probe?.partition.counted ?? []
         for cluster in report.clusters {
             var cases: [String] = []
             var failures = 0, errors = 0
@@ -40,8 +42,6 @@ public struct JUnitRenderer: Sendable {
                 // One test case per endpoint: an error when a preflight got no answer, a failure when an answer is not as wanted.
                 var endpoints: [PreflightEndpoint] = []
                 for r in probe.results where r.endpoint.cluster == cluster && !endpoints.contains(r.endpoint) { endpoints.append(r.endpoint) }
-                // Refusals at an endpoint that serves no list, and unanswered candidate ports, are not failures.
-                let counted = probe.countedResults
                 for e in endpoints {
                     let mine = counted.filter { $0.endpoint == e }
                     let insecure = probe.insecure ? " (certificates not verified: --insecure)" : ""

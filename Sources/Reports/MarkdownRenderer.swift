@@ -13,6 +13,8 @@ public struct MarkdownRenderer: Sendable {
         out.append("**\(Escape.markdown(s.headline))**  ")
         out.append("Run \(report.generatedAt) · inventory `\(report.inventoryPath)` · \(s.nodeCounts) · exit \(s.verdict.exitCode)")
         for notice in s.notices { out.append(""); out.append("> ⚠ \(Escape.markdown(notice))") }
+        // The probe's split into counted and idle results is made once for the whole report.
+        let probeSummary = report.probe.map(ProbeSummary.init)
         for cluster in report.clusters {
             let nodes = report.nodes.filter { $0.cluster == cluster }
             let findings = report.findings.filter { $0.cluster == cluster }
@@ -35,8 +37,7 @@ public struct MarkdownRenderer: Sendable {
                     out.append("- **\(f.severity.rawValue)** `\(f.kind.rawValue)`\(f.host.map { " on \(Escape.markdown($0))" } ?? ""): \(Escape.markdown(f.message))")
                 }
             }
-            if let probe = report.probe {
-                let summary = ProbeSummary(probe: probe)
+            if let probe = report.probe, let summary = probeSummary {
                 let mine = probe.results.filter { $0.endpoint.cluster == cluster }
                 out += ["", "### Preflight probe", "", Escape.markdown(summary.countLine) + (probe.insecure ? " · **certificates not verified (--insecure)**" : "")]
                 let lines = summary.lines(cluster: cluster)

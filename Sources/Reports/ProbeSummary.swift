@@ -3,10 +3,17 @@ import AuditCore
 /// How every renderer states the preflight probe: one count line, then the answers worth reading.
 struct ProbeSummary {
     let probe: ProbeReport
+    /// The results that speak about their lists (`ProbeReport.partition`), split once.
+    let counted: [PreflightResult]
+
+    init(probe: ProbeReport) {
+        self.probe = probe
+        counted = probe.partition.counted
+    }
 
     /// `30 preflights: 22 allowed, 8 refused, 0 without an answer; 2 not as the inventory wants`.
     var countLine: String {
-        let off = probe.countedResults.filter { !$0.asExpected && $0.verdict.outcome != .error }.count
+        let off = counted.filter { !$0.asExpected && $0.verdict.outcome != .error }.count
         return "\(probe.results.count) preflight\(probe.results.count == 1 ? "" : "s"): \(probe.count(.allowed)) allowed, "
             + "\(probe.count(.rejected)) refused, \(probe.count(.error)) without an answer; \(off) not as the inventory wants"
             + (probe.caFile.map { " · extra CA \($0)" } ?? "")
@@ -14,7 +21,7 @@ struct ProbeSummary {
 
     /// Errors and answers that differ from what the inventory wants, in run order.
     func notable(cluster: String) -> [PreflightResult] {
-        probe.countedResults.filter { $0.endpoint.cluster == cluster && !$0.asExpected }
+        counted.filter { $0.endpoint.cluster == cluster && !$0.asExpected }
     }
 
     /// The notable results of a cluster as lines; an endpoint's errors with the same cause are one line.

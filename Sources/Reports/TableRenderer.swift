@@ -21,6 +21,11 @@ public struct TableRenderer: Sendable {
     public func render(_ report: AuditReport) -> String {
         var out: [String] = []
         if report.probe?.insecure == true { out += [paint("⚠ " + ProbeReport.insecureNotice, "1;31"), ""] }
+        // Unanswered preflights per node and list, for the probe-only rows: the probe's split is made once, not per row.
+        var unanswered: [String: Int] = [:]
+        for r in report.probe?.errors ?? [] { unanswered["\(r.endpoint.host)\u{0}\(r.endpoint.list.rawValue)", default: 0] += 1 }
+        // The probe's split into counted and idle results is made once for the whole report.
+        let probeSummary = report.probe.map(ProbeSummary.init)
         for cluster in report.clusters {
             let nodes = report.nodes.filter { $0.cluster == cluster }
             let findings = report.findings.filter { $0.cluster == cluster }
@@ -45,9 +50,8 @@ public struct TableRenderer: Sendable {
                 for list in node.lists {
                     let mine = findings.filter { $0.host == node.host && $0.list == list.kind }
                     var cell = summary(mine, node: node)
-                    if mine.isEmpty, node.status == .probeOnly, let probe = report.probe {
-                        let sent = probe.countedResults.filter { $0.endpoint.host == node.host && $0.endpoint.list == list.kind }
-                        let errors = sent.filter { $0.verdict.outcome == .error }.count
+                    if mine.isEmpty, node.status == .probeOnly, report.probe != nil {
+                        let errors = unanswered["\(node.host)\u{0}\(list.kind.rawValue)"] ?? 0
                         cell = errors > 0 ? "✗ \(errors) preflight\(errors == 1 ? "" : "s") without an answer" : "preflight ok (CLI not read)"
                     }
                     rows.append([node.host, list.kind.rawValue, Summary.stateCell(list, node: node), Summary.originsCell(list), cell])
@@ -57,8 +61,7 @@ public struct TableRenderer: Sendable {
             }
             out += Self.align(rows).enumerated().map { i, line in "  " + (i == 0 ? paint(line, "1") : colorize(line)) }
             if !failures.isEmpty { out.append(""); out += failures }
-            if let probe = report.probe {
-                let summary = ProbeSummary(probe: probe)
+            if let summary = probeSummary {
                 out.append("")
                 out.append("  Preflight probe: " + summary.countLine)
                 for line in summary.lines(cluster: cluster) {

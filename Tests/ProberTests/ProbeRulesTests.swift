@@ -197,4 +197,16 @@ import TestSupport
         // A run without the probe keeps the v1 keys exactly as before.
         #expect(!report.json().serialized().contains("\"probe\""))
     }
+
+    @Test func onlyASilentCandidatePortIsLeftOutOfTheErrors() throws {
+        // Release unknown (the helper's endpoints): Live Data answered on 443, 12005 was silent, and one origin got no
+        // answer on 443 itself. The silent candidate port is idle; the gap at the answering endpoint stays an error.
+        let probe = ProbeReport(insecure: false, caFile: nil, results: [
+            Self.result(pub, .liveData, port: 443, origin: "https://finessep.uccelab.tac", reason: .expected, .allowed),
+            Self.result(pub, .liveData, port: 443, origin: "https://finesses.uccelab.tac", reason: .expected, .error),
+            Self.result(pub, .liveData, port: 12005, origin: "https://finessep.uccelab.tac", reason: .expected, .error),
+        ])
+        #expect(probe.errors.map { "\($0.endpoint.port) \($0.origin)" } == ["443 https://finesses.uccelab.tac"])
+        #expect(probe.partition.idle.map(\.endpoint.port) == [12005])
+    }
 }
