@@ -94,6 +94,11 @@ extension ProbeReport {
         .object([
             ("insecure", .bool(insecure)),
             ("ca_file", .optional(caFile)),
+            ("request", .object([
+                ("method", .string(request.method)),
+                ("headers", .strings(Set(request.headers).sorted())),
+                ("credentials", .string(request.credentials.rawValue)),
+            ])),
             ("summary", .object(PreflightOutcome.allCases.map { ($0.rawValue, .int(count($0))) })),
             ("results", .array(results.map { r in
                 .object([
@@ -108,6 +113,8 @@ extension ProbeReport {
                     ("outcome", .string(r.verdict.outcome.rawValue)),
                     ("status", r.verdict.status.map { .int($0) } ?? .null),
                     ("allow_origin", .optional(r.verdict.allowOrigin)),
+                    ("origin_accepted", .bool(r.verdict.originAccepted)),
+                    ("refusal", r.verdict.refusal.map { .object([("rule", .string($0.rule.rawValue)), ("reason", .string($0.reason))]) } ?? .null),
                     ("detail", .string(r.verdict.detail)),
                 ])
             })),

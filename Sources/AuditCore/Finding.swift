@@ -14,10 +14,13 @@ public enum FindingKind: String, Sendable, Codable, CaseIterable {
     /// A probed URL does not serve the list's CORS (404, a redirect, no CORS filter, no answer at a candidate port):
     /// its refusals say nothing about the list.
     case endpointNotServing = "endpoint-not-serving"
+    /// An expected origin is let in (echoed, or `*`), yet the browser refuses the gadget's call for the answer's other
+    /// headers (credentials, allowed headers or methods): the origin list is not the cause.
+    case preflightResponseHeaders = "preflight-response-headers"
 
     public var severity: Severity {
         switch self {
-        case .missingOrigin, .asymmetricList, .corsDisabled, .preflightRejected: .error
+        case .missingOrigin, .asymmetricList, .corsDisabled, .preflightRejected, .preflightResponseHeaders: .error
         case .unexpectedOrigin, .ineffectiveOrigin, .corsPermissive, .versionSkew, .serviceStopped, .preflightUnexpectedAllow: .warning
         case .duplicateOrigin, .endpointNotServing: .info
         }

@@ -49,11 +49,77 @@ public enum ProbeOriginReason: String, Sendable, Codable, CaseIterable {
     public var shouldAllow: Bool { self == .expected }
 }
 
+/// The call a report gadget makes, as far as CORS is concerned: its method, the request headers that make it need a
+/// preflight, and whether cookies go with it. The probe sends this call's preflight and the judge runs the Fetch
+/// standard's CORS-preflight check for it; nothing else in the project spells the profile out.
+public struct GadgetRequest: Sendable, Equatable {
+    /// The Fetch standard's credentials mode, as far as CORS tells them apart.
+    public enum Credentials: String, Sendable, Codable { case include, omit }
+
+    public var method: String
+    /// Request header names that are not CORS-safelisted (so the browser asks for them in the preflight), lower case.
+    public var headers: [String]
+    public var credentials: Credentials
+
+    public init(method: String, headers: [String], credentials: Credentials) {
+        self.method = method; self.headers = headers.map { $0.lowercased() }; self.credentials = credentials
+    }
+
+    /// The CUIC and Live Data gadgets' call (no public source shows Live Data's client asking otherwise, so both lists
+    /// get one profile): a GET carrying `Authorization`, a JSON `Content-Type` and `X-Requested-With`, cookies
+    /// included. The field capture's allowed answer (S1) sends `Access-Control-Allow-Credentials: true` and allows
+    /// exactly these headers among others; its request lines omit `Access-Control-Request-Headers`, so the header set
+    /// is read from the answer, not captured (docs/releases.md).
+    public static let gadget = GadgetRequest(method: "GET", headers: ["authorization", "content-type", "x-requested-with"],
+                                             credentials: .include)
+
+    /// `Access-Control-Request-Headers` as Chromium sends it: lower case, sorted, no duplicates, `,` without spaces;
+    /// nil when the call needs none.
+    public var requestHeadersValue: String? {
+        headers.isEmpty ? nil : Set(headers).sorted().joined(separator: ",")
+    }
+
+    /// Whether the method needs the preflight to allow it (GET, HEAD and POST never do).
+    public var methodNeedsPermission: Bool { !["GET", "HEAD", "POST"].contains(method) }
+}
+
+/// The rule of the Fetch standard's CORS-preflight check that refused an answer; the raw value is the JSON `rule`.
+public enum PreflightRule: String, Sendable, Codable, CaseIterable {
+    case allowOriginMissing = "allow-origin-missing"
+    case allowOriginMultiple = "allow-origin-multiple"
+    case allowOriginMismatch = "allow-origin-mismatch"
+    case wildcardWithCredentials = "wildcard-origin-with-credentials"
+    case credentialsMissing = "allow-credentials-missing"
+    case credentialsNotTrue = "allow-credentials-not-true"
+    case statusNotOK = "status-not-ok"
+    case allowMethodsInvalid = "allow-methods-invalid"
+    case methodNotAllowed = "method-not-allowed"
+    case allowHeadersInvalid = "allow-headers-invalid"
+    case headerNotAllowed = "header-not-allowed"
+
+    /// The origin got past the node's origin check (echoed, or `*`): what refused the call is the answer's other
+    /// headers, so adding the origin to a list or restarting does not help.
+    public var beyondTheList: Bool {
+        switch self {
+        case .wildcardWithCredentials, .credentialsMissing, .credentialsNotTrue, .allowMethodsInvalid, .methodNotAllowed,
+             .allowHeadersInvalid, .headerNotAllowed: true
+        case .allowOriginMissing, .allowOriginMultiple, .allowOriginMismatch, .statusNotOK: false
+        }
+    }
+}
+
+/// Why a browser refuses an answer: the rule and one sentence naming the header and value that broke it.
+public struct PreflightRefusal: Sendable, Equatable {
+    public var rule: PreflightRule
+    public var reason: String
+    public init(rule: PreflightRule, reason: String) { self.rule = rule; self.reason = reason }
+}
+
 /// How the browser would take the node's answer; the raw value is the JSON `outcome`.
 public enum PreflightOutcome: String, Sendable, Codable, CaseIterable {
-    /// 2xx with `Access-Control-Allow-Origin` equal to the origin, or `*`.
+    /// The answer passes the CORS-preflight check for `GadgetRequest.gadget`: the gadget's call goes out.
     case allowed
-    /// 403, any other answer, or no matching `Access-Control-Allow-Origin`.
+    /// The check fails: 403, no or another `Access-Control-Allow-Origin`, credentials or headers not allowed.
     case rejected
     /// No HTTP answer: connect, TLS, timeout.
     case error
@@ -70,10 +136,18 @@ public struct PreflightVerdict: Sendable, Equatable {
     public var detail: String
     /// The answer carried some `Access-Control-*` header: the endpoint runs a CORS filter.
     public var corsHeaders: Bool
+    /// The rule that refused it, for a `rejected` answer.
+    public var refusal: PreflightRefusal?
+    /// A success status with one `Access-Control-Allow-Origin` naming the origin or `*`: the node let the origin in
+    /// (its list holds it, or it answers any origin), whatever credentials and headers then say.
+    public var originAccepted: Bool
 
-    public init(outcome: PreflightOutcome, status: Int?, allowOrigin: String?, detail: String, corsHeaders: Bool? = nil) {
+    public init(outcome: PreflightOutcome, status: Int?, allowOrigin: String?, detail: String, corsHeaders: Bool? = nil,
+                refusal: PreflightRefusal? = nil, originAccepted: Bool? = nil) {
         self.outcome = outcome; self.status = status; self.allowOrigin = allowOrigin; self.detail = detail
         self.corsHeaders = corsHeaders ?? (allowOrigin != nil)
+        self.refusal = refusal
+        self.originAccepted = originAccepted ?? (outcome == .allowed)
     }
 }
 
@@ -91,9 +165,10 @@ public struct PreflightResult: Sendable, Equatable {
     /// One preflight's identity within a run: its URL and origin.
     public var key: String { "\(endpoint.url)\u{0}\(origin)" }
 
-    /// The answer is what the inventory wants: expected origins allowed, others refused.
+    /// The answer is what the inventory wants: the gadget's call from an expected origin passes the browser's check;
+    /// any other origin is not let in at all (an echo without credentials still lets a cookie-less page read answers).
     public var asExpected: Bool {
-        verdict.outcome == .allowed ? reason.shouldAllow : verdict.outcome == .rejected && !reason.shouldAllow
+        reason.shouldAllow ? verdict.outcome == .allowed : verdict.outcome == .rejected && !verdict.originAccepted
     }
 }
 
@@ -104,9 +179,11 @@ public struct ProbeReport: Sendable, Equatable {
     /// Extra trusted CA certificates (`--ca-file`), beside the system's.
     public var caFile: String?
     public var results: [PreflightResult]
+    /// The call whose preflight was sent and judged.
+    public var request: GadgetRequest
 
-    public init(insecure: Bool, caFile: String?, results: [PreflightResult]) {
-        self.insecure = insecure; self.caFile = caFile; self.results = results
+    public init(insecure: Bool, caFile: String?, results: [PreflightResult], request: GadgetRequest = .gadget) {
+        self.insecure = insecure; self.caFile = caFile; self.results = results; self.request = request
     }
 
     public func count(_ outcome: PreflightOutcome) -> Int { results.filter { $0.verdict.outcome == outcome }.count }
@@ -122,7 +199,7 @@ public struct ProbeReport: Sendable, Equatable {
         for r in results where r.verdict.outcome != .error {
             answeredURLs.insert(r.endpoint.url)
             answeredLists.insert(r.endpoint.listKey)
-            if r.verdict.outcome == .allowed || r.verdict.corsHeaders || r.verdict.status == 403 { servingURLs.insert(r.endpoint.url) }
+            if r.verdict.originAccepted || r.verdict.corsHeaders || r.verdict.status == 403 { servingURLs.insert(r.endpoint.url) }
         }
         var counted: [PreflightResult] = [], idle: [PreflightResult] = []
         for r in results {
@@ -137,9 +214,9 @@ public struct ProbeReport: Sendable, Equatable {
     /// Preflights that got no answer and count: they leave the run incomplete.
     public var errors: [PreflightResult] { partition.counted.filter { $0.verdict.outcome == .error } }
 
-    /// The endpoints that allowed some origin in this run: they serve a list, old or new.
+    /// The endpoints that let some origin in during this run: they serve a list, old or new.
     public var allowingEndpoints: Set<String> {
-        Set(results.filter { $0.verdict.outcome == .allowed }.map(\.endpoint.url))
+        Set(results.filter(\.verdict.originAccepted).map(\.endpoint.url))
     }
 
     /// The sentence every report format carries when certificates were not checked.

@@ -53,6 +53,9 @@ enum ProbeRules {
         let lines = report.map { RemediationPlanner.Lines(list: e.list, report: $0) }
             ?? RemediationPlanner.Lines(list: e.list, restart: CORSServices.restart(for: e.list, services: nil, family: e.release))
         let at = urls.joined(separator: " and ")
+        if result.reason.shouldAllow, let refusal = result.verdict.refusal, refusal.rule.beyondTheList {
+            return beyondTheList(result, refusal, at: at, count: urls.count, lines: lines)
+        }
         if result.reason.shouldAllow {
             var message = "\(at) \(urls.count == 1 ? "refuses" : "refuse") the preflight from \(origin) (\(result.verdict.detail))"
             var fix: [RemediationAction]
@@ -101,6 +104,38 @@ enum ProbeRules {
             }
         }
         return Finding(kind: .preflightUnexpectedAllow, cluster: e.cluster, host: host, list: e.list, origin: origin,
+                       message: message, remediation: fix)
+    }
+}
+
+extension ProbeRules {
+    /// An expected origin let in whose call the browser still refuses: the fix is not on the origin list, so the
+    /// finding says which part of the answer is, and plans neither an add nor a restart.
+    static func beyondTheList(_ result: PreflightResult, _ refusal: PreflightRefusal, at: String, count: Int,
+                              lines: RemediationPlanner.Lines) -> Finding {
+        let e = result.endpoint
+        let family = "utils \(e.list.cliFamily) cors"
+        let how = result.verdict.allowOrigin == "*" ? "answered with `Access-Control-Allow-Origin: *`" : "echoed in Access-Control-Allow-Origin"
+        var message = "\(at) \(count == 1 ? "refuses" : "refuse") the gadget's call from \(result.origin): \(refusal.reason). "
+            + "The origin is \(how), so \(e.host)'s \(e.list.displayName) origin list is not the cause: adding the origin or restarting does not fix this. "
+        var fix: [RemediationAction]
+        switch refusal.rule {
+        case .headerNotAllowed, .allowHeadersInvalid:
+            message += "The node's allowed request headers are: compare `\(family) allowed_headers list` with the other nodes'."
+            fix = [.verifyHeaders(e.list),
+                   .note("Add the missing header names to the allowed headers with `\(family) allowed_headers add` (the allowed_headers family is in Cisco's CLI guides; the argument format is assumed to be the allowed_origin one), then restart \(lines.restartPhrase) as for an origin change.")]
+        case .wildcardWithCredentials:
+            message += "The node's own filter echoes the origin (field capture); `*` means the node answers every origin or something in front of it (a reverse proxy, a load balancer) adds its own CORS headers."
+            fix = [lines.verifyStatus, lines.verifyList,
+                   .note("Find what answers `*` at \(e.url): a proxy or load balancer rewriting CORS headers, or a permissive CORS mode.")]
+        case .credentialsMissing, .credentialsNotTrue:
+            message += "Cisco documents no CLI for Access-Control-Allow-Credentials; CUIC sends `true` in the field capture, so an answer without it usually comes from something in front of the node rewriting CORS headers."
+            fix = [.note("Find what answers at \(e.url) without `Access-Control-Allow-Credentials: true` (a reverse proxy or load balancer rewriting CORS headers) and compare with another node's answer.")]
+        default:
+            message += "Cisco documents no CLI for the allowed methods; compare this answer with another node's."
+            fix = [.note("Find what answers at \(e.url) with this Access-Control-Allow-Methods (a reverse proxy or load balancer rewriting CORS headers).")]
+        }
+        return Finding(kind: .preflightResponseHeaders, cluster: e.cluster, host: e.host, list: e.list, origin: result.origin,
                        message: message, remediation: fix)
     }
 }

@@ -17,6 +17,8 @@ public enum RemediationAction: Sendable, Equatable, Hashable {
     case verifyList(ListKind)
     /// `utils <family> cors status`.
     case verifyStatus(ListKind)
+    /// `utils <family> cors allowed_headers list`: the request headers the node's CORS filter allows.
+    case verifyHeaders(ListKind)
     /// `utils service list`.
     case verifyServices
     /// A note for the person; never typed.
@@ -39,6 +41,7 @@ public enum RemediationAction: Sendable, Equatable, Hashable {
         case .start(let service): return Self.startPrefix + service
         case .verifyList(let list): return "\(Self.family(list)) allowed_origin list"
         case .verifyStatus(let list): return "\(Self.family(list)) status"
+        case .verifyHeaders(let list): return "\(Self.family(list)) allowed_headers list"
         case .verifyServices: return Self.servicesLine
         case .note: return nil
         }
@@ -58,7 +61,7 @@ public enum RemediationAction: Sendable, Equatable, Hashable {
     /// Reads state only (lists, statuses, services).
     public var isVerification: Bool {
         switch self {
-        case .verifyList, .verifyStatus, .verifyServices: true
+        case .verifyList, .verifyStatus, .verifyHeaders, .verifyServices: true
         default: false
         }
     }
@@ -67,7 +70,7 @@ public enum RemediationAction: Sendable, Equatable, Hashable {
     public var changesNode: Bool {
         switch self {
         case .add, .enable, .delete, .restart, .start: true
-        case .verifyList, .verifyStatus, .verifyServices, .note: false
+        case .verifyList, .verifyStatus, .verifyHeaders, .verifyServices, .note: false
         }
     }
 
@@ -75,7 +78,7 @@ public enum RemediationAction: Sendable, Equatable, Hashable {
     /// nil for anything cors-audit does not plan. A report read back may have been edited, so only exact renderings pass.
     public init?(commandLine line: String) {
         // Each candidate is rendered and compared: the one rendering decides what reads back.
-        let fixed: [RemediationAction] = [.verifyServices] + ListKind.allCases.flatMap { [.enable($0), .verifyStatus($0), .verifyList($0)] }
+        let fixed: [RemediationAction] = [.verifyServices] + ListKind.allCases.flatMap { [.enable($0), .verifyStatus($0), .verifyList($0), .verifyHeaders($0)] }
         var parsed = fixed.first { $0.commandLine == line }
         if parsed == nil, line.hasPrefix(Self.restartPrefix) {
             let name = String(line.dropFirst(Self.restartPrefix.count))

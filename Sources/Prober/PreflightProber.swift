@@ -17,9 +17,13 @@ public struct PreflightProber: Sendable {
         public var concurrency: Int?
         /// Deadline of the whole run, as the SSH audit's `--timeout`.
         public var runTimeout: Duration?
+        /// The call whose preflight is sent and judged.
+        public var request: GadgetRequest
 
-        public init(caFile: String? = nil, insecure: Bool = false, concurrency: Int? = nil, runTimeout: Duration? = nil) {
+        public init(caFile: String? = nil, insecure: Bool = false, concurrency: Int? = nil, runTimeout: Duration? = nil,
+                    request: GadgetRequest = .gadget) {
             self.caFile = caFile; self.insecure = insecure; self.concurrency = concurrency; self.runTimeout = runTimeout
+            self.request = request
         }
     }
 
@@ -79,7 +83,7 @@ public struct PreflightProber: Sendable {
                 let i = next, item = work[i]
                 let client = clients[item.node.connection.timeouts.connect]!
                 next += 1
-                group.addTask { (i, await Self.probe(node: item, client: client, runDeadline: runDeadline)) }
+                group.addTask { (i, await Self.probe(node: item, client: client, request: options.request, runDeadline: runDeadline)) }
             }
             while next < min(limit, work.count) { launch() }
             for await (i, r) in group {
@@ -88,12 +92,24 @@ public struct PreflightProber: Sendable {
             }
         }
         for client in clients.values { try? await client.shutdown() }
-        return ProbeReport(insecure: options.insecure, caFile: options.caFile, results: results.flatMap { $0 })
+        return ProbeReport(insecure: options.insecure, caFile: options.caFile, results: results.flatMap { $0 }, request: options.request)
+    }
+
+    /// One preflight to `url` (its host resolved to `address` when given) from `origin`, judged for `request`, with
+    /// this prober's TLS options: what `make browser-check` compares with Chromium's verdict on the same URL.
+    public func preflight(url: String, address: String? = nil, origin: String, request: GadgetRequest,
+                          timeout: Double = 10) async -> PreflightVerdict {
+        guard let host = URL(string: url)?.host else { return PreflightJudge.failure("not a URL: \(url)") }
+        let client = Self.client(tls: tlsConfiguration(), connectTimeout: timeout, overrides: [], dnsOverride: address.map { [host: $0] } ?? [:])
+        let verdict = await Self.send(url: url, host: host, origin: origin, request: request, budget: timeout, client: client)
+        try? await client.shutdown()
+        return verdict
     }
 
     /// A client for nodes sharing one connect timeout. The URL keeps the inventory host (TLS server name, certificate
     /// check, Host header); `dnsOverride` sends the connection to the node's `address` when the inventory gives one.
-    static func client(tls: TLSConfiguration, connectTimeout: Double, overrides nodes: [InventoryNode]) -> HTTPClient {
+    static func client(tls: TLSConfiguration, connectTimeout: Double, overrides nodes: [InventoryNode],
+                       dnsOverride: [String: String] = [:]) -> HTTPClient {
         var config = HTTPClient.Configuration(
             tlsConfiguration: tls, redirectConfiguration: .disallow,
             timeout: .init(connect: .milliseconds(Int64(connectTimeout * 1000))),
@@ -101,6 +117,7 @@ public struct PreflightProber: Sendable {
         // A probe reports the first connect or TLS failure as it is; retrying until the connect timeout only hides it.
         config.connectionPool.retryConnectionEstablishment = false
         for node in nodes where node.connection.address != node.host { config.dnsOverride[node.host] = node.connection.address }
+        config.dnsOverride.merge(dnsOverride) { _, new in new }
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 
@@ -115,7 +132,8 @@ public struct PreflightProber: Sendable {
     }
 
     /// One node's preflights, one after the other (each endpoint's connection kept alive between them).
-    static func probe(node work: NodeWork, client: HTTPClient, runDeadline: ContinuousClock.Instant?) async -> [PreflightResult] {
+    static func probe(node work: NodeWork, client: HTTPClient, request: GadgetRequest,
+                      runDeadline: ContinuousClock.Instant?) async -> [PreflightResult] {
         let timeouts = work.node.connection.timeouts
         var results: [PreflightResult] = []
         // Where a preflight got no answer, the next origins would not either (the Origin header plays no part in
@@ -130,7 +148,8 @@ public struct PreflightProber: Sendable {
                 } else if let runDeadline, ContinuousClock.now >= runDeadline {
                     verdict = PreflightJudge.failure("not sent: the run's time limit (--timeout) was reached")
                 } else {
-                    verdict = await send(endpoint: endpoint, origin: p.origin, timeouts: timeouts, runDeadline: runDeadline, client: client)
+                    verdict = await send(endpoint: endpoint, origin: p.origin, request: request, timeouts: timeouts,
+                                         runDeadline: runDeadline, client: client)
                     if verdict.outcome == .error { unreachable[target] = verdict.detail }
                 }
                 results.append(PreflightResult(endpoint: endpoint, origin: p.origin, reason: p.reason, verdict: verdict))
@@ -139,34 +158,45 @@ public struct PreflightProber: Sendable {
         return results
     }
 
-    static func send(endpoint: PreflightEndpoint, origin: String, timeouts: Timeouts, runDeadline: ContinuousClock.Instant?,
-                     client: HTTPClient) async -> PreflightVerdict {
-        let url = "https://\(endpoint.host):\(endpoint.connectPort)\(endpoint.path)"
-        var request = HTTPClientRequest(url: url)
-        request.method = .OPTIONS
-        for (name, value) in PreflightRequest.headers(origin: origin, host: endpoint.host) { request.headers.add(name: name, value: value) }
+    static func send(endpoint: PreflightEndpoint, origin: String, request: GadgetRequest, timeouts: Timeouts,
+                     runDeadline: ContinuousClock.Instant?, client: HTTPClient) async -> PreflightVerdict {
         // Each preflight gets the node's connect + command time, cut short by the run's deadline.
         var budget = timeouts.connect + timeouts.command
         if let runDeadline {
             let left = ContinuousClock.now.duration(to: runDeadline)
             budget = min(budget, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
         }
+        let verdict = await send(url: "https://\(endpoint.host):\(endpoint.connectPort)\(endpoint.path)", host: endpoint.host,
+                                 origin: origin, request: request, budget: budget, client: client)
+        guard verdict.outcome == .error, verdict.detail.hasPrefix(Self.connectTimeoutMark) else { return verdict }
+        return PreflightJudge.failure("connect: no connection (TCP and TLS handshake) within \(seconds(timeouts.connect))")
+    }
+
+    static let connectTimeoutMark = "connect: no connection (TCP and TLS handshake)"
+
+    static func send(url: String, host: String, origin: String, request gadget: GadgetRequest, budget: Double,
+                     client: HTTPClient) async -> PreflightVerdict {
+        var request = HTTPClientRequest(url: url)
+        request.method = .OPTIONS
+        for (name, value) in PreflightRequest.headers(origin: origin, host: host, request: gadget) {
+            request.headers.add(name: name, value: value)
+        }
         do {
             let response = try await client.execute(request, timeout: .milliseconds(Int64(max(0.001, budget) * 1000)))
             // Drain a bounded body so the connection can be reused; the verdict needs only the head.
             _ = try? await response.body.collect(upTo: 1 << 20)
             return PreflightJudge.judge(status: Int(response.status.code),
-                                        headers: response.headers.map { ($0.name, $0.value) }, origin: origin)
+                                        headers: response.headers.map { ($0.name, $0.value) }, origin: origin, request: gadget)
         } catch {
-            return PreflightJudge.failure(describe(error, host: endpoint.host, timeouts: timeouts, budget: budget))
+            return PreflightJudge.failure(describe(error, host: host, budget: budget))
         }
     }
 
     /// The phase and cause, in words: connect, TLS or timeout.
-    static func describe(_ error: any Error, host: String, timeouts: Timeouts, budget: Double) -> String {
+    static func describe(_ error: any Error, host: String, budget: Double) -> String {
         if let e = error as? HTTPClientError {
             switch e {
-            case .connectTimeout: return "connect: no connection (TCP and TLS handshake) within \(seconds(timeouts.connect))"
+            case .connectTimeout: return connectTimeoutMark
             case .tlsHandshakeTimeout: return "TLS: handshake did not finish in time"
             case .deadlineExceeded: return "timeout: no answer within \(seconds(budget))"
             case .remoteConnectionClosed: return "disconnected: the server closed the connection without an answer"

@@ -112,26 +112,34 @@ final class PreflightHandler: ChannelInboundHandler {
         let list: ListKind? = path.hasPrefix("/cuic") ? .cuic : path.hasPrefix("/livedata") ? .liveData : nil
         if let list, lists.contains(list), let simulated = node.node.withLockedValue({ $0 }) {
             let origin = request.headers.first(name: "origin")
+            let behaviour = simulated.definition.preflight
+            let served = simulated.effectiveList(list)
+            let anyOrigin = [.wildcard, .wildcardNoCredentials].contains(behaviour) && served.map { $0.status != .disabled } == true
+            let letIn = origin.map { anyOrigin || simulated.allowsPreflight(from: $0, list: list) } ?? false
             if request.method == .OPTIONS, let origin {
-                let served = simulated.effectiveList(list)
-                if simulated.allowsPreflight(from: origin, list: list) {
-                    headers.add(contentsOf: [
-                        ("vary", "origin,access-control-request-method,Access-Control-Request-Headers"),
-                        ("access-control-allow-origin", origin),
-                        ("access-control-allow-credentials", "true"),
-                        ("access-control-max-age", "600"),
-                        ("access-control-allow-methods", "DELETE,POST,GET,OPTIONS,PUT"),
-                        ("access-control-allow-headers", "referer,peripheralid,origin,access-control-request-method,locale,accept,authorization,domain,x-requested-with,access-control-request-headers,content-type,user-agent"),
-                        ("allow", "GET,POST,OPTIONS,PUT,DELETE"),
-                    ])
+                simulated.record(ReceivedPreflight(list: list, path: request.uri, origin: origin,
+                                                   requestMethod: request.headers.first(name: "access-control-request-method"),
+                                                   requestHeaders: request.headers.first(name: "access-control-request-headers")))
+                if letIn {
+                    headers.add(contentsOf: Self.corsHeaders(behaviour, origin: origin, first: served?.origins.first, preflight: true))
+                    headers.add(name: "allow", value: "GET,POST,OPTIONS,PUT,DELETE")
+                    if behaviour == .forbiddenWithHeaders {
+                        status = .forbidden
+                        body = Self.forbidden
+                    }
                 } else if served?.status == .disabled {
                     headers.add(name: "allow", value: "GET,POST,OPTIONS,PUT,DELETE")
                 } else {
                     status = .forbidden
-                    body = "<html><head><title>403 Forbidden</title></head><body><h1>HTTP Status 403 – Forbidden</h1></body></html>\n"
+                    body = Self.forbidden
                 }
             } else {
                 body = "<html><body>\(list.displayName) on \(simulated.host)</body></html>\n"
+                // The call after a passed preflight carries the same origin headers, as a CORS filter adds them to every answer.
+                if let origin, letIn {
+                    headers.add(contentsOf: Self.corsHeaders(behaviour, origin: origin, first: served?.origins.first, preflight: false))
+                    if behaviour == .forbiddenWithHeaders { status = .forbidden }
+                }
             }
         } else {
             status = .notFound
@@ -151,6 +159,38 @@ final class PreflightHandler: ChannelInboundHandler {
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
             if !keepAlive { channel.close(promise: nil) }
         }
+    }
+
+    static let forbidden = "<html><head><title>403 Forbidden</title></head><body><h1>HTTP Status 403 – Forbidden</h1></body></html>\n"
+
+    /// The CORS headers of an answer that lets `origin` in, as `behaviour` writes them: the field capture's for `field`.
+    static func corsHeaders(_ behaviour: PreflightBehaviour, origin: String, first: String?, preflight: Bool) -> [(String, String)] {
+        let acao = "access-control-allow-origin"
+        var h = [("vary", "origin,access-control-request-method,Access-Control-Request-Headers")]
+        switch behaviour {
+        case .wildcard, .wildcardNoCredentials: h.append((acao, "*"))
+        case .duplicateOrigin: h += [(acao, origin), (acao, origin)]
+        case .fixedOrigin: h.append((acao, first ?? origin))
+        default: h.append((acao, origin))
+        }
+        switch behaviour {
+        case .wildcardNoCredentials, .noCredentials: break
+        case .credentialsUppercase: h.append(("access-control-allow-credentials", "TRUE"))
+        default: h.append(("access-control-allow-credentials", "true"))
+        }
+        guard preflight else { return h }
+        h.append(("access-control-max-age", "600"))
+        h.append(("access-control-allow-methods", behaviour == .invalidAllowMethods ? "GET POST" : "DELETE,POST,GET,OPTIONS,PUT"))
+        let captured = "referer,peripheralid,origin,access-control-request-method,locale,accept,authorization,domain,x-requested-with,access-control-request-headers,content-type,user-agent"
+        switch behaviour {
+        case .noAuthorization: h.append(("access-control-allow-headers", captured.replacingOccurrences(of: "authorization,", with: "")))
+        case .headersWildcard: h.append(("access-control-allow-headers", "*"))
+        case .headersWildcardAuthorization: h.append(("access-control-allow-headers", "*, authorization"))
+        case .noAllowHeaders: break
+        case .invalidAllowHeaders: h.append(("access-control-allow-headers", "content type"))
+        default: h.append(("access-control-allow-headers", captured))
+        }
+        return h
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

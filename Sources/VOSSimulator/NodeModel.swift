@@ -128,6 +128,51 @@ public enum Fault: Sendable, Hashable {
     }
 }
 
+/// How a node's CORS filter answers a preflight whose origin it lets in, and what it adds to the call that follows.
+/// `field` is the captured CUIC answer (S1); each other one breaks one rule of the Fetch standard's CORS check, so
+/// every refusal the client's judge names can be played end to end and shown to a real browser. The state-file name
+/// is the raw value.
+public enum PreflightBehaviour: String, Sendable, CaseIterable {
+    /// The field capture: 200, the origin echoed, `Access-Control-Allow-Credentials: true`, methods and headers.
+    case field
+    /// `Access-Control-Allow-Origin: *` with credentials `true`, to every origin (the list is not consulted).
+    case wildcard
+    /// `Access-Control-Allow-Origin: *` without `Access-Control-Allow-Credentials`, to every origin.
+    case wildcardNoCredentials = "wildcard_no_credentials"
+    /// The origin echoed, no `Access-Control-Allow-Credentials`.
+    case noCredentials = "no_credentials"
+    /// `Access-Control-Allow-Credentials: TRUE` (only lower-case `true` counts).
+    case credentialsUppercase = "credentials_uppercase"
+    /// `Access-Control-Allow-Headers` without `authorization`.
+    case noAuthorization = "no_authorization"
+    /// `Access-Control-Allow-Headers: *`.
+    case headersWildcard = "headers_wildcard"
+    /// `Access-Control-Allow-Headers: *, authorization`.
+    case headersWildcardAuthorization = "headers_wildcard_authorization"
+    /// No `Access-Control-Allow-Headers` at all.
+    case noAllowHeaders = "no_allow_headers"
+    /// `Access-Control-Allow-Headers` that is no list of header names (`content type`).
+    case invalidAllowHeaders = "invalid_allow_headers"
+    /// `Access-Control-Allow-Methods` that is no list of methods (`GET POST`).
+    case invalidAllowMethods = "invalid_allow_methods"
+    /// Two `Access-Control-Allow-Origin` headers, both the origin.
+    case duplicateOrigin = "duplicate_origin"
+    /// `Access-Control-Allow-Origin` is always the list's first entry (a cache that ignores `Vary: Origin`).
+    case fixedOrigin = "fixed_origin"
+    /// 403 carrying every CORS header, the origin echoed.
+    case forbiddenWithHeaders = "forbidden_with_headers"
+}
+
+/// One preflight as the node received it.
+public struct ReceivedPreflight: Sendable, Equatable {
+    public var list: ListKind
+    /// The request target, query included.
+    public var path: String
+    public var origin: String
+    public var requestMethod: String?
+    public var requestHeaders: String?
+}
+
 /// A node as the state file describes it, before it runs.
 public struct NodeDefinition: Sendable, Equatable {
     public var host: String
@@ -144,10 +189,12 @@ public struct NodeDefinition: Sendable, Equatable {
     /// Seconds each stop and start of `utils service restart` takes.
     public var restartDelay: Double
     public var deleteMenu: DeleteMenuForm
+    /// How its CORS filter answers beyond the list: as the field capture, or one way browsers refuse.
+    public var preflight: PreflightBehaviour
 
     public init(host: String, product: Product, version: String, services: [ServiceEntry], lists: [ListKind: CORSList],
                 faults: [Fault] = [], startupDelay: Double, commandDelay: Double, restartDelay: Double,
-                deleteMenu: DeleteMenuForm = .documented) {
+                deleteMenu: DeleteMenuForm = .documented, preflight: PreflightBehaviour = .field) {
         self.host = host
         self.product = product
         self.version = version
@@ -158,6 +205,7 @@ public struct NodeDefinition: Sendable, Equatable {
         self.commandDelay = commandDelay
         self.restartDelay = restartDelay
         self.deleteMenu = deleteMenu
+        self.preflight = preflight
     }
 
     public func has(_ fault: Fault) -> Bool { faults.contains(fault) }
@@ -225,6 +273,7 @@ public final class SimulatedNode: Sendable {
     /// Browser port (443, 8444) → where this node's HTTPS listener for it is bound on `address`.
     public let httpsPorts: [Int: Int]
     private let box: NIOLockedValueBox<NodeState>
+    private let preflights = NIOLockedValueBox<[ReceivedPreflight]>([])
 
     init(definition: NodeDefinition, address: String, port: Int, knownHostKey: String, httpsPorts: [Int: Int] = [:]) {
         self.definition = definition
@@ -243,6 +292,16 @@ public final class SimulatedNode: Sendable {
 
     /// The list as the CLI shows it (changed by add/delete/enable/disable at once).
     public func configuredList(_ kind: ListKind) -> CORSList? { box.withLockedValue { $0.configured[kind] } }
+
+    /// The preflights this node answered, oldest first (the last 1,000): what a browser or the probe asked for.
+    public var preflightsReceived: [ReceivedPreflight] { preflights.withLockedValue { $0 } }
+
+    func record(_ preflight: ReceivedPreflight) {
+        preflights.withLockedValue { log in
+            if log.count >= 1000 { log.removeFirst() }
+            log.append(preflight)
+        }
+    }
 
     /// The list as the node serves it: what a CORS preflight would see.
     public func effectiveList(_ kind: ListKind) -> CORSList? { box.withLockedValue { $0.effective[kind] } }

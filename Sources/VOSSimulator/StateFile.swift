@@ -92,6 +92,7 @@ public enum StateFile {
             var serviceOverrides: [(String, ServiceState?)] = []
             var startup = timing.startupDelay, command = timing.commandDelay, restart = timing.restartDelay
             var deleteMenu = DeleteMenuForm.documented
+            var preflight = PreflightBehaviour.field
             if let yaml {
                 for (k, v) in yaml.mapping ?? [:] {
                     let key = k.string ?? "?"
@@ -146,8 +147,12 @@ public enum StateFile {
                         if let form = v.string.flatMap(DeleteMenuForm.init(rawValue:)) { deleteMenu = form } else {
                             fail(v, "\(inv.host).delete_menu: '\(v.string ?? "?")' is not documented or colon")
                         }
+                    case "preflight":
+                        if let b = v.string.flatMap(PreflightBehaviour.init(rawValue:)) { preflight = b } else {
+                            fail(v, "\(inv.host).preflight: '\(v.string ?? "?")' is not one of \(PreflightBehaviour.allCases.map(\.rawValue).joined(separator: ", "))")
+                        }
                     default:
-                        fail(k, "\(inv.host): unknown key '\(key)' (product, version, services, lists, faults, startup_delay, command_delay, restart_delay, delete_menu)")
+                        fail(k, "\(inv.host): unknown key '\(key)' (product, version, services, lists, faults, startup_delay, command_delay, restart_delay, delete_menu, preflight)")
                     }
                 }
             }
@@ -161,7 +166,7 @@ public enum StateFile {
             }
             result.append(NodeDefinition(host: inv.host, product: product, version: version, services: services, lists: lists,
                                          faults: faults, startupDelay: startup, commandDelay: command, restartDelay: restart,
-                                         deleteMenu: deleteMenu))
+                                         deleteMenu: deleteMenu, preflight: preflight))
         }
         if !errors.isEmpty { throw StateFileError(messages: errors) }
         return result
