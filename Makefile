@@ -31,6 +31,16 @@ demo: deps
 clean:
 	rm -rf .build
 
+# Headless Chromium and the probe's judge on the same simulated answers (every behaviour, cookies included and
+# omitted); fails unless they agree on each and the probe's preflight is Chromium's. Installs Debian's chromium.
+.PHONY: browser-check
+browser-check: deps
+	@dpkg-query -W -f='$${Status}\n' chromium 2>/dev/null | grep -q 'install ok installed' || { \
+		echo "installing: chromium"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	$(SWIFT) build --product browser-check
+	$(SWIFT) run --skip-build browser-check
+
 # A benchmark, not a test (CI does not run it): release binaries, a venv with paramiko, a 500-node
 # vos-sim fleet, cors-audit against it and against a paramiko script; the table lands in reports/bench/.
 # BENCH_N=... changes the fleet size; bench/README.md lists the other knobs.

@@ -123,6 +123,14 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // `make browser-check`: headless Chromium and the probe's judge on the same vos-sim answers, compared.
+        .executableTarget(name: "browser-check", dependencies: [
+            "VOSSimulator", "Prober", "AuditCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         .testTarget(name: "VOSSimulatorTests", dependencies: [
             "VOSSimulator", "AuditCore", "SSHClient", "vos-sim", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -32,7 +32,7 @@ public struct SimulatorCA: Sendable {
     }
 
     /// A server context whose leaf names `host` (the name the browser and the probe verify).
-    func serverContext(host: String) throws -> NIOSSLContext {
+    public func serverContext(host: String) throws -> NIOSSLContext {
         let leafKey = P256.Signing.PrivateKey()
         let now = Date()
         let leaf = try Certificate(
