@@ -53,7 +53,7 @@ enum ProbeRules {
         let lines = report.map { RemediationPlanner.Lines(list: e.list, report: $0) }
             ?? RemediationPlanner.Lines(list: e.list, restart: CORSServices.restart(for: e.list, services: nil, family: e.release))
         let at = urls.joined(separator: " and ")
-        if result.reason.shouldAllow, let refusal = result.verdict.refusal, refusal.rule.beyondTheList {
+        if result.reason.shouldAllow, let refusal = result.verdict.refusal, refusal.rule.beyondTheList || echoesAnother(result, observed) {
             return beyondTheList(result, refusal, at: at, count: urls.count, lines: lines)
         }
         if result.reason.shouldAllow {
@@ -87,6 +87,10 @@ enum ProbeRules {
         case .synthetic:
             message += " (a made-up origin: the node answers any origin)."
             fix = [lines.verifyStatus, lines.verifyList]
+        case _ where result.verdict.allowOrigin == "*":
+            // `*` answers every origin: the list is not consulted, so no entry or old list explains it.
+            message += " (`*`: the node answers any origin, whatever its list holds)."
+            fix = [lines.verifyStatus, lines.verifyList]
         default:
             let services = lines.restartPhrase
             if let origins = observed?.origins, let i = origins.firstIndex(of: origin) {
@@ -109,6 +113,22 @@ enum ProbeRules {
 }
 
 extension ProbeRules {
+    /// The origin was refused for an `Access-Control-Allow-Origin` that names it twice, or names another origin of the
+    /// node's own list: the list holds the origin and serves, so the answer is garbled on its way (a proxy, a cache
+    /// that ignores `Vary: Origin`) and a restart is not the fix.
+    static func echoesAnother(_ result: PreflightResult, _ observed: ObservedList?) -> Bool {
+        guard let rule = result.verdict.refusal?.rule, let allow = result.verdict.allowOrigin,
+              (200...299).contains(result.verdict.status ?? 0) else { return false }
+        switch rule {
+        case .allowOriginMultiple:
+            return allow.split(separator: ",").allSatisfy { $0.trimmingCharacters(in: [" ", "\t"]) == result.origin }
+        case .allowOriginMismatch:
+            return observed?.origins?.contains(allow) == true && observed?.origins?.contains(result.origin) == true
+        default:
+            return false
+        }
+    }
+
     /// An expected origin let in whose call the browser still refuses: the fix is not on the origin list, so the
     /// finding says which part of the answer is, and plans neither an add nor a restart.
     static func beyondTheList(_ result: PreflightResult, _ refusal: PreflightRefusal, at: String, count: Int,
@@ -121,7 +141,7 @@ extension ProbeRules {
         var fix: [RemediationAction]
         switch refusal.rule {
         case .headerNotAllowed, .allowHeadersInvalid:
-            message += "The node's allowed request headers are: compare `\(family) allowed_headers list` with the other nodes'."
+            message += "The node's allowed request headers are: compare `\(family) allowed_headers list` with the other nodes' and add what is missing with `\(family) allowed_headers add`."
             fix = [.verifyHeaders(e.list),
                    .note("Add the missing header names to the allowed headers with `\(family) allowed_headers add` (the allowed_headers family is in Cisco's CLI guides; the argument format is assumed to be the allowed_origin one), then restart \(lines.restartPhrase) as for an origin change.")]
         case .wildcardWithCredentials:
@@ -131,6 +151,11 @@ extension ProbeRules {
         case .credentialsMissing, .credentialsNotTrue:
             message += "Cisco documents no CLI for Access-Control-Allow-Credentials; CUIC sends `true` in the field capture, so an answer without it usually comes from something in front of the node rewriting CORS headers."
             fix = [.note("Find what answers at \(e.url) without `Access-Control-Allow-Credentials: true` (a reverse proxy or load balancer rewriting CORS headers) and compare with another node's answer.")]
+        case .allowOriginMultiple, .allowOriginMismatch:
+            message = "\(at) \(count == 1 ? "refuses" : "refuse") the gadget's call from \(result.origin): \(refusal.reason). "
+                + "\(e.host)'s \(e.list.displayName) list holds the origin and the node answers with origins of its list, so neither adding it nor a restart fixes this: "
+                + "something garbles the answer on its way (a cache or proxy that ignores `Vary: Origin`, or adds its own header)."
+            fix = [.note("Find what sits between browsers and \(e.url) (a cache, reverse proxy or load balancer) and make it keep the node's Access-Control-Allow-Origin per Origin.")]
         default:
             message += "Cisco documents no CLI for the allowed methods; compare this answer with another node's."
             fix = [.note("Find what answers at \(e.url) with this Access-Control-Allow-Methods (a reverse proxy or load balancer rewriting CORS headers).")]
