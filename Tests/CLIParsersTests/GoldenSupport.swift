@@ -39,6 +39,8 @@ enum Golden {
         let file = name + ".json"
         if recording {
             try Data(actual.utf8).write(to: sourceFolder.appendingPathComponent(file))
+            // A recording run compares nothing: it must never read as a pass.
+            Issue.record("recorded golden \(file) (RECORD_GOLDEN=1): review the diff, rebuild, run again without it", sourceLocation: sourceLocation)
             return
         }
         guard let expected = try? String(decoding: Data(contentsOf: url(file)), as: UTF8.self) else {

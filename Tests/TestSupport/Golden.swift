@@ -7,6 +7,8 @@ public func expectGolden(_ actual: String, _ name: String, in folder: String, so
     let path = "\(repoRoot)/\(folder)/\(name)"
     if ProcessInfo.processInfo.environment["RECORD_GOLDEN"] == "1" {
         try! actual.write(toFile: path, atomically: true, encoding: .utf8)
+        // A recording run compares nothing: it must never read as a pass.
+        Issue.record("recorded golden file \(name) (RECORD_GOLDEN=1): review the diff and run again without it", sourceLocation: sourceLocation)
         return
     }
     guard let expected = try? String(contentsOfFile: path, encoding: .utf8) else {

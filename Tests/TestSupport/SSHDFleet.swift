@@ -90,8 +90,12 @@ public struct SSHDInstance: Sendable {
 public final class SSHDFleet: @unchecked Sendable {
     /// The login account on every instance.
     public static let username = "corsaudit-test"
-    /// Its password (password and keyboard-interactive instances).
-    public static let password = "Cors-Audit-Test-9!"
+    /// Its password (password and keyboard-interactive instances): new for every test process, never written down,
+    /// so the account, which exists only while the suite runs, cannot be logged into by anyone who read the repository.
+    public static let password: String = {
+        var rng = SystemRandomNumberGenerator()
+        return "Ca-" + (0..<4).map { _ in String(rng.next() as UInt64, radix: 36) }.joined() + "-9!"
+    }()
     public static let sshdPath = "/usr/sbin/sshd"
     public static let pythonPath = "/usr/bin/python3"
 
@@ -101,7 +105,7 @@ public final class SSHDFleet: @unchecked Sendable {
     /// Why real-sshd tests cannot run here, or nil when they can.
     public static var skipReason: String? {
         if !isRoot { return "real-sshd tests need root (sshd must switch to the test user); run as root to enable them" }
-        for tool in [sshdPath, pythonPath, "/usr/bin/ssh-keygen", "/usr/sbin/useradd", "/usr/sbin/chpasswd"]
+        for tool in [sshdPath, pythonPath, "/usr/bin/ssh-keygen", "/usr/sbin/useradd", "/usr/sbin/userdel", "/usr/sbin/chpasswd"]
         where !FileManager.default.isExecutableFile(atPath: tool) {
             return "\(tool) is missing (install openssh-server, python3 and passwd to enable real-sshd tests)"
         }
@@ -398,27 +402,36 @@ enum Setup {
         lock.lock(); defer { lock.unlock() }
         if done { return }
         try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
-        let id = try SSHDFleet.run(["/usr/bin/id", "-u", SSHDFleet.username], check: false)
-        if id.status != 0 {
-            let added = try SSHDFleet.run(["/usr/sbin/useradd", "-m", "-s", "/bin/sh", SSHDFleet.username], check: false)
-            // 9: another test process created it meanwhile.
-            if added.status != 0 && added.status != 9 {
-                throw HarnessError("useradd \(SSHDFleet.username) failed: \(added.stderr)\(added.stdout)")
-            }
-        }
+        // A run that was killed left its account and PAM file: remove them, then start afresh.
+        removeAccount()
+        let added = try SSHDFleet.run(["/usr/sbin/useradd", "-m", "-s", "/bin/sh", "-c", "cors-audit test harness (removed at exit)",
+                                       SSHDFleet.username], check: false)
+        guard added.status == 0 else { throw HarnessError("useradd \(SSHDFleet.username) failed: \(added.stderr)\(added.stdout)") }
+        atexit { Setup.removeAccount() }
         try SSHDFleet.run(["/usr/sbin/chpasswd"], input: "\(SSHDFleet.username):\(SSHDFleet.password)\n")
         // The distribution's /etc/pam.d/sshd pulls in modules (pam_loginuid, pam_selinux, ...)
         // that can fail in containers; ours only checks the password.
         let pam = """
-            # cors-audit test harness: keyboard-interactive through pam_unix only.
+            # cors-audit test harness: keyboard-interactive through pam_unix only; removed when the suite exits.
             auth     required pam_unix.so
             account  required pam_permit.so
             session  required pam_permit.so
             password required pam_deny.so
 
             """
-        try SSHDFleet.write(pam, to: "/etc/pam.d/\(pamService)", mode: 0o644)
+        try SSHDFleet.write(pam, to: pamFile, mode: 0o644)
         done = true
+    }
+
+    static var pamFile: String { "/etc/pam.d/\(pamService)" }
+
+    /// Removes the test account (its home and mail too) and the PAM file; what is absent is skipped. Its processes
+    /// were stopped with their fleets; `-f` covers one that lingers.
+    static func removeAccount() {
+        if (try? SSHDFleet.run(["/usr/bin/id", "-u", SSHDFleet.username], check: false))?.status == 0 {
+            _ = try? SSHDFleet.run(["/usr/sbin/userdel", "-r", "-f", SSHDFleet.username], check: false)
+        }
+        try? FileManager.default.removeItem(atPath: pamFile)
     }
 
     /// A symlink to sshd named after our PAM service: sshd uses its program name as PAM service.
