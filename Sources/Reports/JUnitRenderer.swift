@@ -72,8 +72,16 @@ public struct JUnitRenderer: Sendable {
                 cases.append("    <testcase classname=\"\(Escape.xml(cluster))\" name=\"cluster \(kind.rawValue)\">\(body)</testcase>")
             }
             totals.tests += cases.count; totals.failures += failures; totals.errors += errors
-            let properties = report.probe?.insecure == true
-                ? "    <properties><property name=\"probe.insecure\" value=\"\(Escape.xml(ProbeReport.insecureNotice))\"/></properties>\n" : ""
+            var props: [String] = []
+            if report.probe?.insecure == true {
+                props.append("<property name=\"probe.insecure\" value=\"\(Escape.xml(ProbeReport.insecureNotice))\"/>")
+            }
+            // The cluster's notes (a host key not checked): a CI reading only JUnit still sees them.
+            let mine = Summary(report: report, failOn: failOn).notices.filter { note in
+                report.nodes.contains { $0.cluster == cluster && note.hasPrefix("\($0.host): ") }
+            }
+            props += mine.map { "<property name=\"notice\" value=\"\(Escape.xml($0))\"/>" }
+            let properties = props.isEmpty ? "" : "    <properties>" + props.joined() + "</properties>\n"
             suites.append("  <testsuite name=\"cors-audit \(Escape.xml(cluster))\" tests=\"\(cases.count)\" failures=\"\(failures)\" errors=\"\(errors)\" timestamp=\"\(Escape.xml(report.generatedAt))\">\n"
                           + properties + cases.joined(separator: "\n") + "\n  </testsuite>")
         }

@@ -22,6 +22,14 @@ public struct PrometheusRenderer: Sendable {
         for node in report.nodes where node.status != .skipped && node.status != .probeOnly {
             out.append("cors_audit_node_up{cluster=\"\(Escape.promLabel(node.cluster))\",host=\"\(Escape.promLabel(node.host))\"} \(node.status == .audited ? 1 : 0)")
         }
+        let unchecked = Summary(report: report, failOn: .warning).hostKeysUnchecked
+        if !unchecked.isEmpty {
+            out.append("# HELP cors_audit_host_key_unchecked 1 for a node audited with host_key_policy: off (its host key was NOT checked).")
+            out.append("# TYPE cors_audit_host_key_unchecked gauge")
+            for node in unchecked {
+                out.append("cors_audit_host_key_unchecked{cluster=\"\(Escape.promLabel(node.cluster))\",host=\"\(Escape.promLabel(node.host))\"} 1")
+            }
+        }
         if let probe = report.probe {
             out.append("# HELP cors_audit_preflight_allowed 1 when the endpoint allowed the preflight from the origin, 0 when it refused; absent without an answer.")
             out.append("# TYPE cors_audit_preflight_allowed gauge")

@@ -32,6 +32,14 @@ struct Summary {
             + (report.incompleteNodes.isEmpty ? "" : ", \(report.incompleteNodes.count) not fully audited")
     }
 
+    /// What the note of a node whose host key was not checked says (SSHClient writes it; HostKeyTests pin the text).
+    static let hostKeyUncheckedMark = "host_key_policy: off"
+
+    /// Nodes audited without checking their host key: every format states them.
+    var hostKeysUnchecked: [NodeReport] {
+        report.nodes.filter { $0.notes.contains { $0.contains(Self.hostKeyUncheckedMark) } }
+    }
+
     /// Notes that every report must carry (e.g. host keys not checked).
     var notices: [String] {
         var seen: Set<String> = []

@@ -20,7 +20,12 @@ public struct TableRenderer: Sendable {
 
     public func render(_ report: AuditReport) -> String {
         var out: [String] = []
-        if report.probe?.insecure == true { out += [paint("⚠ " + ProbeReport.insecureNotice, "1;31"), ""] }
+        // Notes every format carries (--insecure, a host key not checked, a key added): before the answer, not after it.
+        let notices = Summary(report: report, failOn: failOn).notices
+        for notice in notices {
+            out.append(notice == ProbeReport.insecureNotice ? paint("⚠ " + notice, "1;31") : paint("⚠ " + Escaping.visible(notice), "1;33"))
+        }
+        if !notices.isEmpty { out.append("") }
         // Unanswered preflights per node and list, for the probe-only rows: the probe's split is made once, not per row.
         var unanswered: [String: Int] = [:]
         for r in report.probe?.errors ?? [] { unanswered["\(r.endpoint.host)\u{0}\(r.endpoint.list.rawValue)", default: 0] += 1 }

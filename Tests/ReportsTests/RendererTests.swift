@@ -150,3 +150,26 @@ func sampleProbeReport() throws -> AuditReport {
         #expect(try doc.nodes(forXPath: "//property[@name='probe.insecure']").count == 1)
     }
 }
+
+/// The README promises that `host_key_policy: off` is stated in every report: each format, one test.
+@Suite struct HostKeyPolicyOffTests {
+    @Test func everyFormatStatesTheUncheckedHostKey() throws {
+        let report = try sampleReport()
+        let note = "cuicpub.uccelab.tac: host key NOT checked (host_key_policy: off)"
+        let formats: [(String, String)] = [
+            ("table", TableRenderer().render(report)),
+            ("json", report.json().serialized()),
+            ("markdown", MarkdownRenderer().render(report)),
+            ("html", HTMLRenderer().render(report)),
+            ("junit", JUnitRenderer().render(report)),
+        ]
+        for (name, text) in formats {
+            // Markdown escapes the underscores.
+            #expect(text.contains("host key NOT checked (host_key_policy: off)") || text.contains("host key NOT checked (host\\_key\\_policy: off)"),
+                    "\(name) does not state it")
+        }
+        #expect(TableRenderer().render(report).hasPrefix("⚠ \(note)"))
+        #expect(JUnitRenderer().render(report).contains("<property name=\"notice\" value=\"\(note)\"/>"))
+        #expect(PrometheusRenderer().render(report).contains("cors_audit_host_key_unchecked{cluster=\"uccelab\",host=\"cuicpub.uccelab.tac\"} 1"))
+    }
+}
