@@ -136,7 +136,9 @@ func reportJSON(_ folder: String) throws -> [String: Any] { try readJSON(folder 
                                "--format", "table,json,markdown,html,junit,prometheus",
                                "--prometheus-file", dir + "/cors.prom", "--history", db])
         #expect(r.status == 1, "\(r.stderr)")
-        #expect(r.stderr.contains("auth"), "--verbose logs the sessions: \(r.stderr.prefix(400))")
+        // --verbose logs each session's negotiated algorithms and its authentication method.
+        #expect(r.stderr.contains("session") && r.stderr.contains("kex=") && r.stderr.contains("auth=password"),
+                "--verbose logs the sessions: \(r.stderr.prefix(400))")
         outputs.append(("audit stdout", r.stdout)); outputs.append(("audit stderr", r.stderr))
         r = try corsAudit(["remediate", "--from", dir + "/run/report.json", "--inventory", lab.inventoryPath,
                            "--apply", "--yes", "--restart", "--output", dir + "/apply"])

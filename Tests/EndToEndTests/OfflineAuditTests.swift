@@ -53,6 +53,43 @@ func run(_ arguments: [String], environment: [String: String] = [:]) throws -> P
         defer { try? FileManager.default.removeItem(atPath: out) }
         let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", "inventory/transcripts/lab", "--fail-on", "error", "--output", out])
         #expect(r.status == 1)
+        #expect(r.stdout.contains("https://finessep.uccelab.tac:8445"), "\(r.stdout)")
+        #expect(r.stdout.contains("Result: DRIFT (exit 1)"))
+    }
+
+    /// `--fail-on` decides the exit code: the lab with its missing origin added on cuicsub and its stray Live Data entry
+    /// on cuicpub too (symmetric, so no asymmetric-list) has warnings only: exit 1 by default, 0 with `--fail-on error`.
+    @Test func failOnErrorPassesARunWithWarningsOnly() throws {
+        let dir = try temporaryDirectory("cors-audit-failon")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let lab = "\(repoRoot)/inventory/transcripts/lab"
+        for name in try FileManager.default.contentsOfDirectory(atPath: lab) {
+            try FileManager.default.copyItem(atPath: "\(lab)/\(name)", toPath: "\(dir)/\(name)")
+        }
+        let subPath = dir + "/cuicsub.uccelab.tac.txt", pubPath = dir + "/cuicpub.uccelab.tac.txt"
+        let sub = try String(contentsOfFile: subPath, encoding: .utf8)
+        let pub = try String(contentsOfFile: pubPath, encoding: .utf8)
+        try patchedLists(sub: sub, pub: pub).sub.write(toFile: subPath, atomically: true, encoding: .utf8)
+        try patchedLists(sub: sub, pub: pub).pub.write(toFile: pubPath, atomically: true, encoding: .utf8)
+        let byDefault = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", dir, "--output", dir + "/a"])
+        #expect(byDefault.status == 1, "\(byDefault.stdout)")
+        #expect(!byDefault.stdout.contains("✗"), "an error is left: \(byDefault.stdout)")
+        let errorsOnly = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", dir, "--fail-on", "error", "--output", dir + "/b"])
+        #expect(errorsOnly.status == 0, "\(errorsOnly.stdout)")
+        #expect(errorsOnly.stdout.contains("Result: CLEAN"), "\(errorsOnly.stdout)")
+    }
+
+    /// cuicsub's CUIC list gains the origin it lacks; cuicpub's Live Data list gains the stray entry cuicsub's holds.
+    private func patchedLists(sub: String, pub: String) -> (sub: String, pub: String) {
+        let subFixed = sub.replacingOccurrences(of: "3. https://finesses.uccelab.tac:8445 \n", with: "3. https://finesses.uccelab.tac:8445 \n4. https://finessep.uccelab.tac:8445 \n")
+        let stray = "5. http://127.0.0.1:5500"
+        var pubStray = pub
+        if let range = pub.range(of: "utils live-data cors allowed_origin list"),
+           let last = pub.range(of: "4. https://finesses.uccelab.tac:8445", range: range.upperBound..<pub.endIndex),
+           let eol = pub.range(of: "\n", range: last.upperBound..<pub.endIndex) {
+            pubStray.insert(contentsOf: stray + " \n", at: eol.upperBound)
+        }
+        return (subFixed, pubStray)
     }
 
     @Test func missingTranscriptMakesTheRunIncomplete() throws {
@@ -80,7 +117,11 @@ func run(_ arguments: [String], environment: [String: String] = [:]) throws -> P
     }
 
     @Test func usageErrorExits64() throws {
-        #expect(try run(["audit"]).status == 64)
-        #expect(try run(["audit", "--inventory", "x", "--fail-on", "sometimes"]).status == 64)
+        let none = try run(["audit"])
+        #expect(none.status == 64 && none.stderr.contains("--inventory"), "\(none.stderr)")
+        // Everything else valid: the bad --fail-on value alone makes it a usage error, named.
+        let bad = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", "inventory/transcripts/lab", "--fail-on", "sometimes"])
+        #expect(bad.status == 64 && bad.stderr.contains("sometimes"), "\(bad.stderr)")
+        #expect(bad.stdout.isEmpty)
     }
 }

@@ -89,7 +89,8 @@ public struct SSHDInstance: Sendable {
 /// every process it started (sshd, its per-connection children and the emulators) in `stop()`.
 public final class SSHDFleet: @unchecked Sendable {
     /// The login account on every instance.
-    public static let username = "corsaudit-test"
+    /// One per test process (`corsaudit-t<pid>`): two suites running at once never share, nor reset, an account.
+    public static let username = "\(Setup.accountPrefix)\(getpid())"
     /// Its password (password and keyboard-interactive instances): new for every test process, never written down,
     /// so the account, which exists only while the suite runs, cannot be logged into by anyone who read the repository.
     public static let password: String = {
@@ -393,7 +394,9 @@ enum KeyCache {
 
 /// One-time, process-wide system setup: the test user and a PAM service of our own.
 enum Setup {
-    static let pamService = "corsaudit-sshd"
+    static let accountPrefix = "corsaudit-t"
+    static let pamPrefix = "corsaudit-sshd-"
+    static var pamService: String { "\(pamPrefix)\(getpid())" }
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var done = false
@@ -402,7 +405,8 @@ enum Setup {
         lock.lock(); defer { lock.unlock() }
         if done { return }
         try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
-        // A run that was killed left its account and PAM file: remove them, then start afresh.
+        // Runs that were killed left their accounts and PAM files: remove those whose process is gone, then start afresh.
+        removeStaleAccounts()
         removeAccount()
         let added = try SSHDFleet.run(["/usr/sbin/useradd", "-m", "-s", "/bin/sh", "-c", "cors-audit test harness (removed at exit)",
                                        SSHDFleet.username], check: false)
@@ -425,13 +429,32 @@ enum Setup {
 
     static var pamFile: String { "/etc/pam.d/\(pamService)" }
 
-    /// Removes the test account (its home and mail too) and the PAM file; what is absent is skipped. Its processes
-    /// were stopped with their fleets; `-f` covers one that lingers.
-    static func removeAccount() {
-        if (try? SSHDFleet.run(["/usr/bin/id", "-u", SSHDFleet.username], check: false))?.status == 0 {
-            _ = try? SSHDFleet.run(["/usr/sbin/userdel", "-r", "-f", SSHDFleet.username], check: false)
+    /// Removes this process's test account (its home and mail too) and PAM file; what is absent is skipped. Its
+    /// processes were stopped with their fleets; `-f` covers one that lingers.
+    static func removeAccount() { remove(account: SSHDFleet.username, pam: pamFile) }
+
+    static func remove(account: String, pam: String) {
+        if (try? SSHDFleet.run(["/usr/bin/id", "-u", account], check: false))?.status == 0 {
+            _ = try? SSHDFleet.run(["/usr/sbin/userdel", "-r", "-f", account], check: false)
         }
-        try? FileManager.default.removeItem(atPath: pamFile)
+        try? FileManager.default.removeItem(atPath: pam)
+    }
+
+    /// Accounts and PAM files of test processes that no longer run, and the single fixed account older harnesses made.
+    static func removeStaleAccounts() {
+        let passwd = (try? String(contentsOfFile: "/etc/passwd", encoding: .utf8)) ?? ""
+        var pids: Set<Int32> = []
+        for line in passwd.split(separator: "\n") where line.hasPrefix(accountPrefix) {
+            let name = line.prefix { $0 != ":" }
+            if let pid = Int32(name.dropFirst(accountPrefix.count)) { pids.insert(pid) }
+        }
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: "/etc/pam.d")) ?? [] where file.hasPrefix(pamPrefix) {
+            if let pid = Int32(file.dropFirst(pamPrefix.count)) { pids.insert(pid) }
+        }
+        for pid in pids where pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
+            remove(account: "\(accountPrefix)\(pid)", pam: "/etc/pam.d/\(pamPrefix)\(pid)")
+        }
+        remove(account: "corsaudit-test", pam: "/etc/pam.d/corsaudit-sshd")
     }
 
     /// A symlink to sshd named after our PAM service: sshd uses its program name as PAM service.
