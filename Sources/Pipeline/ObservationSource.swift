@@ -51,7 +51,7 @@ public struct TranscriptFolderSource: ObservationSource {
             let file = "\(path)/\(node.host).txt"
             let data: Data
             do {
-                data = try BoundedFile.read(file, limit: BoundedFile.transcriptLimit, what: "transcript \(file)")
+                data = try BoundedFile.read(file, limit: BoundedFile.transcriptLimit, what: file)
             } catch {
                 // Only a regular file of bounded size is read: a FIFO or a device would block or fill the memory.
                 let detail = FileManager.default.fileExists(atPath: file) ? "no transcript: \(error)" : "no transcript: \(file) is missing or unreadable"
