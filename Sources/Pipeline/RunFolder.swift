@@ -167,9 +167,13 @@ public struct RunFolder {
         try? FileManager.default.removeItem(atPath: staging)
     }
 
-    static func refusal(_ directory: String, _ foreign: String) -> CocoaError {
-        CocoaError(.fileWriteFileExists, userInfo: [NSLocalizedDescriptionKey:
-            "--output \(directory) holds \(foreign), which cors-audit does not write; the folder is replaced whole by each run, so name a new or empty folder, or one only cors-audit writes"])
+    static func refusal(_ directory: String, _ foreign: String) -> WriteError {
+        WriteError(description: "--output \(directory) holds \(foreign), which cors-audit does not write; the folder is replaced whole by each run, so name a new or empty folder, or one only cors-audit writes")
+    }
+
+    /// A file or folder that could not be written, in words.
+    public struct WriteError: Error, CustomStringConvertible, Sendable {
+        public var description: String
     }
 
     /// The first entry of `directory` that a run, a runbook or an apply of cors-audit would not have written (nil when
@@ -300,7 +304,7 @@ public struct RunFolder {
         close(fd)
     }
 
-    public static func posixError(_ what: String, _ code: Int32) -> CocoaError {
-        CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "\(what): \(String(cString: strerror(code)))"])
+    public static func posixError(_ what: String, _ code: Int32) -> WriteError {
+        WriteError(description: "\(what): \(String(cString: strerror(code)))")
     }
 }

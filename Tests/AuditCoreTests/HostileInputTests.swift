@@ -37,7 +37,7 @@ private func node(_ extra: String, cluster: String = "lab") -> String {
         #expect(inventoryErrors("version: 1\r\nclusters: [{\"name\":*n}]\r\n").first?.hasPrefix("inv.yaml:2:20: (yaml): YAML alias '*n'") == true)
         #expect(inventoryErrors("version: 1\u{85}x:\t*y\n").first?.hasPrefix("inv.yaml:2:4: (yaml): YAML alias '*y'") == true)
         // After a quoted scalar on the same line (a comment there is not skipped).
-        #expect(inventoryErrors("version: 1\nx: [\"a #\", *b]\n").first?.hasPrefix("inv.yaml:2:11: (yaml): YAML alias '*b'") == true)
+        #expect(inventoryErrors("version: 1\nx: [\"a #\", *b]\n").first?.hasPrefix("inv.yaml:2:12: (yaml): YAML alias '*b'") == true)
     }
 
     @Test func textThatOnlyLooksLikeAnAliasIsNotRefused() throws {
