@@ -250,7 +250,8 @@ public struct RunFolder {
     ///
     /// The temporary file is created new (`O_EXCL`, never through a symbolic link) under a random name: in a folder
     /// others can write (node_exporter's textfile folder), a link planted at a guessable name cannot turn the write
-    /// into an overwrite of another file. Files are made 0640.
+    /// into an overwrite of another file. New files are made 0640 with the folder's group; a file replaced keeps its
+    /// group and read bits.
     public static func atomicWrite(_ data: Data, to path: String, durable: Bool = true) throws {
         let folder = (path as NSString).deletingLastPathComponent
         var temp = ""
@@ -261,6 +262,15 @@ public struct RunFolder {
             if fd >= 0 || errno != EEXIST { break }
         }
         guard fd >= 0 else { throw posixError("cannot write \(path)", errno) }
+        // A file replaced keeps its group and its read bits (node_exporter must still read a textfile it could read);
+        // a new one gets the folder's group. Never group- or world-writable, never executable.
+        var existing = stat(), parent = stat()
+        if lstat(path, &existing) == 0, existing.st_mode & S_IFMT == S_IFREG {
+            _ = fchown(fd, uid_t.max, existing.st_gid)
+            _ = fchmod(fd, (existing.st_mode & 0o644) | 0o600)
+        } else if stat(folder.isEmpty ? "." : folder, &parent) == 0 {
+            _ = fchown(fd, uid_t.max, parent.st_gid)
+        }
         var failure: Int32 = 0
         data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
             var offset = 0
