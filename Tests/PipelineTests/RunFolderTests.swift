@@ -116,6 +116,20 @@ import TestSupport
         }
     }
 
+    @Test func aReplacedFileKeepsItsReadBitsAndNeverGainsWriteOrExecuteBits() throws {
+        let dir = try temporaryDirectory("runfolder-keep")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func mode(_ path: String) -> mode_t { var info = stat(); _ = lstat(path, &info); return info.st_mode & 0o777 }
+        // node_exporter reads the textfile as another user: a file it could read stays readable.
+        try RunFolder.atomicWrite("a\n", to: dir + "/cors_audit.prom")
+        #expect(chmod(dir + "/cors_audit.prom", 0o644) == 0)
+        try RunFolder.atomicWrite("b\n", to: dir + "/cors_audit.prom")
+        #expect(mode(dir + "/cors_audit.prom") == 0o644)
+        #expect(chmod(dir + "/cors_audit.prom", 0o777) == 0)
+        try RunFolder.atomicWrite("c\n", to: dir + "/cors_audit.prom")
+        #expect(mode(dir + "/cors_audit.prom") == 0o644)
+    }
+
     @Test func atomicWriteNeverFollowsALinkPlantedAtTheTemporaryName() throws {
         let dir = try temporaryDirectory("runfolder-planted")
         defer { try? FileManager.default.removeItem(atPath: dir) }
