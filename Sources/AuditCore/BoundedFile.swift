@@ -17,17 +17,8 @@ public enum BoundedFile {
     /// The file's bytes. The file is opened without blocking (a FIFO with no writer never stalls the open), then must
     /// be a regular file of at most `limit` bytes; `what` names it in every error ("password_file /etc/x").
     public static func read(_ path: String, limit: Int, what: String) throws(Problem) -> Data {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
-        guard fd >= 0 else { throw Problem(description: "\(what) cannot be read: \(String(cString: strerror(errno)))") }
+        let fd = try open(path, limit: limit, what: what)
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw Problem(description: "\(what) cannot be read: \(String(cString: strerror(errno)))") }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            throw Problem(description: "\(what) is not a regular file (\(kind(info.st_mode))); name the file itself")
-        }
-        guard info.st_size <= limit else {
-            throw Problem(description: "\(what) is \(info.st_size) bytes, more than the \(limit)-byte limit for it")
-        }
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
@@ -42,6 +33,32 @@ public enum BoundedFile {
             data.append(contentsOf: buffer[0..<n])
         }
         return data
+    }
+
+    /// Checks that `path` is a readable regular file of at most `limit` bytes, for a file another library opens (a
+    /// private key libssh2 reads).
+    public static func check(_ path: String, limit: Int, what: String) throws(Problem) {
+        close(try open(path, limit: limit, what: what))
+    }
+
+    private static func open(_ path: String, limit: Int, what: String) throws(Problem) -> Int32 {
+        let fd = Foundation.open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        guard fd >= 0 else { throw Problem(description: "\(what) cannot be read: \(String(cString: strerror(errno)))") }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            throw Problem(description: "\(what) cannot be read: \(String(cString: strerror(code)))")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw Problem(description: "\(what) is not a regular file (\(kind(info.st_mode))); name the file itself")
+        }
+        guard info.st_size <= limit else {
+            close(fd)
+            throw Problem(description: "\(what) is \(info.st_size) bytes, more than the \(limit)-byte limit for it")
+        }
+        return fd
     }
 
     static func kind(_ mode: mode_t) -> String {

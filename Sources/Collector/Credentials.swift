@@ -27,6 +27,10 @@ enum Credentials {
             guard FileManager.default.isReadableFile(atPath: path) else {
                 throw Problem(message: "key_file \(path) is missing or unreadable")
             }
+            // libssh2 reads it: a FIFO or a device would block or flood the session.
+            do { try BoundedFile.check(path, limit: BoundedFile.secretLimit, what: "key_file \(path)") } catch {
+                throw Problem(message: "\(error)")
+            }
             var passphrase: String?
             if let name = passphraseEnv {
                 guard let value = environment[name] else { throw Problem(message: "passphrase_env \(name) is not set in the environment") }
