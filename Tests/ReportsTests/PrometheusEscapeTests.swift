@@ -19,7 +19,8 @@ import TestSupport
         report.findings[0].host = "cuicsub\r\ncors_audit_node_up{host=\"forged\"} 1"
         let text = PrometheusRenderer().render(report)
         #expect(!text.contains("\r"))
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+        // Split as a textfile reader does, at every line feed byte (String.split would keep "\r\n" whole).
+        for line in text.unicodeScalars.split(separator: "\n").map({ String(String.UnicodeScalarView($0)) }) where !line.hasPrefix("#") {
             #expect(line.hasPrefix("cors_audit_"), "\(line)")
             #expect(!line.hasPrefix("cors_audit_node_up{host=\"forged\"}"))
         }
