@@ -167,8 +167,8 @@ public struct RunFolder {
         try? FileManager.default.removeItem(atPath: staging)
     }
 
-    static func refusal(_ directory: String, _ foreign: String) -> WriteError {
-        WriteError(description: "--output \(directory) holds \(foreign), which cors-audit does not write; the folder is replaced whole by each run, so name a new or empty folder, or one only cors-audit writes")
+    static func refusal(_ directory: String, _ problem: String) -> WriteError {
+        WriteError(description: "--output \(directory) \(problem); the folder is replaced whole by each run, so name a new or empty folder, or one only cors-audit writes")
     }
 
     /// A file or folder that could not be written, in words.
@@ -176,14 +176,14 @@ public struct RunFolder {
         public var description: String
     }
 
-    /// The first entry of `directory` that a run, a runbook or an apply of cors-audit would not have written (nil when
-    /// there is none, or no folder): what replacing the folder would delete that is not cors-audit's.
+    /// Why `directory` may not be replaced, in words ("holds DIR/notes.txt, which cors-audit does not write"): the first
+    /// entry a run, a runbook or an apply of cors-audit would not have written; nil when there is none, or no folder.
     static func foreignEntry(in directory: String) -> String? {
         var info = stat()
-        guard lstat(directory, &info) == 0 else { return errno == ENOENT ? nil : directory }
-        if info.st_mode & S_IFMT == S_IFLNK { return "\(directory) itself, a symbolic link" }
-        guard info.st_mode & S_IFMT == S_IFDIR else { return "\(directory) itself, not a folder" }
-        return foreign(in: directory, level: .run)
+        guard lstat(directory, &info) == 0 else { return errno == ENOENT ? nil : "cannot be examined: \(String(cString: strerror(errno)))" }
+        if info.st_mode & S_IFMT == S_IFLNK { return "is a symbolic link (name the folder it points to)" }
+        guard info.st_mode & S_IFMT == S_IFDIR else { return "is not a folder" }
+        return foreign(in: directory, level: .run).map { "holds \($0), which cors-audit does not write" }
     }
 
     private enum Level { case run, remediation, transcripts }
