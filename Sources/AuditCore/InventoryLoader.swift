@@ -24,10 +24,13 @@ public enum InventoryLoader {
     public static func load(path: String) throws -> Inventory {
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            let data = try BoundedFile.read(path, limit: BoundedFile.inventoryLimit, what: "the inventory")
+            guard let decoded = String(data: data, encoding: .utf8) else {
+                throw BoundedFile.Problem(description: "the inventory is not UTF-8 text")
+            }
+            text = decoded
         } catch {
-            throw InventoryErrors(errors: [InventoryError(path: path, line: 0, column: 0, key: "(file)",
-                                                          message: "cannot read the inventory: \(error.localizedDescription)")])
+            throw InventoryErrors(errors: [InventoryError(path: path, line: 0, column: 0, key: "(file)", message: "\(error)")])
         }
         let base = (path as NSString).deletingLastPathComponent
         return try parse(yaml: text, path: path, baseDirectory: base.isEmpty ? "." : base)
@@ -36,6 +39,13 @@ public enum InventoryLoader {
     /// Parses inventory text; relative file paths in it resolve against `baseDirectory`.
     public static func parse(yaml: String, path: String, baseDirectory: String = ".",
                              environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Inventory {
+        // Before composing: expanding an alias bomb (or hashing one used as a key) never finishes.
+        if let found = YAMLAliasScan.first(in: yaml) {
+            let what = found.isAnchor ? "anchor" : "alias"
+            throw InventoryErrors(errors: [InventoryError(
+                path: path, line: found.line, column: found.column, key: "(yaml)",
+                message: "YAML \(what) '\(found.token)' is not accepted: anchors and aliases are refused (a few lines of them can expand into billions of values); write each value out (a '&' or '*' right before a name is refused wherever it stands, quotes included)")])
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -244,7 +254,15 @@ private struct Walker {
     mutating func cluster(_ node: Node, at key: String, defaults: ConnectionKeys) -> Cluster? {
         guard let m = mapping(node, at: key, allowed: clusterKeys) else { return nil }
         var name = "?"
-        if let n = m["name"] { name = string(n.value, at: "\(key).name") ?? "?" } else { fail(node, "\(key).name", "missing cluster 'name'") }
+        if let n = m["name"] {
+            name = string(n.value, at: "\(key).name") ?? "?"
+            // Cluster names label metrics and reports: a safe set, so no name can carry a path, a quote or a control character.
+            if name != "?" && !SafeName.isClusterName(name) {
+                fail(n.value, "\(key).name", "'\(name)' is not a cluster name: use \(SafeName.clusterRule)")
+            }
+        } else {
+            fail(node, "\(key).name", "missing cluster 'name'")
+        }
         var expected = ExpectedPolicy()
         if let e = m["expected"], let em = mapping(e.value, at: "\(key).expected", allowed: expectedKeys) {
             expected = expectedPolicy(em, at: "\(key).expected")
@@ -324,7 +342,7 @@ private struct Walker {
         guard let h = m["host"] else { fail(node, "\(key).host", "missing 'host' (the node's FQDN)"); return nil }
         guard let hostRaw = string(h.value, at: "\(key).host") else { return nil }
         let host = hostRaw.lowercased()
-        if !(OriginAnalysis.isDNSName(host) || OriginAnalysis.isIPv4(host)) {
+        if !SafeName.isHostName(host) {
             fail(h.value, "\(key).host", "'\(hostRaw)' is not a host name (letters, digits, hyphens and dots)")
         }
         if let first = seenHosts[host] {
@@ -375,7 +393,11 @@ private struct Walker {
         }
         let own = connectionKeys(m, at: key, scope: host)
         var address = host
-        if let a = m["address"], let s = string(a.value, at: "\(key).address") { address = s }
+        if let a = m["address"], let s = string(a.value, at: "\(key).address") {
+            if SafeName.isAddress(s) { address = s } else {
+                fail(a.value, "\(key).address", "'\(s)' is not a host name or an IP address (e.g. cuicpub.example.com, 10.1.2.3, fd00::12, without brackets or a port)")
+            }
+        }
         var credential = own.credential ?? defaults.credential ?? .none
         if case .keyFile(let p, _) = credential {
             credential = .keyFile(path: p, passphraseEnv: own.passphraseEnv ?? defaults.passphraseEnv)

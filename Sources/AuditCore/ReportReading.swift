@@ -45,7 +45,10 @@ public enum ReportReader {
     }
 
     public static func read(path: String) throws(Problem) -> Read {
-        guard let data = FileManager.default.contents(atPath: path) else { throw Problem(description: "\(path): cannot read the report") }
+        let data: Data
+        do { data = try BoundedFile.read(path, limit: BoundedFile.reportLimit, what: "the report \(path)") } catch {
+            throw Problem(description: "\(error)")
+        }
         return try read(data, name: path)
     }
 
@@ -64,6 +67,8 @@ public enum ReportReader {
             guard let cluster = p.cluster, let host = p.host, let steps = p.steps else {
                 throw Problem(description: "\(name): remediation[\(i)] lacks cluster, host or steps")
             }
+            // The host names the runbook and apply files: a name that is not a host could write outside the folder.
+            try checkNames(cluster: cluster, host: host, at: "\(name): remediation[\(i)]")
             var actions: [RemediationAction] = []
             for (j, s) in steps.enumerated() {
                 let place = "\(name): remediation[\(i)].steps[\(j)]"
@@ -91,6 +96,10 @@ public enum ReportReader {
         for (i, f) in (document.findings ?? []).enumerated() {
             // Findings only explain the plans (runbooks' "why", apply's before column): an unknown kind is passed over.
             guard let kind = f.kind.flatMap(FindingKind.init(rawValue:)), let cluster = f.cluster else { continue }
+            try checkNames(cluster: cluster, host: f.host, at: "\(name): findings[\(i)]")
+            for (j, h) in (f.hosts ?? []).enumerated() where !SafeName.isHostName(h) {
+                throw Problem(description: "\(name): findings[\(i)].hosts[\(j)]: \(quoted(h)) is not a host name (letters, digits, hyphens and dots)")
+            }
             guard let remediation = RemediationAction.parse(lines: f.remediation ?? [], origin: f.origin) else {
                 throw Problem(description: "\(name): findings[\(i)].remediation holds a line cors-audit does not plan")
             }
@@ -99,6 +108,28 @@ public enum ReportReader {
                                     message: f.message ?? "", remediation: remediation))
         }
         return Read(plans: plans, findings: findings)
+    }
+
+    static func checkNames(cluster: String, host: String?, at place: String) throws(Problem) {
+        if !SafeName.isClusterName(cluster) {
+            throw Problem(description: "\(place).cluster: \(quoted(cluster)) is not a cluster name (\(SafeName.clusterRule))")
+        }
+        if let host, !SafeName.isHostName(host) {
+            throw Problem(description: "\(place).host: \(quoted(host)) is not a host name (letters, digits, hyphens and dots)")
+        }
+    }
+
+    /// A name from the file, quoted with anything unprintable escaped.
+    static func quoted(_ s: String) -> String {
+        var out = "'"
+        for scalar in s.prefix(200).unicodeScalars {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "'" || scalar == "\\" {
+                out += scalar.escaped(asASCII: true)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "'"
     }
 
     static func describe(_ error: Error) -> String {

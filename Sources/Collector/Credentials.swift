@@ -27,6 +27,10 @@ enum Credentials {
             guard FileManager.default.isReadableFile(atPath: path) else {
                 throw Problem(message: "key_file \(path) is missing or unreadable")
             }
+            // libssh2 reads it: a FIFO or a device would block or flood the session.
+            do { try BoundedFile.check(path, limit: BoundedFile.secretLimit, what: "key_file \(path)") } catch {
+                throw Problem(message: "\(error)")
+            }
             var passphrase: String?
             if let name = passphraseEnv {
                 guard let value = environment[name] else { throw Problem(message: "passphrase_env \(name) is not set in the environment") }
@@ -38,15 +42,17 @@ enum Credentials {
         }
     }
 
-    /// A password file's first line; refused when group or others may read it.
+    /// A password file's first line; refused when group or others may read it, or when it is not a regular file of at
+    /// most 64 KiB (a FIFO or a device would block the run or fill the memory).
     static func readSecretFile(_ path: String) throws(Problem) -> String {
         var info = stat()
         guard stat(path, &info) == 0 else { throw Problem(message: "password_file \(path) cannot be read: \(String(cString: strerror(errno)))") }
         if info.st_mode & 0o077 != 0 {
             throw Problem(message: "password_file \(path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))): chmod 600 it")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw Problem(message: "password_file \(path) cannot be read")
+        let data: Data
+        do { data = try BoundedFile.read(path, limit: BoundedFile.secretLimit, what: "password_file \(path)") } catch {
+            throw Problem(message: "\(error)")
         }
         let text = String(decoding: data, as: UTF8.self)
         let line = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).first.map(String.init) ?? ""

@@ -20,7 +20,8 @@ enum InventoryChecks {
             try require(a.errors.map { [$0.line, $0.column] } == b.errors.map { [$0.line, $0.column] } && a.errors.map(\.key) == b.errors.map(\.key),
                         "errors are not deterministic:\n\(a)\n--- then ---\n\(b)")
             try require(!a.errors.isEmpty, "an error without errors")
-            let lines = yaml.unicodeScalars.filter { $0 == "\n" || $0 == "\r" }.count + 2
+            // libyaml (and the anchor check before it) also breaks lines at NEL, LS and PS.
+            let lines = yaml.unicodeScalars.filter { ["\n", "\r", "\u{85}", "\u{2028}", "\u{2029}"].contains($0) }.count + 2
             for error in a.errors {
                 try require(error.path == path, "error names \(error.path), not the file")
                 try require(!error.message.isEmpty && !error.key.isEmpty, "an error without key or message: \(error)")
@@ -47,7 +48,8 @@ enum InventoryChecks {
     static func valid(_ inventory: Inventory) throws {
         try require(inventory.version == 1, "accepted version \(inventory.version)")
         for (cluster, node) in inventory.nodes {
-            try require(!cluster.name.isEmpty, "a cluster without a name")
+            try require(SafeName.isClusterName(cluster.name), "cluster name \(String(reflecting: cluster.name)) outside the safe set")
+            try require(SafeName.isAddress(node.connection.address), "address \(String(reflecting: node.connection.address)) of \(node.host)")
             try require(!node.host.isEmpty && !node.host.contains(where: \.isWhitespace), "node host \(String(reflecting: node.host))")
             try require((1...65535).contains(node.connection.port), "port \(node.connection.port) of \(node.host)")
             try require(!node.lists.isEmpty, "node \(node.host) holds no list")

@@ -36,7 +36,11 @@ public final class HistoryStore: Sendable {
         let fm = FileManager.default
         if !create, !fm.fileExists(atPath: path) { throw HistoryError.missingDatabase(path) }
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        if !directory.isEmpty { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750]) }
+        // A new database is made 0640 here (SQLite would make it 0644, and its -wal and -shm files take its mode); an
+        // empty file is an empty database.
+        let made = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o640)
+        if made >= 0 { close(made) }
 
         var config = Configuration()
         config.label = "cors-audit history"
@@ -57,7 +61,8 @@ public final class HistoryStore: Sendable {
 
     /// Runs `body` holding an exclusive `flock` on `lockFile`, created if needed.
     private static func exclusively<T>(lockFile: String, _ body: () throws -> T) throws -> T {
-        let fd = open(lockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        // Never through a symbolic link: a link planted at this name must not make a root run create or open another file.
+        let fd = open(lockFile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o640)
         // A read-only directory (an archived history opened for reading) still opens; only the first
         // migration of a new file needs the lock, and that cannot happen there.
         guard fd >= 0 else { return try body() }

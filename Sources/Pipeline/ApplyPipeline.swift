@@ -80,11 +80,11 @@ public struct ApplyPipeline {
 
     /// `apply-<host>.json` per node, raw sessions, the after-state report and `apply.md`, each written atomically.
     public func writeRecords(_ summary: ApplySummary, to folder: String) throws {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try RunFolder.makeDirectory(folder)
         for record in summary.records {
             try RunFolder.atomicWrite(ApplySummary.json(record, restart: restart).serialized(), to: "\(folder)/apply-\(record.host).json")
             if let transcript = record.transcript {
-                try FileManager.default.createDirectory(atPath: "\(folder)/apply-transcripts", withIntermediateDirectories: true)
+                try RunFolder.makeDirectory("\(folder)/apply-transcripts")
                 try RunFolder.atomicWrite(Data(transcript), to: "\(folder)/apply-transcripts/\(record.host).txt")
             }
         }

@@ -17,7 +17,7 @@ public struct AuditPipeline: Sendable {
     public var history: HistoryStage?
     /// What the report calls the inventory, when not its path.
     public var inventoryLabel: String?
-    /// The report's timestamp; SOURCE_DATE_EPOCH pins it.
+    /// The report's timestamp; `CORS_AUDIT_TEST_EPOCH` pins it in tests.
     public var generatedAt: @Sendable () -> String = Timestamp.now
 
     public struct ProbeStage: Sendable {
@@ -119,9 +119,14 @@ extension AuditPipeline.HistoryStage {
 
 /// A run's timestamp.
 public enum Timestamp {
-    /// Now in ISO 8601 UTC; SOURCE_DATE_EPOCH pins it for reproducible output.
+    /// Set by a test that needs the same bytes every run: the run's time in Unix seconds. Not SOURCE_DATE_EPOCH: a build
+    /// shell or a CI job exports that, and a scheduled run started from one would stamp every report (and the metric
+    /// alerting reads) with the build's time.
+    public static let testEpochVariable = "CORS_AUDIT_TEST_EPOCH"
+
+    /// Now in ISO 8601 UTC, or the time `CORS_AUDIT_TEST_EPOCH` names.
     @Sendable public static func now() -> String {
-        let env = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Double.init)
+        let env = ProcessInfo.processInfo.environment[testEpochVariable].flatMap(Double.init)
         let date = env.map { Date(timeIntervalSince1970: $0) } ?? Date()
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]

@@ -49,9 +49,13 @@ public struct TranscriptFolderSource: ObservationSource {
         var result: [String: NodeObservation] = [:]
         for (_, node) in inventory.nodes where node.audit {
             let file = "\(path)/\(node.host).txt"
-            guard let data = FileManager.default.contents(atPath: file) else {
-                result[node.host] = NodeObservation(host: node.host, captures: [],
-                    failure: CollectionFailure(status: .partial, detail: "no transcript: \(file) is missing or unreadable"))
+            let data: Data
+            do {
+                data = try BoundedFile.read(file, limit: BoundedFile.transcriptLimit, what: file)
+            } catch {
+                // Only a regular file of bounded size is read: a FIFO or a device would block or fill the memory.
+                let detail = FileManager.default.fileExists(atPath: file) ? "no transcript: \(error)" : "no transcript: \(file) is missing or unreadable"
+                result[node.host] = NodeObservation(host: node.host, captures: [], failure: CollectionFailure(status: .partial, detail: detail))
                 continue
             }
             result[node.host] = .fromTranscript(host: node.host, text: String(decoding: data, as: UTF8.self))

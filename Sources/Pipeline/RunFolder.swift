@@ -22,9 +22,10 @@ public enum ReportFormat: String, CaseIterable, Sendable {
 /// One run's folder: report.json, the asked-for formats, remediation runbooks and session transcripts.
 ///
 /// Nothing half-written is ever visible: every file is written to a temporary name, synced and renamed.
-/// A default run folder is built under a hidden staging name and renamed into place whole, then
-/// `latest` is swapped to it; in a folder named with `--output`, report.json is removed first and
-/// written last, so its presence means the run's files are all there. A process killed at any point
+/// A run folder is built under a hidden staging name beside it and moved into place whole: a default one is
+/// renamed, then `latest` is swapped to it; a folder named with `--output` that already exists is exchanged with
+/// the staging folder in one step, so no file of an earlier run survives beside the new report.json. An existing
+/// folder holding anything cors-audit does not write is refused, never emptied. A process killed at any point
 /// leaves at most a hidden staging folder, removed by the next run.
 public struct RunFolder {
     public let directory: String
@@ -57,22 +58,21 @@ public struct RunFolder {
     public static let stagingPrefix = ".partial-"
 
     public func write(_ report: AuditReport, formats: [ReportFormat], failOn: Severity, transcripts: [String: [UInt8]]) throws {
-        let fm = FileManager.default
         let target: String
         if isDefault {
-            try fm.createDirectory(atPath: reportsDir, withIntermediateDirectories: true)
+            try Self.makeDirectory(reportsDir)
             Self.removeAbandonedStaging(in: reportsDir)
             target = "\(reportsDir)/\(Self.stagingPrefix)\(getpid())-\((directory as NSString).lastPathComponent)"
-            try? fm.removeItem(atPath: target)
+            try? FileManager.default.removeItem(atPath: target)
         } else {
-            target = directory
-            try fm.createDirectory(atPath: target, withIntermediateDirectories: true)
-            // An old report.json must not vouch for files this run has not finished writing.
-            if unlink("\(target)/report.json") != 0, errno != ENOENT {
-                throw Self.posixError("cannot replace \(target)/report.json", errno)
-            }
+            // Checked before any work and again just before the swap: a folder of someone else's files is never replaced.
+            if let foreign = Self.foreignEntry(in: directory) { throw Self.refusal(directory, foreign) }
+            let (parent, name) = Self.split(directory)
+            try Self.makeDirectory(parent)
+            Self.removeAbandonedStaging(in: parent, prefix: Self.outputStagingPrefix(name))
+            target = "\(parent)/\(Self.outputStagingPrefix(name))\(getpid())-\(Self.randomSuffix())"
         }
-        try fm.createDirectory(atPath: target, withIntermediateDirectories: true)
+        try Self.makeDirectory(target, intermediate: false)
         for format in formats {
             let text: String
             switch format {
@@ -85,7 +85,7 @@ public struct RunFolder {
             try Self.atomicWrite(Data(text.utf8), to: "\(target)/\(format.fileName!)", durable: false)
         }
         if !report.plans.isEmpty {
-            try fm.createDirectory(atPath: "\(target)/remediation", withIntermediateDirectories: true)
+            try Self.makeDirectory("\(target)/remediation", intermediate: false)
             for plan in report.plans {
                 try Self.atomicWrite(Data(RunbookRenderer().text(plan).utf8), to: "\(target)/remediation/\(plan.host).txt", durable: false)
                 try Self.atomicWrite(Data(RunbookRenderer().markdown(plan, findings: report.findings).utf8),
@@ -93,7 +93,7 @@ public struct RunFolder {
             }
         }
         if !transcripts.isEmpty {
-            try fm.createDirectory(atPath: "\(target)/transcripts", withIntermediateDirectories: true)
+            try Self.makeDirectory("\(target)/transcripts", intermediate: false)
             for (host, bytes) in transcripts.sorted(by: { $0.key < $1.key }) {
                 try Self.atomicWrite(Data(bytes), to: "\(target)/transcripts/\(host).txt", durable: false)
             }
@@ -107,14 +107,126 @@ public struct RunFolder {
             guard rename(target, directory) == 0 else { throw Self.posixError("cannot move the run into \(directory)", errno) }
             Self.syncDirectory(reportsDir)
             try pointLatest()
+        } else {
+            try Self.moveIntoPlace(target, directory)
         }
     }
 
+    // MARK: - An explicit folder (--output), replaced whole
+
+    /// Staging folders of an `--output DIR` sit beside it: `.DIR.partial-<pid>-<random>`.
+    static func outputStagingPrefix(_ name: String) -> String { ".\(name)\(stagingPrefix.dropLast())-" }
+
+    /// The folder's parent (never empty) and its own name.
+    static func split(_ path: String) -> (parent: String, name: String) {
+        let standard = URL(fileURLWithPath: path).standardizedFileURL.path
+        let parent = (standard as NSString).deletingLastPathComponent
+        return (parent.isEmpty ? "/" : parent, (standard as NSString).lastPathComponent)
+    }
+
+    /// Puts the finished staging folder at `directory`: a rename when nothing is there, else an atomic exchange (readers
+    /// see the whole old run or the whole new one), after which the old run, now under the staging name, is removed.
+    static func moveIntoPlace(_ staging: String, _ directory: String) throws {
+        let (parent, _) = split(directory)
+        var old = stat()
+        if lstat(directory, &old) != 0 {
+            guard errno == ENOENT else { throw posixError("cannot replace \(directory)", errno) }
+            if rename(staging, directory) == 0 { syncDirectory(parent); return }
+            // Created meanwhile: checked and exchanged below like any existing folder.
+            guard errno == ENOTEMPTY || errno == EEXIST, lstat(directory, &old) == 0 else {
+                let code = errno
+                try? FileManager.default.removeItem(atPath: staging)
+                throw posixError("cannot move the run into \(directory)", code)
+            }
+        }
+        if let foreign = foreignEntry(in: directory) {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw refusal(directory, foreign)
+        }
+        // The folder keeps its owner, group and mode (a web server's group may read it).
+        _ = chown(staging, old.st_uid, old.st_gid)
+        _ = chmod(staging, old.st_mode & 0o7777)
+        if cors_audit_exchange(staging, directory) != 0 {
+            // No atomic exchange on this system or filesystem: move the old run aside, then the new one in.
+            let aside = "\(staging).old"
+            guard rename(directory, aside) == 0 else {
+                let code = errno
+                try? FileManager.default.removeItem(atPath: staging)
+                throw posixError("cannot replace \(directory)", code)
+            }
+            guard rename(staging, directory) == 0 else {
+                let code = errno
+                _ = rename(aside, directory)
+                throw posixError("cannot move the run into \(directory)", code)
+            }
+            syncDirectory(parent)
+            try? FileManager.default.removeItem(atPath: aside)
+            return
+        }
+        syncDirectory(parent)
+        try? FileManager.default.removeItem(atPath: staging)
+    }
+
+    static func refusal(_ directory: String, _ problem: String) -> WriteError {
+        WriteError(description: "--output \(directory) \(problem); the folder is replaced whole by each run, so name a new or empty folder, or one only cors-audit writes")
+    }
+
+    /// A file or folder that could not be written, in words.
+    public struct WriteError: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    /// Why `directory` may not be replaced, in words ("holds DIR/notes.txt, which cors-audit does not write"): the first
+    /// entry a run, a runbook or an apply of cors-audit would not have written; nil when there is none, or no folder.
+    static func foreignEntry(in directory: String) -> String? {
+        var info = stat()
+        guard lstat(directory, &info) == 0 else { return errno == ENOENT ? nil : "cannot be examined: \(String(cString: strerror(errno)))" }
+        if info.st_mode & S_IFMT == S_IFLNK { return "is a symbolic link (name the folder it points to)" }
+        guard info.st_mode & S_IFMT == S_IFDIR else { return "is not a folder" }
+        return foreign(in: directory, level: .run).map { "holds \($0), which cors-audit does not write" }
+    }
+
+    private enum Level { case run, remediation, transcripts }
+
+    private static func foreign(in directory: String, level: Level) -> String? {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return directory }
+        for name in names.sorted() {
+            let path = "\(directory)/\(name)"
+            var info = stat()
+            guard lstat(path, &info) == 0 else { return path }
+            let isFile = info.st_mode & S_IFMT == S_IFREG, isFolder = info.st_mode & S_IFMT == S_IFDIR
+            // A temporary file or a staging folder (after/) of a killed write.
+            if isFile, name.hasPrefix("."), name.contains(temporaryInfix) { continue }
+            if isFolder, name.hasPrefix("."), name.contains(stagingPrefix.dropFirst()) { continue }
+            switch level {
+            case .run:
+                if isFile, ReportFormat.allCases.contains(where: { $0.fileName == name }) { continue }
+                if isFolder, name == "remediation", foreign(in: path, level: .remediation) == nil { continue }
+                if isFolder, name == "transcripts", foreign(in: path, level: .transcripts) == nil { continue }
+            case .remediation:
+                // Runbooks (<host>.txt, .md), apply records (apply-<host>.json, apply.md), their sessions, the after-state run.
+                if isFile, name.hasSuffix(".txt") || name.hasSuffix(".md") || (name.hasPrefix("apply-") && name.hasSuffix(".json")) { continue }
+                if isFolder, name == "apply-transcripts", foreign(in: path, level: .transcripts) == nil { continue }
+                if isFolder, name == "after", foreign(in: path, level: .run) == nil { continue }
+            case .transcripts:
+                if isFile, name.hasSuffix(".txt") { continue }
+            }
+            return path
+        }
+        return nil
+    }
+
+    /// A folder (and its missing parents) made 0750: reports name nodes, lists and the organisation's origins.
+    public static func makeDirectory(_ path: String, intermediate: Bool = true) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: intermediate,
+                                                attributes: [.posixPermissions: 0o750])
+    }
+
     /// Staging folders of runs that died (their process is gone); a running writer's folder is left alone.
-    public static func removeAbandonedStaging(in reportsDir: String) {
+    public static func removeAbandonedStaging(in reportsDir: String, prefix: String = stagingPrefix) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: reportsDir) else { return }
-        for name in names where name.hasPrefix(stagingPrefix) {
-            let pid = name.dropFirst(stagingPrefix.count).prefix { $0.isNumber }
+        for name in names where name.hasPrefix(prefix) {
+            let pid = name.dropFirst(prefix.count).prefix { $0.isNumber }
             guard let pid = Int32(pid), pid != getpid() else { continue }
             if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: "\(reportsDir)/\(name)") }
         }
@@ -123,7 +235,7 @@ public struct RunFolder {
     /// reports/latest → the newest run, replaced atomically (a new link renamed over the old one).
     public func pointLatest() throws {
         let link = "\(reportsDir)/latest"
-        let temp = "\(reportsDir)/.latest-\(getpid())"
+        let temp = "\(reportsDir)/.latest-\(Self.randomSuffix())"
         try? FileManager.default.removeItem(atPath: temp)
         try FileManager.default.createSymbolicLink(atPath: temp, withDestinationPath: (directory as NSString).lastPathComponent)
         guard rename(temp, link) == 0 else { throw Self.posixError("cannot point \(link) at the run", errno) }
@@ -135,11 +247,30 @@ public struct RunFolder {
     /// Writes `data` to a temporary file beside `path` and renames it over `path`: readers see the old
     /// file or the new one, never a part, even after a kill. `durable` also syncs the file and its folder
     /// (a power cut then keeps it too); callers writing many files sync once instead.
+    ///
+    /// The temporary file is created new (`O_EXCL`, never through a symbolic link) under a random name: in a folder
+    /// others can write (node_exporter's textfile folder), a link planted at a guessable name cannot turn the write
+    /// into an overwrite of another file. New files are made 0640 with the folder's group; a file replaced keeps its
+    /// group and read bits.
     public static func atomicWrite(_ data: Data, to path: String, durable: Bool = true) throws {
         let folder = (path as NSString).deletingLastPathComponent
-        let temp = (folder.isEmpty ? "." : folder) + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        var temp = ""
+        var fd: Int32 = -1
+        for _ in 0..<8 {
+            temp = (folder.isEmpty ? "." : folder) + "/." + (path as NSString).lastPathComponent + temporaryInfix + randomSuffix()
+            fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o640)
+            if fd >= 0 || errno != EEXIST { break }
+        }
         guard fd >= 0 else { throw posixError("cannot write \(path)", errno) }
+        // A file replaced keeps its group and its read bits (node_exporter must still read a textfile it could read);
+        // a new one gets the folder's group. Never group- or world-writable, never executable.
+        var existing = stat(), parent = stat()
+        if lstat(path, &existing) == 0, existing.st_mode & S_IFMT == S_IFREG {
+            _ = fchown(fd, uid_t.max, existing.st_gid)
+            _ = fchmod(fd, (existing.st_mode & 0o644) | 0o600)
+        } else if stat(folder.isEmpty ? "." : folder, &parent) == 0 {
+            _ = fchown(fd, uid_t.max, parent.st_gid)
+        }
         var failure: Int32 = 0
         data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
             var offset = 0
@@ -159,6 +290,16 @@ public struct RunFolder {
         if durable { syncDirectory(folder.isEmpty ? "." : folder) }
     }
 
+    /// Temporary files are `.<name>.tmp-<random>`.
+    static let temporaryInfix = ".tmp-"
+
+    /// 64 random bits in hex, from the system's generator: a name nobody can guess ahead.
+    static func randomSuffix() -> String {
+        let n = UInt64.random(in: .min ... .max)
+        let hex = String(n, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
     private static func syncFileSystem(containing path: String) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return }
@@ -173,7 +314,7 @@ public struct RunFolder {
         close(fd)
     }
 
-    public static func posixError(_ what: String, _ code: Int32) -> CocoaError {
-        CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "\(what): \(String(cString: strerror(code)))"])
+    public static func posixError(_ what: String, _ code: Int32) -> WriteError {
+        WriteError(description: "\(what): \(String(cString: strerror(code)))")
     }
 }

@@ -24,8 +24,12 @@ public final class SimulatorProcess {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw Failure(description: "vos-sim not found beside cors-audit (\(binary)); build it with `swift build --product vos-sim` or run `make demo`")
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cors-audit-demo-\(getpid())").path
-        try? FileManager.default.removeItem(atPath: directory)
+        // A new folder of our own (mkdtemp: random name, mode 0700), never one someone prepared at a guessable name.
+        var template = Array((FileManager.default.temporaryDirectory.path + "/cors-audit-demo-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw Failure(description: "cannot make a folder for vos-sim: \(String(cString: strerror(errno)))")
+        }
+        let directory = String(cString: made)
         var bytes = [UInt8](repeating: 0, count: 18)
         for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
         let password = Data(bytes).base64EncodedString()
@@ -39,7 +43,6 @@ public final class SimulatorProcess {
         process.standardInput = stdin
         process.standardOutput = stdout
         // vos-sim's own messages go to a log beside its files, quoted only if it fails to start.
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let logPath = directory + "/vos-sim.log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: logPath)

@@ -13,7 +13,8 @@ public struct PreflightProber: Sendable {
         public var caFile: String?
         /// Skip certificate verification; every report says so.
         public var insecure: Bool
-        /// Most nodes probed at once (nil: every node at once), as the SSH audit's `--concurrency`.
+        /// Most nodes probed at once, as the SSH audit's `--concurrency` (nil: ``defaultConcurrency``, lowered to what the
+        /// open-file limit allows).
         public var concurrency: Int?
         /// Deadline of the whole run, as the SSH audit's `--timeout`.
         public var runTimeout: Duration?
@@ -30,6 +31,17 @@ public struct PreflightProber: Sendable {
     public var options: Options
 
     public init(options: Options) { self.options = options }
+
+    /// Nodes probed at once without `--concurrency`: each holds one connection at a time, and more at once only crowds
+    /// the event loops and the far side's listeners without finishing sooner.
+    public static let defaultConcurrency = 64
+
+    /// How many nodes run at once: the cap asked for (else the default), never more than the open-file limit allows
+    /// after raising it (one socket per node, plus a closing one and room for the rest of the process).
+    static func concurrency(asked: Int?, nodes: Int) -> Int {
+        let descriptors = max(1, (OpenFileLimit.raised - 64) / 2)
+        return max(1, min(asked ?? defaultConcurrency, nodes, descriptors))
+    }
 
     /// Reads `caFile` once up front so a bad file is a usage error, not an error per preflight.
     public static func checkCAFile(_ path: String) throws {
@@ -75,7 +87,7 @@ public struct PreflightProber: Sendable {
             clients[connect] = Self.client(tls: tls, connectTimeout: connect,
                                            overrides: work.filter { $0.node.connection.timeouts.connect == connect }.map(\.node))
         }
-        let limit = max(1, options.concurrency ?? work.count)
+        let limit = Self.concurrency(asked: options.concurrency, nodes: work.count)
         var results = [[PreflightResult]](repeating: [], count: work.count)
         await withTaskGroup(of: (Int, [PreflightResult]).self) { group in
             var next = 0
@@ -141,7 +153,7 @@ public struct PreflightProber: Sendable {
         var unreachable: [String: String] = [:]
         for (endpoint, planned) in work.plans {
             let target = "\(endpoint.address):\(endpoint.connectPort)"
-            for p in planned {
+            for (k, p) in planned.enumerated() {
                 let verdict: PreflightVerdict
                 if let cause = unreachable[target] {
                     verdict = PreflightJudge.failure(cause)
@@ -149,7 +161,7 @@ public struct PreflightProber: Sendable {
                     verdict = PreflightJudge.failure("not sent: the run's time limit (--timeout) was reached")
                 } else {
                     verdict = await send(endpoint: endpoint, origin: p.origin, request: request, timeouts: timeouts,
-                                         runDeadline: runDeadline, client: client)
+                                         runDeadline: runDeadline, client: client, last: k == planned.count - 1)
                     if verdict.outcome == .error { unreachable[target] = verdict.detail }
                 }
                 results.append(PreflightResult(endpoint: endpoint, origin: p.origin, reason: p.reason, verdict: verdict))
@@ -158,8 +170,10 @@ public struct PreflightProber: Sendable {
         return results
     }
 
+    /// `last`: the endpoint's last preflight, sent with `Connection: close` so its connection ends with it instead of
+    /// idling in the pool for a minute: a node then holds one socket at a time, whatever the fleet's size.
     static func send(endpoint: PreflightEndpoint, origin: String, request: GadgetRequest, timeouts: Timeouts,
-                     runDeadline: ContinuousClock.Instant?, client: HTTPClient) async -> PreflightVerdict {
+                     runDeadline: ContinuousClock.Instant?, client: HTTPClient, last: Bool = false) async -> PreflightVerdict {
         // Each preflight gets the node's connect + command time, cut short by the run's deadline.
         var budget = timeouts.connect + timeouts.command
         if let runDeadline {
@@ -167,7 +181,7 @@ public struct PreflightProber: Sendable {
             budget = min(budget, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
         }
         let verdict = await send(url: "https://\(endpoint.host):\(endpoint.connectPort)\(endpoint.path)", host: endpoint.host,
-                                 origin: origin, request: request, budget: budget, client: client)
+                                 origin: origin, request: request, budget: budget, client: client, close: last)
         guard verdict.outcome == .error, verdict.detail.hasPrefix(Self.connectTimeoutMark) else { return verdict }
         return PreflightJudge.failure("connect: no connection (TCP and TLS handshake) within \(seconds(timeouts.connect))")
     }
@@ -175,12 +189,13 @@ public struct PreflightProber: Sendable {
     static let connectTimeoutMark = "connect: no connection (TCP and TLS handshake)"
 
     static func send(url: String, host: String, origin: String, request gadget: GadgetRequest, budget: Double,
-                     client: HTTPClient) async -> PreflightVerdict {
+                     client: HTTPClient, close: Bool = false) async -> PreflightVerdict {
         var request = HTTPClientRequest(url: url)
         request.method = .OPTIONS
         for (name, value) in PreflightRequest.headers(origin: origin, host: host, request: gadget) {
             request.headers.add(name: name, value: value)
         }
+        if close { request.headers.add(name: "Connection", value: "close") }
         do {
             let response = try await client.execute(request, timeout: .milliseconds(Int64(max(0.001, budget) * 1000)))
             // Drain a bounded body so the connection can be reused; the verdict needs only the head.
@@ -227,4 +242,19 @@ public struct PreflightProber: Sendable {
 public struct ProbeSetupError: Error, CustomStringConvertible, Sendable {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// RLIMIT_NOFILE, as the SSH side raises it: a large fleet needs more sockets than the usual soft 1024.
+enum OpenFileLimit {
+    /// Raises the soft limit to the hard limit once; returns the soft limit now in force.
+    static let raised: Int = {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var wanted = limit
+            wanted.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &wanted) == 0 { limit = wanted }
+        }
+        return limit.rlim_cur >= rlim_t(Int.max) ? Int.max : Int(limit.rlim_cur)
+    }()
 }

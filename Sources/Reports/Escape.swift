@@ -59,15 +59,18 @@ enum Escape {
         return out
     }
 
-    /// Prometheus label value: backslash, double quote and newline escaped.
+    /// Prometheus label value: backslash, double quote and line feed escaped, per Unicode scalar (a CR LF pair is one
+    /// Character, so a per-Character match would let its line feed through and split the sample line). The format has
+    /// no other escapes: the other C0 controls and DEL, which a textfile reader would take as they are, become U+FFFD.
     static func promLabel(_ s: String) -> String {
         var out = ""
-        for ch in s {
-            switch ch {
+        for scalar in s.unicodeScalars {
+            switch scalar {
             case "\\": out += "\\\\"
             case "\"": out += "\\\""
             case "\n": out += "\\n"
-            default: out.append(ch)
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F { out += "\u{FFFD}" } else { out.unicodeScalars.append(scalar) }
             }
         }
         return out

@@ -18,7 +18,7 @@ struct Audit: AsyncParsableCommand {
 
     @OptionGroup var reporting: ReportingOptions
 
-    @Option(name: .long, help: "Most SSH sessions open at once (default: every node at once).")
+    @Option(name: .long, help: "Most SSH sessions open at once (default: every node at once; with --probe, nodes probed at once, default 64).")
     var concurrency: Int?
 
     @Option(name: .long, help: "Time limit for the whole run, in seconds (each node also has its own phase timeouts).")

@@ -44,7 +44,7 @@ struct Probe: AsyncParsableCommand {
 
     @OptionGroup var reporting: ReportingOptions
 
-    @Option(name: .long, help: "Most nodes probed at once (default: every node at once).")
+    @Option(name: .long, help: "Most nodes probed at once (default: 64, within the open-file limit).")
     var concurrency: Int?
 
     @Option(name: .long, help: "Time limit for the whole run, in seconds (each preflight also has its node's connect + command timeouts).")

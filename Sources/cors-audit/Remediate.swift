@@ -79,7 +79,7 @@ struct Remediate: AsyncParsableCommand {
             if apply { throw ExitCode(beforeCode) }
             return
         }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try RunFolder.makeDirectory(folder)
         for plan in plans {
             try RunFolder.atomicWrite(RunbookRenderer().text(plan), to: "\(folder)/\(plan.host).txt")
             try RunFolder.atomicWrite(RunbookRenderer().markdown(plan, findings: findings), to: "\(folder)/\(plan.host).md")

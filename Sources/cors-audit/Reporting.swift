@@ -26,7 +26,7 @@ struct ReportingOptions: ParsableArguments {
     @Option(name: .long, help: "Comma-separated: table, json, markdown, html, junit, prometheus. stdout shows the table (or the JSON when json is the only terminal format); every format is also written to the run folder.")
     var format: FormatList = FormatList([.table])
 
-    @Option(name: .long, help: "Write the run's files into DIR (default: reports/<UTC time>/, with reports/latest pointing at it).")
+    @Option(name: .long, help: "Write the run's files into DIR, replaced whole (refused if it holds files cors-audit does not write; default: reports/<UTC time>/, with reports/latest pointing at it).")
     var output: String?
 
     @Option(name: .long, help: "Also write the Prometheus metrics to this file (atomically), e.g. in node_exporter's textfile directory.")

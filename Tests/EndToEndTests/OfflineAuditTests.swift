@@ -14,7 +14,7 @@ func run(_ arguments: [String], environment: [String: String] = [:]) throws -> P
         let out = try temporaryDirectory("cors-audit-e2e")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", "inventory/transcripts/lab", "--format", "json", "--output", out],
-                        environment: ["SOURCE_DATE_EPOCH": "1795683600"])
+                        environment: ["CORS_AUDIT_TEST_EPOCH": "1795683600"])
         #expect(r.status == 1, "stderr: \(r.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         #expect(json["schema"] as? String == "cors-audit/report/v1")

@@ -88,7 +88,7 @@ private func files(under root: String) -> [String] {
         #expect(FileManager.default.fileExists(atPath: alive + "/report.html"))
     }
 
-    /// With `--output DIR`, report.json is removed first and written last: its presence vouches for the rest.
+    /// With `--output DIR`, the run is staged beside DIR with report.json written last, then swapped in whole.
     @Test func anExplicitFolderGetsItsReportJSONLast() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -100,7 +100,7 @@ private func files(under root: String) -> [String] {
         let first = try FileManager.default.attributesOfItem(atPath: out + "/report.json")[.modificationDate] as! Date
         let html = try FileManager.default.attributesOfItem(atPath: out + "/report.html")[.modificationDate] as! Date
         #expect(first >= html)
-        // A stale report.json from an older run in the same folder is gone while a new run writes.
+        // A stale report.json from an older run in the same folder is replaced with the whole new run.
         try Data("{\"stale\": true}".utf8).write(to: URL(fileURLWithPath: out + "/report.json"))
         let child = try StartedProcess(binary, arguments)
         _ = try child.finish()
