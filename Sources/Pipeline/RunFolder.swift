@@ -33,7 +33,7 @@ public struct RunFolder {
     public let reportsDir: String
     /// Called with the staging (or explicit) folder once every file but report.json is written: tests stop a
     /// write here to see what a killed run leaves behind.
-    var beforeReportJSON: ((String) throws -> Void)?
+    public var beforeReportJSON: ((String) throws -> Void)?
 
     public init(path: String?, reportsDir: String, generatedAt: String) {
         self.reportsDir = reportsDir

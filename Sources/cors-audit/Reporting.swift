@@ -51,7 +51,12 @@ struct ReportingOptions: ParsableArguments {
     /// Writes every file, prints what stdout should show, and returns the exit code.
     func emit(_ report: AuditReport, transcripts: [String: [UInt8]] = [:]) throws -> Int32 {
         let verdict = report.verdict(failOn: failOn)
-        let files = RunFolder(path: output, reportsDir: reportsDir, generatedAt: report.generatedAt)
+        var files = RunFolder(path: output, reportsDir: reportsDir, generatedAt: report.generatedAt)
+        // Tests only: hold the run just before report.json, so a kill can be made to land inside the write window.
+        if let pause = ProcessInfo.processInfo.environment["CORS_AUDIT_TEST_PAUSE_BEFORE_REPORT_JSON"].flatMap(Double.init),
+           pause > 0, pause <= 5 {
+            files.beforeReportJSON = { _ in Thread.sleep(forTimeInterval: pause) }
+        }
         var runbooks = "\(files.displayPath)/remediation/"
         do {
             try files.write(report, formats: format.formats, failOn: failOn, transcripts: transcripts)

@@ -34,14 +34,21 @@ private func files(under root: String) -> [String] {
         let complete = files(under: reports + "/" + reference0)
         #expect(complete.contains("report.json") && complete.contains("report.html") && complete.contains("remediation/cuicsub.uccelab.tac.txt"))
 
-        var killed = 0
+        var killed = 0, inWindow = 0
+        // Each run holds 0.4 s just before its report.json (a test-only pause), so the write window is wide enough
+        // for kills to land in it; they are spread from a third of the run to past its end.
+        let pause = 0.4
         for i in 0..<40 {
-            let child = try StartedProcess(binary, arguments)
-            usleep(useconds_t(duration * 0.9 * Double(i) / 40 * 1_000_000))
+            let child = try StartedProcess(binary, arguments, environment: ["CORS_AUDIT_TEST_PAUSE_BEFORE_REPORT_JSON": String(pause)])
+            usleep(useconds_t((duration + pause) * (0.3 + 0.8 * Double(i) / 40) * 1_000_000))
             if child.isRunning { kill(child.pid, SIGKILL); killed += 1 }
             _ = try child.finish()
+            // Its staging folder is there until the next run removes it: the kill landed inside the write window.
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: reports)) ?? []
+            if left.contains(where: { $0.hasPrefix(".partial-\(child.pid)-") }) { inWindow += 1 }
         }
         #expect(killed >= 20, "the kills came too late to hit the runs (\(killed) of 40)")
+        #expect(inWindow >= 5, "only \(inWindow) of \(killed) kills landed while a run was writing its reports")
 
         // Hidden leftovers only: a killed run's staging folder, never a half-written visible file.
         let entries = try FileManager.default.contentsOfDirectory(atPath: reports)
@@ -88,8 +95,10 @@ private func files(under root: String) -> [String] {
         #expect(FileManager.default.fileExists(atPath: alive + "/report.html"))
     }
 
-    /// With `--output DIR`, the run is staged beside DIR with report.json written last, then swapped in whole.
-    @Test func anExplicitFolderGetsItsReportJSONLast() throws {
+    /// With `--output DIR`, the finished run replaces the folder whole: an older run's report.json (and anything else it
+    /// wrote) is gone, nothing hidden is left. That report.json is written last inside the staged folder is shown by
+    /// RunFolderTests with a hook that stops the write just before it (file times cannot tell: they share a tick).
+    @Test func anExplicitFolderIsReplacedWholeByTheNextRun() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let out = dir + "/run"
@@ -97,15 +106,14 @@ private func files(under root: String) -> [String] {
         let arguments = ["audit", "--inventory", labInventoryPath, "--transcripts", labTranscripts, "--output", out,
                          "--no-history", "--quiet", "--format", "json,html,markdown"]
         #expect(try runProcess(binary, arguments).status == 1)
-        let first = try FileManager.default.attributesOfItem(atPath: out + "/report.json")[.modificationDate] as! Date
-        let html = try FileManager.default.attributesOfItem(atPath: out + "/report.html")[.modificationDate] as! Date
-        #expect(first >= html)
+        let firstRun = files(under: out)
+        #expect(firstRun.contains("report.json") && firstRun.contains("report.html") && firstRun.contains("report.md"))
         // A stale report.json from an older run in the same folder is replaced with the whole new run.
         try Data("{\"stale\": true}".utf8).write(to: URL(fileURLWithPath: out + "/report.json"))
-        let child = try StartedProcess(binary, arguments)
-        _ = try child.finish()
+        #expect(try runProcess(binary, arguments).status == 1)
         let json = try String(contentsOfFile: out + "/report.json", encoding: .utf8)
         #expect(!json.contains("stale") && json.contains("\"schema\""))
-        #expect(!files(under: out).contains { ($0 as NSString).lastPathComponent.hasPrefix(".") }, "\(files(under: out))")
+        #expect(files(under: out) == firstRun)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["run"])
     }
 }
