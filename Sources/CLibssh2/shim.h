@@ -2,6 +2,8 @@
 #define CORS_AUDIT_CLIBSSH2_SHIM_H
 
 #include <libssh2.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <string.h>
 
 /* libssh2's function-like macros do not import into Swift, and its macro constants that are
@@ -138,22 +140,17 @@ static const int CORS_LIBSSH2_HOSTKEY_TYPE_ECDSA_384 = LIBSSH2_HOSTKEY_TYPE_ECDS
 static const int CORS_LIBSSH2_HOSTKEY_TYPE_ECDSA_521 = LIBSSH2_HOSTKEY_TYPE_ECDSA_521;
 static const int CORS_LIBSSH2_HOSTKEY_TYPE_ED25519 = LIBSSH2_HOSTKEY_TYPE_ED25519;
 
-static const int CORS_LIBSSH2_KNOWNHOST_TYPE_PLAIN = LIBSSH2_KNOWNHOST_TYPE_PLAIN;
-static const int CORS_LIBSSH2_KNOWNHOST_KEYENC_RAW = LIBSSH2_KNOWNHOST_KEYENC_RAW;
-static const int CORS_LIBSSH2_KNOWNHOST_KEY_MASK = LIBSSH2_KNOWNHOST_KEY_MASK;
-static const int CORS_LIBSSH2_KNOWNHOST_KEY_SSHRSA = LIBSSH2_KNOWNHOST_KEY_SSHRSA;
-static const int CORS_LIBSSH2_KNOWNHOST_KEY_SSHDSS = LIBSSH2_KNOWNHOST_KEY_SSHDSS;
-static const int CORS_LIBSSH2_KNOWNHOST_KEY_ECDSA_256 = LIBSSH2_KNOWNHOST_KEY_ECDSA_256;
-static const int CORS_LIBSSH2_KNOWNHOST_KEY_ECDSA_384 = LIBSSH2_KNOWNHOST_KEY_ECDSA_384;
-static const int CORS_LIBSSH2_KNOWNHOST_KEY_ECDSA_521 = LIBSSH2_KNOWNHOST_KEY_ECDSA_521;
-static const int CORS_LIBSSH2_KNOWNHOST_KEY_ED25519 = LIBSSH2_KNOWNHOST_KEY_ED25519;
-static const int CORS_LIBSSH2_KNOWNHOST_KEY_UNKNOWN = LIBSSH2_KNOWNHOST_KEY_UNKNOWN;
-static const int CORS_LIBSSH2_KNOWNHOST_CHECK_MATCH = LIBSSH2_KNOWNHOST_CHECK_MATCH;
-static const int CORS_LIBSSH2_KNOWNHOST_CHECK_MISMATCH = LIBSSH2_KNOWNHOST_CHECK_MISMATCH;
-static const int CORS_LIBSSH2_KNOWNHOST_CHECK_NOTFOUND = LIBSSH2_KNOWNHOST_CHECK_NOTFOUND;
-static const int CORS_LIBSSH2_KNOWNHOST_CHECK_FAILURE = LIBSSH2_KNOWNHOST_CHECK_FAILURE;
-static const int CORS_LIBSSH2_KNOWNHOST_FILE_OPENSSH = LIBSSH2_KNOWNHOST_FILE_OPENSSH;
-
 static const int CORS_LIBSSH2_CHANNEL_EXTENDED_DATA_MERGE = LIBSSH2_CHANNEL_EXTENDED_DATA_MERGE;
+
+/* -- known_hosts --------------------------------------------------------------------------- */
+
+/* HMAC-SHA1 of a hashed known_hosts name (`|1|salt|hash`), from the libcrypto libssh2 already
+   links (Debian's libssh2-1-dev depends on libssl-dev). 1 on success, 0 on failure. */
+static inline int cors_hmac_sha1(const unsigned char *key, int key_len, const unsigned char *data, size_t data_len,
+                                 unsigned char out[20]) {
+    unsigned int out_len = 0;
+    if (HMAC(EVP_sha1(), key, key_len, data, data_len, out, &out_len) == NULL) return 0;
+    return out_len == 20;
+}
 
 #endif
