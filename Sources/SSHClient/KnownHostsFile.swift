@@ -173,9 +173,13 @@ struct KnownHostsFile {
 
     static func hmacSHA1(key: [UInt8], message: [UInt8]) -> [UInt8]? {
         var out = [UInt8](repeating: 0, count: 20)
-        let ok = cors_hmac_sha1(key, Int32(key.count), message, message.count, &out)
+        let ok = cors_hmac_sha1(sha1, key, Int32(key.count), message, message.count, &out)
         return ok == 1 ? out : nil
     }
+
+    /// libcrypto's SHA-1, fetched once per process (a global is initialized once, thread-safely) and
+    /// only read afterwards, which OpenSSL allows from any thread.
+    nonisolated(unsafe) private static let sha1 = EVP_MD_fetch(nil, "SHA1", nil)
 }
 
 /// What known_hosts says of a presented key, decided as OpenSSH decides it, failing closed where
