@@ -2,6 +2,7 @@
 #define CORS_AUDIT_CLIBSSH2_SHIM_H
 
 #include <libssh2.h>
+#include <openssl/evp.h>
 #include <string.h>
 
 /* libssh2's function-like macros do not import into Swift, and its macro constants that are
@@ -138,22 +139,32 @@ static const int CORS_LIBSSH2_HOSTKEY_TYPE_ECDSA_384 = LIBSSH2_HOSTKEY_TYPE_ECDS
 static const int CORS_LIBSSH2_HOSTKEY_TYPE_ECDSA_521 = LIBSSH2_HOSTKEY_TYPE_ECDSA_521;
 static const int CORS_LIBSSH2_HOSTKEY_TYPE_ED25519 = LIBSSH2_HOSTKEY_TYPE_ED25519;
 
-static const int CORS_LIBSSH2_KNOWNHOST_TYPE_PLAIN = LIBSSH2_KNOWNHOST_TYPE_PLAIN;
-static const int CORS_LIBSSH2_KNOWNHOST_KEYENC_RAW = LIBSSH2_KNOWNHOST_KEYENC_RAW;
-static const int CORS_LIBSSH2_KNOWNHOST_KEY_MASK = LIBSSH2_KNOWNHOST_KEY_MASK;
-static const int CORS_LIBSSH2_KNOWNHOST_KEY_SSHRSA = LIBSSH2_KNOWNHOST_KEY_SSHRSA;
-static const int CORS_LIBSSH2_KNOWNHOST_KEY_SSHDSS = LIBSSH2_KNOWNHOST_KEY_SSHDSS;
-static const int CORS_LIBSSH2_KNOWNHOST_KEY_ECDSA_256 = LIBSSH2_KNOWNHOST_KEY_ECDSA_256;
-static const int CORS_LIBSSH2_KNOWNHOST_KEY_ECDSA_384 = LIBSSH2_KNOWNHOST_KEY_ECDSA_384;
-static const int CORS_LIBSSH2_KNOWNHOST_KEY_ECDSA_521 = LIBSSH2_KNOWNHOST_KEY_ECDSA_521;
-static const int CORS_LIBSSH2_KNOWNHOST_KEY_ED25519 = LIBSSH2_KNOWNHOST_KEY_ED25519;
-static const int CORS_LIBSSH2_KNOWNHOST_KEY_UNKNOWN = LIBSSH2_KNOWNHOST_KEY_UNKNOWN;
-static const int CORS_LIBSSH2_KNOWNHOST_CHECK_MATCH = LIBSSH2_KNOWNHOST_CHECK_MATCH;
-static const int CORS_LIBSSH2_KNOWNHOST_CHECK_MISMATCH = LIBSSH2_KNOWNHOST_CHECK_MISMATCH;
-static const int CORS_LIBSSH2_KNOWNHOST_CHECK_NOTFOUND = LIBSSH2_KNOWNHOST_CHECK_NOTFOUND;
-static const int CORS_LIBSSH2_KNOWNHOST_CHECK_FAILURE = LIBSSH2_KNOWNHOST_CHECK_FAILURE;
-static const int CORS_LIBSSH2_KNOWNHOST_FILE_OPENSSH = LIBSSH2_KNOWNHOST_FILE_OPENSSH;
-
 static const int CORS_LIBSSH2_CHANNEL_EXTENDED_DATA_MERGE = LIBSSH2_CHANNEL_EXTENDED_DATA_MERGE;
+
+/* -- known_hosts --------------------------------------------------------------------------- */
+
+/* HMAC-SHA1 (RFC 2104) of a hashed known_hosts name (`|1|salt|hash`), from the libcrypto libssh2
+   already links (Debian's libssh2-1-dev depends on libssl-dev). `sha1` is fetched once by the caller
+   (EVP_MD_fetch): OpenSSL 3's one-shot HMAC() looks the algorithms up on every call, ten times the
+   cost, and a run checks every hashed line for every node. Keys up to one block (salts are 20 bytes).
+   1 on success, 0 on failure. */
+static inline int cors_hmac_sha1(const EVP_MD *sha1, const unsigned char *key, int key_len,
+                                 const unsigned char *data, size_t data_len, unsigned char out[20]) {
+    unsigned char pad[64], inner[20];
+    unsigned int length = 0;
+    int ok = sha1 != NULL && key_len >= 0 && key_len <= 64;
+    EVP_MD_CTX *context = ok ? EVP_MD_CTX_new() : NULL;
+    ok = context != NULL;
+    memset(pad, 0x36, sizeof pad);
+    for (int i = 0; ok && i < key_len; i++) pad[i] ^= key[i];
+    ok = ok && EVP_DigestInit_ex(context, sha1, NULL) && EVP_DigestUpdate(context, pad, sizeof pad)
+         && EVP_DigestUpdate(context, data, data_len) && EVP_DigestFinal_ex(context, inner, &length) && length == 20;
+    memset(pad, 0x5c, sizeof pad);
+    for (int i = 0; ok && i < key_len; i++) pad[i] ^= key[i];
+    ok = ok && EVP_DigestInit_ex(context, sha1, NULL) && EVP_DigestUpdate(context, pad, sizeof pad)
+         && EVP_DigestUpdate(context, inner, sizeof inner) && EVP_DigestFinal_ex(context, out, &length) && length == 20;
+    if (context != NULL) EVP_MD_CTX_free(context);
+    return ok;
+}
 
 #endif

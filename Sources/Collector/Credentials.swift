@@ -63,11 +63,12 @@ enum Credentials {
 
 extension SSHTarget {
     /// How to reach an inventory node: its address, port, user, host-key rules and phase limits.
-    init(node: InventoryNode, credential: SSHCredential) {
+    /// `insecureHostKeys` comes from the command line only, never from the inventory.
+    init(node: InventoryNode, credential: SSHCredential, insecureHostKeys: Bool = false) {
         let c = node.connection
         self.init(host: node.host, address: c.address, port: c.port, username: c.username,
                   credential: credential, knownHostsPath: c.knownHosts,
                   hostKeyPolicy: HostKeyPolicy(rawValue: c.hostKeyPolicy.rawValue) ?? .strict,
-                  connectTimeout: .seconds(c.timeouts.connect), loginTimeout: .seconds(c.timeouts.login))
+                  insecureHostKeys: insecureHostKeys, connectTimeout: .seconds(c.timeouts.connect), loginTimeout: .seconds(c.timeouts.login))
     }
 }

@@ -14,11 +14,13 @@ public struct SSHCollector: Sendable {
         public var environment: [String: String]
         /// Answers to `password_prompt: true`, asked before the run.
         public var passwords: PromptedPasswords
+        /// `--insecure-host-keys`: nodes with host_key_policy off may still be sent their password.
+        public var insecureHostKeys: Bool
         public init(concurrency: Int? = nil, runTimeout: Duration? = nil,
                     environment: [String: String] = ProcessInfo.processInfo.environment,
-                    passwords: PromptedPasswords = .init()) {
+                    passwords: PromptedPasswords = .init(), insecureHostKeys: Bool = false) {
             self.concurrency = concurrency; self.runTimeout = runTimeout; self.environment = environment
-            self.passwords = passwords
+            self.passwords = passwords; self.insecureHostKeys = insecureHostKeys
         }
     }
 
@@ -60,7 +62,7 @@ public struct SSHCollector: Sendable {
                     transcript: nil, info: nil, phaseTimings: [])
                 continue
             }
-            let target = SSHTarget(node: node, credential: credential)
+            let target = SSHTarget(node: node, credential: credential, insecureHostKeys: options.insecureHostKeys)
             let commands = node.auditCommands.map(\.rawValue)
             let timeouts = node.connection.timeouts
             jobs.append(SSHJob(target: target, makeDriver: { VOSDriver(commands: commands, timeouts: timeouts) }))
@@ -139,9 +141,9 @@ public struct SSHCollector: Sendable {
         switch kind {
         case .refused, .dnsFailure, .noRoute, .connectTimeout, .handshakeTimeout, .noCommonAlgorithm, .protocolError:
             return .unreachable
-        case .hostKeyUnknown, .hostKeyChanged:
+        case .hostKeyUnknown, .hostKeyChanged, .hostKeyRevoked, .hostKeyCertificateAuthority:
             return .hostKeyRejected
-        case .authRejected, .authUnsupported, .unexpectedKeyboardInteractivePrompt:
+        case .authRejected, .authUnsupported, .unexpectedKeyboardInteractivePrompt, .passwordWithheld:
             return .authFailed
         case .loginTimeout, .runDeadline:
             return .timeout
@@ -156,6 +158,8 @@ public struct SSHCollector: Sendable {
             return "unknown host key \(fp) for \(error.host) (host_key_policy strict); if it is right, add to known_hosts: \(line)"
         case .hostKeyChanged(let fp, let line):
             return "HOST KEY CHANGED for \(error.host): the node presents \(fp), known_hosts holds another; verify it, then replace the entry with: \(line)"
+        case .hostKeyRevoked, .hostKeyCertificateAuthority, .passwordWithheld:
+            return error.message
         case .noCommonAlgorithm(let ours, let theirs):
             return "no common algorithm: we offer \(ours)" + (theirs.map { "; the server offers \($0)" } ?? "") + " (\(error.message))"
         case .authRejected(let tried):

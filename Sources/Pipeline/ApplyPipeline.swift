@@ -37,6 +37,9 @@ public struct ApplyPipeline {
                 problems.append("\(plan.host): planned for cluster \(plan.cluster), but \(inventory.path) puts it in \(cluster.name)")
             } else if !node.audit {
                 problems.append("\(plan.host): audit: false in \(inventory.path); apply only changes nodes it audits")
+            } else if node.connection.hostKeyPolicy == .off {
+                // Typing changes (and a password) into a host nobody verified: never, whatever the command line says.
+                problems.append("\(plan.host): host_key_policy: off in \(inventory.path); apply never changes a node whose host key is not checked (use strict or accept-new)")
             } else {
                 work.append((plan, node))
             }

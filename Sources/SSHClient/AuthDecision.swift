@@ -47,16 +47,25 @@ struct AuthPlan: Sendable {
     private var reasons: [String] = []
     private var lastRejection: (method: String, code: Int32)?
     private var unexpectedPrompt: (text: String, code: Int32)?
+    /// The password may not be sent (host_key_policy off without `--insecure-host-keys`).
+    let passwordWithheld: Bool
 
-    init(host: String, username: String, credential: CredentialKind, offered: [String]) {
+    init(host: String, username: String, credential: CredentialKind, offered: [String], passwordWithheld: Bool = false) {
         self.host = host
         self.username = username
         self.credential = credential
         self.offered = offered
-        remaining = offered.filter(credential.canUse)
+        self.passwordWithheld = passwordWithheld
+        remaining = passwordWithheld ? [] : offered.filter(credential.canUse)
     }
 
     var decision: Decision {
+        if passwordWithheld {
+            return .fail(SSHError(host: host, phase: .auth, kind: .passwordWithheld,
+                                  message: "host_key_policy is off, so the host key was not checked and the password was not "
+                                      + "sent (the server may be anyone); pass --insecure-host-keys to send it anyway, or "
+                                      + "use strict or accept-new"))
+        }
         // A question other than the password fails the login even if the server let it through.
         if let prompt = unexpectedPrompt {
             return .fail(SSHError(host: host, phase: .auth, kind: .unexpectedKeyboardInteractivePrompt(prompt.text),

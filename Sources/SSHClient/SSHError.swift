@@ -26,10 +26,18 @@ public enum SSHErrorKind: Sendable, Equatable {
     case hostKeyUnknown(fingerprint: String, knownHostsLine: String)
     /// known_hosts has another key for the node; the line to replace it with if the change is legitimate.
     case hostKeyChanged(fingerprint: String, knownHostsLine: String)
+    /// known_hosts marks the presented key `@revoked` for the node (rejected under strict and accept-new).
+    case hostKeyRevoked(fingerprint: String)
+    /// Only `@cert-authority` lines vouch for the node: host certificates are not supported, so it
+    /// is rejected (and never appended under accept-new).
+    case hostKeyCertificateAuthority(fingerprint: String)
     /// Every applicable method was tried and rejected.
     case authRejected(methodsTried: [String])
     /// The server offers no method our credential can use.
     case authUnsupported(offered: [String])
+    /// host_key_policy off without `--insecure-host-keys`: the host is not verified, so no password
+    /// (nor keyboard-interactive answer) is sent to it.
+    case passwordWithheld
     /// Keyboard-interactive asked something other than a password; never answered blindly.
     case unexpectedKeyboardInteractivePrompt(String)
     /// Host-key check, authentication and shell opening took longer than `loginTimeout`.

@@ -65,7 +65,8 @@ extension Session {
         else { return false }
         let plan = AuthPlan(host: target.host, username: target.username,
                             credential: AuthPlan.CredentialKind(target.credential),
-                            offered: String(cString: methods).split(separator: ",").map(String.init))
+                            offered: String(cString: methods).split(separator: ",").map(String.init),
+                            passwordWithheld: target.withholdsPassword)
         state = .authenticating(login, plan)
         return true
     }

@@ -12,7 +12,6 @@ extension Session {
     struct Remains {
         var fd: Int32 = -1
         var session: OpaquePointer?
-        var knownHosts: OpaquePointer?
         var channel: OpaquePointer?
         var probe: KexProbe?
         var driver: D?
@@ -35,8 +34,7 @@ extension Session {
         case .connecting(let connect, _):
             return Remains(fd: connect.fd)
         case .handshaking(let handshake):
-            return Remains(fd: handshake.transport.fd, session: handshake.transport.session,
-                           knownHosts: handshake.knownHosts.collection)
+            return Remains(fd: handshake.transport.fd, session: handshake.transport.session)
         case .probing(let probing):
             return Remains(probe: probing.probe)
         case .hostKey(let login), .authList(let login), .authenticating(let login, _), .openingChannel(let login):
@@ -74,12 +72,7 @@ extension Session {
     func beginClose(_ run: RunContext, now: ContinuousClock.Instant) {
         if isClosing || isFinished { return }
         mark(currentPhase.rawValue, now)
-        var remains = self.remains
-        // Only memory, and it must go before the session it belongs to.
-        if let knownHosts = remains.knownHosts {
-            libssh2_knownhost_free(knownHosts)
-            remains.knownHosts = nil
-        }
+        let remains = self.remains
         var pending: [UInt8] = []
         if case .interactive(let shell) = state { pending = shell.pending }
         state = .closing(Closing(remains: remains, pending: pending, step: .flush, deadline: now + run.closeBudget))
@@ -138,7 +131,6 @@ extension Session {
             // A shut-down socket makes every libssh2 send/recv fail at once instead of blocking.
             shutdown(remains.fd, Int32(SHUT_RDWR))
         }
-        if let knownHosts = remains.knownHosts { libssh2_knownhost_free(knownHosts) }
         if let channel = remains.channel { _ = libssh2_channel_free(channel) }
         if let session = remains.session {
             // With the socket shut down libssh2 cannot wait on it; a few tries bound the worst case.

@@ -87,7 +87,7 @@ extension Session {
                            message: "libssh2 could not allocate a session")
         }
         libssh2_session_set_blocking(session, 0)
-        let knownHosts = readKnownHosts(run, session: session)
+        let knownHosts = readKnownHosts(run)
         preferHostKeyAlgorithms(session, knownHosts: knownHosts)
         state = .handshaking(Handshake(transport: Transport(fd: fd, session: session), deadline: deadline,
                                        knownHosts: knownHosts, address: address))
@@ -125,8 +125,6 @@ extension Session {
         mark("handshake", now)
         let login = Login(transport: handshake.transport, deadline: now + target.loginTimeout)
         state = .hostKey(login)
-        // The collection serves this check only; no state holds it any more.
-        defer { handshake.knownHosts.free() }
         try checkHostKey(login, knownHosts: handshake.knownHosts, run, now: now)
         return true
     }

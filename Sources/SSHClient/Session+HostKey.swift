@@ -4,49 +4,37 @@ import CLibssh2
 enum KnownHostsLookup {
     /// host_key_policy off: not read.
     case notRead
-    case loaded(OpaquePointer)
-    /// libssh2 could not set up a collection.
-    case unavailable
+    /// The entries whose host field matches the node's name, in file order.
+    case loaded([KnownHostsFile.Entry])
     /// The file could not be read; the text says why.
     case unreadable(String)
 
-    var collection: OpaquePointer? {
-        if case .loaded(let hosts) = self { return hosts }
-        return nil
-    }
-
-    /// Frees the libssh2 collection; the session it belongs to must still exist.
-    func free() {
-        if let collection { libssh2_knownhost_free(collection) }
+    var entries: [KnownHostsFile.Entry] {
+        if case .loaded(let entries) = self { return entries }
+        return []
     }
 }
 
 /// The host key: known_hosts read before the handshake, then the presented key checked.
 extension Session {
     /// Reads known_hosts before the handshake: its key types decide which host key to ask for.
-    func readKnownHosts(_ run: RunContext, session: OpaquePointer) -> KnownHostsLookup {
+    func readKnownHosts(_ run: RunContext) -> KnownHostsLookup {
         guard target.hostKeyPolicy != .off else { return .notRead }
         let path = KnownHostsStore.resolvedPath(target.knownHostsPath)
         do {
-            let entries = try run.knownHosts.entries(path)
-            return KnownHostsStore.collection(session: session, entries: entries, name: target.knownHostsName)
-                .map(KnownHostsLookup.loaded) ?? .unavailable
+            return .loaded(try run.knownHosts.entries(path, matching: target.knownHostsName))
         } catch {
             return .unreadable(error.message)
         }
     }
 
-    /// OpenSSH's order (ed25519 first), with the types known_hosts holds for this node moved to
-    /// the front, so a node with several host keys presents one we can verify.
+    /// OpenSSH's order (ed25519 first), with the types known_hosts holds for this node (hashed
+    /// entries and patterns included) moved to the front, so a node with several host keys
+    /// presents one we can verify.
     func preferHostKeyAlgorithms(_ session: OpaquePointer, knownHosts: KnownHostsLookup) {
         let supported = LibSSH2.supportedAlgorithms(session, CORS_LIBSSH2_METHOD_HOSTKEY)
         guard !supported.isEmpty else { return }
-        var order: [String] = []
-        if let hosts = knownHosts.collection {
-            order += KnownHostsStore.knownAlgorithms(hosts: hosts, name: target.knownHostsName)
-        }
-        order += ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa", "ssh-dss"]
-        order += supported
+        let order = HostKeyVerdict.preferredAlgorithms(knownHosts.entries) + HostKeyVerdict.defaultOrder + supported
         var seen = Set<String>()
         let preference = order.filter { supported.contains($0) && seen.insert($0).inserted }
         _ = libssh2_session_method_pref(session, CORS_LIBSSH2_METHOD_HOSTKEY, preference.joined(separator: ","))
@@ -68,28 +56,35 @@ extension Session {
         case .off:
             info.hostKeyNote = "host key NOT checked (host_key_policy: off); the server presented \(key.typeName) \(key.fingerprint)"
         case .strict, .acceptNew:
-            let hosts: OpaquePointer
+            let entries: [KnownHostsFile.Entry]
             switch knownHosts {
             case .loaded(let loaded):
-                hosts = loaded
+                entries = loaded
             case .unreadable(let problem):
                 throw SSHError(host: target.host, phase: .hostKey, kind: .io, message: problem)
-            case .notRead, .unavailable:
-                throw SSHError(host: target.host, phase: .hostKey, kind: .io, function: "libssh2_knownhost_init",
-                               message: "libssh2 could not set up known hosts")
+            case .notRead:
+                throw SSHError(host: target.host, phase: .hostKey, kind: .io, message: "known_hosts was not read")
             }
-            switch KnownHostsStore.check(hosts: hosts, name: name, key: key) {
+            switch HostKeyVerdict(entries: entries, keyType: key.typeName, key: key.blob) {
             case .match:
                 break
-            case .mismatch(let detail):
+            case .revoked(let lines):
+                throw SSHError(host: target.host, phase: .hostKey, kind: .hostKeyRevoked(fingerprint: key.fingerprint),
+                               message: "REVOKED HOST KEY: the server presented \(key.typeName) \(key.fingerprint), "
+                                   + "marked @revoked for \(name) in \(path) (line \(lines.map(String.init).joined(separator: ", "))); never accepted")
+            case .certAuthority(let lines):
+                throw SSHError(host: target.host, phase: .hostKey, kind: .hostKeyCertificateAuthority(fingerprint: key.fingerprint),
+                               message: "known_hosts vouches for \(name) only through @cert-authority (\(path) line "
+                                   + "\(lines.map(String.init).joined(separator: ", "))); host certificates are not supported "
+                                   + "(libssh2 has none), so the node is rejected and nothing is added; if the server's own key "
+                                   + "\(key.typeName) \(key.fingerprint) is right, add: \(line)")
+            case .changed(let detail):
                 throw SSHError(host: target.host, phase: .hostKey,
                                kind: .hostKeyChanged(fingerprint: key.fingerprint, knownHostsLine: line),
-                               function: "libssh2_knownhost_checkp",
-                               message: "HOST KEY CHANGED: \(detail) in \(path); the server presented \(key.fingerprint)")
+                               message: "HOST KEY CHANGED: \(detail) for \(name) in \(path); the server presented \(key.fingerprint)")
             case .notFound where target.hostKeyPolicy == .strict:
                 throw SSHError(host: target.host, phase: .hostKey,
                                kind: .hostKeyUnknown(fingerprint: key.fingerprint, knownHostsLine: line),
-                               function: "libssh2_knownhost_checkp",
                                message: "no host key for \(name) in \(path); the server presented \(key.typeName) \(key.fingerprint)")
             case .notFound:
                 do {

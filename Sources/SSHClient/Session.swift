@@ -76,7 +76,8 @@ final class Session<D: ShellDriver> {
     init(index: Int, job: SSHJob<D>) {
         self.index = index
         self.job = job
-        if case .password(let password) = job.target.credential {
+        // Withheld from an unverified host: the keyboard-interactive callback then has nothing to give.
+        if case .password(let password) = job.target.credential, !job.target.withholdsPassword {
             auth = AuthContext(password: password)
         } else {
             auth = AuthContext(password: nil)

@@ -29,6 +29,10 @@ public struct SSHTarget: Sendable {
     /// The known_hosts file; nil means `~/.ssh/known_hosts`. A missing file counts as empty.
     public var knownHostsPath: String?
     public var hostKeyPolicy: HostKeyPolicy
+    /// With host_key_policy off, whether a password (or keyboard-interactive answer) may still be
+    /// sent: only when the operator said so on the command line (`--insecure-host-keys`); an
+    /// unverified host may be anyone, and the password would be theirs.
+    public var insecureHostKeys: Bool
     /// Limit for the TCP connect plus the SSH handshake together.
     public var connectTimeout: Duration
     /// Limit from the end of the handshake through host-key check, authentication and the shell
@@ -36,7 +40,7 @@ public struct SSHTarget: Sendable {
     public var loginTimeout: Duration
 
     public init(host: String, address: String, port: Int = 22, username: String, credential: SSHCredential,
-                knownHostsPath: String? = nil, hostKeyPolicy: HostKeyPolicy = .strict,
+                knownHostsPath: String? = nil, hostKeyPolicy: HostKeyPolicy = .strict, insecureHostKeys: Bool = false,
                 connectTimeout: Duration = .seconds(10), loginTimeout: Duration = .seconds(30)) {
         self.host = host
         self.address = address
@@ -45,8 +49,15 @@ public struct SSHTarget: Sendable {
         self.credential = credential
         self.knownHostsPath = knownHostsPath
         self.hostKeyPolicy = hostKeyPolicy
+        self.insecureHostKeys = insecureHostKeys
         self.connectTimeout = connectTimeout
         self.loginTimeout = loginTimeout
+    }
+
+    /// True when the host key goes unchecked and the command line did not allow a password anyway.
+    var withholdsPassword: Bool {
+        guard hostKeyPolicy == .off, !insecureHostKeys, case .password = credential else { return false }
+        return true
     }
 
     /// The name as written in known_hosts: `[host]:port` when the port is not 22, like OpenSSH.

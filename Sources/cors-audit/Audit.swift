@@ -27,6 +27,9 @@ struct Audit: AsyncParsableCommand {
     @Flag(name: .long, help: "Log each node's negotiated algorithms and phase timings on stderr.")
     var verbose = false
 
+    @Flag(name: .customLong("insecure-host-keys"), help: "Send passwords to nodes whose inventory says host_key_policy: off (their host key is not checked, so the server may be anyone); without it such nodes fail at authentication.")
+    var insecureHostKeys = false
+
     @Option(name: .long, help: "Record the run in this history database (for `cors-audit history` and `drift`).")
     var history: String = "reports/history.sqlite"
 
@@ -44,6 +47,7 @@ struct Audit: AsyncParsableCommand {
         if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
         if !probe && (tls.caFile != nil || tls.insecure) { throw ValidationError("--ca-file and --insecure need --probe") }
+        if transcripts != nil && insecureHostKeys { throw ValidationError("--insecure-host-keys goes with a live audit, not --transcripts") }
     }
 
     func run() async throws {
@@ -51,7 +55,8 @@ struct Audit: AsyncParsableCommand {
         let source: any ObservationSource = if let transcripts {
             TranscriptFolderSource(path: transcripts)
         } else {
-            liveSource(inventory, options: .init(concurrency: concurrency, runTimeout: timeout.map { .milliseconds(Int($0 * 1000)) }),
+            liveSource(inventory, options: .init(concurrency: concurrency, runTimeout: timeout.map { .milliseconds(Int($0 * 1000)) },
+                                                 insecureHostKeys: insecureHostKeys),
                        quiet: reporting.quiet, verbose: verbose)
         }
         // The probe keeps the concurrency cap; the run's time limit starts again for the web side. Entries the last

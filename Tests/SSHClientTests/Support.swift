@@ -28,13 +28,14 @@ final class Scratch {
 }
 
 extension SSHDInstance {
-    /// A target for this instance under an inventory name, with short test timeouts.
+    /// A target for this instance under an inventory name, with short test timeouts. Many tests use
+    /// policy off only to skip known_hosts, so the password is sent unless `insecureHostKeys` is false.
     func target(name: String = "cuicpub.test", credential: SSHCredential = .password(SSHDFleet.password),
-                knownHosts: String?, policy: HostKeyPolicy = .strict,
+                knownHosts: String?, policy: HostKeyPolicy = .strict, insecureHostKeys: Bool = true,
                 connectTimeout: Duration = .seconds(5), loginTimeout: Duration = .seconds(10)) -> SSHTarget {
         SSHTarget(host: name, address: address, port: port, username: SSHDFleet.username, credential: credential,
-                  knownHostsPath: knownHosts, hostKeyPolicy: policy, connectTimeout: connectTimeout,
-                  loginTimeout: loginTimeout)
+                  knownHostsPath: knownHosts, hostKeyPolicy: policy, insecureHostKeys: insecureHostKeys,
+                  connectTimeout: connectTimeout, loginTimeout: loginTimeout)
     }
 }
 

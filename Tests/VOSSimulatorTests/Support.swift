@@ -75,6 +75,8 @@ func faultSession(_ fleet: Simulation, _ host: String, _ script: [ScriptDriver.S
                   stepTimeout: Duration = .seconds(5)) async -> SSHJobResult<ScriptDriver.Result> {
     var target = fleet.target(host)
     target.hostKeyPolicy = policy
+    // These tests are about the simulator's faults: off here means the operator allowed it.
+    target.insecureHostKeys = policy == .off
     target.connectTimeout = .milliseconds(800)
     let job = SSHJob(target: target) { ScriptDriver(script, ending: .close, stepTimeout: stepTimeout) }
     return await SSHRunner().run([job], deadline: .now + .seconds(60)).first!
