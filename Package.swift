@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "AuditCore", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "AuditCore", "TestSupport"], resources: [.copy("Golden")]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "AuditCore", "Reports", "VOSSimulator", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["AuditCore", "cors-audit", "vos-sim", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["AuditCore", "cors-audit", "vos-sim", "VOSSimulator", "TestSupport"]),
         // Records one run and can stop inside its transaction, for the killed-writer test.
         .executableTarget(name: "history-test-writer", dependencies: ["History", "AuditCore"], path: "Tests/HistoryTestWriter"),
         .testTarget(name: "HistoryTests", dependencies: [
