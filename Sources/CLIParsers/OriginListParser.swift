@@ -85,8 +85,9 @@ public enum OriginListParser {
         let rest = line[digits.endIndex...]
         guard rest.first == separator else { return nil }
         let value = rest.dropFirst()
-        // `12.6.2` is a version, not entry 12: an entry has whitespace after the separator.
-        guard value.isEmpty || value.first!.isWhitespace else { return nil }
+        // `12.6.2` is a version, not entry 12: an entry has whitespace after the separator (or a format
+        // character such as U+200B, which is then part of the entry and makes it ineffective).
+        guard value.isEmpty || value.first!.isWhitespace || value.unicodeScalars.first!.properties.generalCategory == .format else { return nil }
         return (number, TextLines.trim(value))
     }
 
