@@ -94,7 +94,7 @@ func loadInventory(_ path: String) throws -> Inventory {
     do {
         return try InventoryLoader.load(path: path)
     } catch let errors as InventoryErrors {
-        Terminal.write(errors.description + "\n")
+        Terminal.lines(errors.description + "\n")
         throw ExitCode(64)
     }
 }

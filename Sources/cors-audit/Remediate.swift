@@ -83,7 +83,7 @@ struct Remediate: AsyncParsableCommand {
         for plan in plans {
             try RunFolder.atomicWrite(RunbookRenderer().text(plan), to: "\(folder)/\(plan.host).txt")
             try RunFolder.atomicWrite(RunbookRenderer().markdown(plan, findings: findings), to: "\(folder)/\(plan.host).md")
-            print("\(folder)/\(plan.host).md  (\(plan.steps.filter { $0.commandLine != nil }.count) steps)")
+            print("\(Escaping.terminal(folder))/\(Escaping.terminal(plan.host)).md  (\(plan.steps.filter { $0.commandLine != nil }.count) steps)")
         }
         if apply, let path = self.inventory {
             let code = try await ApplyRun(plans: plans, before: findings, inventory: try loadInventory(path), yes: yes,
