@@ -62,6 +62,6 @@ extension SSHTarget {
         self.init(host: node.host, address: c.address, port: c.port, username: c.username,
                   credential: credential, knownHostsPath: c.knownHosts,
                   hostKeyPolicy: HostKeyPolicy(rawValue: c.hostKeyPolicy.rawValue) ?? .strict,
-                  connectTimeout: .seconds(c.timeouts.connect), loginTimeout: .seconds(c.timeouts.login))
+                  connectTimeout: Timeouts.duration(c.timeouts.connect), loginTimeout: Timeouts.duration(c.timeouts.login))
     }
 }

@@ -51,6 +51,8 @@ public struct VOSConversation: Sendable {
 
     private var received = ReceivedText()
     private var step = Step(command: "", keepsText: false)
+    /// Raw bytes received before the first prompt.
+    private var bannerBytes = 0
 
     /// Prepares a conversation; nothing is sent before the node's first prompt.
     public init(commands: [String], config: VOSConversationConfig = .init()) {
@@ -117,6 +119,13 @@ public struct VOSConversation: Sendable {
 
     private mutating func consume(_ bytes: UnsafeBufferPointer<UInt8>) {
         for byte in bytes {
+            if case .login = phase {
+                if bannerBytes == config.maxBannerBytes {
+                    fail(.bannerLimit(limit: config.maxBannerBytes), outcome: .notRun)
+                    return
+                }
+                bannerBytes += 1
+            }
             if received.keepsText && received.rawCount == config.maxOutputBytes {
                 fail(.outputLimit(command: step.command, limit: config.maxOutputBytes),
                      outcome: .truncated(limit: config.maxOutputBytes))

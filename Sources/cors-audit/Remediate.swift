@@ -37,7 +37,7 @@ struct Remediate: AsyncParsableCommand {
     func validate() throws {
         if apply {
             if inventory == nil { throw ValidationError("--apply needs --inventory FILE to reach the nodes (also with --from)") }
-            if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+            try checkTimeout(timeout)
         } else {
             if (from == nil) == (inventory == nil) { throw ValidationError("give either --from REPORT.json or --inventory FILE") }
             if yes || restart || timeout != nil { throw ValidationError("--yes, --restart and --timeout go with --apply") }
