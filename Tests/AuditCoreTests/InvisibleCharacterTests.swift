@@ -40,6 +40,15 @@ import CLIParsers
         #expect(reason.contains("\(Escaping.codePoint(u))") && reason.contains("at its start"), "\(reason)")
     }
 
+    /// Straight after the separator (no space): still an entry, never a line dropped from the list.
+    @Test(arguments: [Unicode.Scalar(0x200D)!, Unicode.Scalar(0x200B)!, Unicode.Scalar(0xFEFF)!, Unicode.Scalar(0x00A0)!])
+    func aFormatCharacterRightAfterTheSeparatorIsPartOfTheEntry(_ u: Unicode.Scalar) throws {
+        let output = "admin:utils cuic cors allowed_origin list\r\n\r\ncors_allowedorigins \r\n=========================== \r\n"
+            + "1. https://finesses.uccelab.tac \r\n2.\(String(Character(u)))https://finessep.uccelab.tac \r\n \r\nadmin:"
+        let list = try #require(OriginListParser.parseNumbered(output).value)
+        #expect(list.origins == ["https://finesses.uccelab.tac", String(Character(u)) + "https://finessep.uccelab.tac"])
+    }
+
     @Test func vosPaddingIsStillTrimmed() throws {
         let list = try #require(OriginListParser.parseNumbered(Self.list("https://finessep.uccelab.tac \t ")).value)
         #expect(list.origins.first == "https://finessep.uccelab.tac")
