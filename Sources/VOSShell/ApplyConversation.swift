@@ -95,7 +95,7 @@ public struct ApplyConversation: Sendable {
     public private(set) var phase: ApplyPhase = .login
     public private(set) var results: [ApplyStepResult]
     public private(set) var failure: ApplyFailure?
-    /// Every byte received, raw, in order.
+    /// Every byte received, raw, in order; once done, at most 64 KiB more.
     public var transcript: [UInt8] { received.transcript }
     /// Increases whenever something is typed: the caller restarts its phase clock on a change.
     public private(set) var sendCount = 0
@@ -148,8 +148,8 @@ public struct ApplyConversation: Sendable {
     }
 
     private mutating func receive(contiguous bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        guard phase != .done else { received.recordTrailing(bytes); return [] }
         received.record(bytes)
-        guard phase != .done else { return [] }
         for byte in bytes {
             // Counted from the setup command on, like the audit conversation's steps; the banner on its own.
             received.count()

@@ -43,7 +43,8 @@ public struct VOSConversation: Sendable {
     public private(set) var results: [CommandResult]
     /// The result of `set cli pagination off`, once it ran (nil when `disablePagination` is false).
     public private(set) var setupResult: CommandResult?
-    /// Every byte received, raw (ANSI and all), in order. Nothing sent is in it: the node echoes.
+    /// Every byte received, raw (ANSI and all), in order; once done, at most 64 KiB more. Nothing sent is in
+    /// it: the node echoes.
     public var transcript: [UInt8] { received.transcript }
 
     /// The command that turns the pager off for the session.
@@ -90,8 +91,8 @@ public struct VOSConversation: Sendable {
     }
 
     private mutating func receive(contiguous bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        guard state == .running else { received.recordTrailing(bytes); return [] }
         received.record(bytes)
-        guard state == .running else { return [] }
         consume(bytes)
         guard state == .running else { return [] }
         return act()

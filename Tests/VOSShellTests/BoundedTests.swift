@@ -40,6 +40,23 @@ import TestSupport
         #expect(applySeconds < 20 && auditSeconds < 20)
     }
 
+    @Test func whatArrivesAfterTheEndIsBoundedToo() {
+        var audit = VOSConversation(commands: [], config: .init(disablePagination: false))
+        _ = audit.receive(Array("admin:".utf8))
+        #expect(audit.isDone)
+        var apply = ApplyConversation(steps: [])
+        _ = apply.receive(Array("admin:".utf8))
+        _ = apply.receive(Array("set cli pagination off\r\nadmin:".utf8))
+        #expect(apply.isDone)
+        let (auditBefore, applyBefore) = (audit.transcript.count, apply.transcript.count)
+        for _ in 0..<256 {
+            _ = audit.receive([UInt8](repeating: 0x41, count: 4096))
+            _ = apply.receive([UInt8](repeating: 0x41, count: 4096))
+        }
+        #expect(audit.transcript.count == auditBefore + (64 << 10))
+        #expect(apply.transcript.count == applyBefore + (64 << 10))
+    }
+
     @Test func theAuditLoginBannerIsCapped() {
         var c = VOSConversation(commands: ["show version active"], config: .init(maxBannerBytes: 64 << 10))
         var fed = 0
