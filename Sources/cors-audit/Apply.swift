@@ -45,7 +45,7 @@ struct ApplyRun {
             reauditSource: { liveSource($0, options: .init(concurrency: concurrency), quiet: false) })
         try pipeline.writeRecords(summary, to: folder)
         print(summary.text(), terminator: "")
-        let folder = Escaping.terminal(folder)
+        let folder = Escaping.terminal(self.folder)
         print("Records: \(folder)/apply.md, \(folder)/apply-<host>.json" + (summary.after == nil ? "" : ", after-state report \(folder)/after/report.json"))
         return summary.exitCode
     }
