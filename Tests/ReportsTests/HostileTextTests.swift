@@ -74,7 +74,7 @@ func expectTerminalSafe(_ text: String, _ renderer: String, sourceLocation: Sour
         #expect(text.contains("  FAILED   utils cuic cors allowed_origin add https://finessep.uccelab.tac  (ok\\u{8}\\u{8}FAILED"))
     }
 
-    @Test func driftEscapesOriginsVersionsAndNames() {
+    @Test func driftEscapesOriginsVersionsAndNames() throws {
         func summary(_ id: Int64) -> RunSummary {
             RunSummary(id: id, generatedAt: "2026-11-2\(id)T09:00:00Z", generatedEpoch: Double(id), recordedAt: "", inventory: hostile,
                        verdict: .drift, failOn: .warning, complete: true, nodes: 1, audited: 1, skipped: 0, incomplete: 0,
