@@ -11,7 +11,8 @@ import Glibc
     func anAbsurdTimeoutIsAUsageErrorNeverATrap(_ value: String) throws {
         for command in [["audit", "--inventory", "inventory/lab.yaml", "--transcripts", "inventory/transcripts/lab"],
                         ["probe", "--inventory", "inventory/lab.yaml"]] {
-            let r = try run(command + ["--timeout", value, "--output", try temporaryDirectory("cors-audit-timeout")])
+            // `--timeout=-1`: as a separate word, `-1` would read as an option.
+            let r = try run(command + ["--timeout=\(value)", "--output", try temporaryDirectory("cors-audit-timeout")])
             #expect(r.status == 64 && !r.signaled, "\(command[0]) --timeout \(value): exit \(r.status)\n\(r.stderr)")
             #expect(r.stderr.contains("--timeout must be a positive number of seconds, at most 86400"), "\(r.stderr)")
         }
