@@ -3,9 +3,9 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the build and the tests need: libssh2 (the SSH client library), OpenSSH's sshd (the
 # real server the SSH tests start on loopback) and its client tools (ssh-keygen).
-APT_PACKAGES := libssh2-1-dev openssh-server openssh-client pkg-config libsqlite3-dev python3
+APT_PACKAGES := libssh2-1-dev openssh-server openssh-client pkg-config libsqlite3-dev python3 python3-venv
 
-.PHONY: deps build test demo clean
+.PHONY: deps build test demo clean commonmark
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -17,7 +17,14 @@ deps:
 build: deps
 	$(SWIFT) build
 
-test: deps
+# A real CommonMark renderer for the Markdown tests (markdown-it-py, pinned, in a venv under .build; the
+# tests create the same venv themselves when it is missing).
+COMMONMARK_VENV := .build/commonmark-venv
+commonmark: deps
+	@[ -x $(COMMONMARK_VENV)/bin/python3 ] && $(COMMONMARK_VENV)/bin/python3 -c 'import markdown_it' 2>/dev/null || \
+		{ python3 -m venv $(COMMONMARK_VENV) && $(COMMONMARK_VENV)/bin/pip install -q markdown-it-py==3.0.0; }
+
+test: deps commonmark
 	# Serial: several suites start servers and count the process's file descriptors, which parallel suites would disturb.
 	$(SWIFT) test --no-parallel
 

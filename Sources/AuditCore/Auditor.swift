@@ -147,6 +147,8 @@ enum ConcurrentMap {
 
 /// Escapes device text for one-line messages: control characters made visible, length capped.
 public enum Escaping {
+    /// Device text quoted in a message: backslash and quote escaped, `\n` `\r` `\t` by name, every other
+    /// character a reader could not see (``isInvisible``) as `\u{..}`.
     public static func visible(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
@@ -157,7 +159,7 @@ public enum Escaping {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) {
+                if isInvisible(scalar) && scalar != " " {
                     out += "\\u{\(String(scalar.value, radix: 16))}"
                 } else {
                     out.unicodeScalars.append(scalar)
@@ -167,19 +169,44 @@ public enum Escaping {
         return out
     }
 
-    /// Only the characters a terminal would act on (C0 controls, DEL, C1) written as `\u{..}`; the rest
-    /// as is. For text already escaped for reading (details, messages) on its way to a terminal or file.
-    public static func controls(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isControl) else { return text }
+    /// The one way device-derived text reaches a terminal: every character a terminal would act on (C0
+    /// controls, ESC and so every escape sequence, DEL, C1 including a UTF-8 CSI or OSC) and every one that
+    /// hides or reorders what is shown (bidi overrides and isolates, zero-width and other format characters,
+    /// white space other than the ASCII space) written as `\u{..}`, visibly, never dropped. Backslashes are
+    /// left alone: the text may already be escaped for reading (details, messages).
+    public static func terminal(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isUnsafeOnTerminal) else { return text }
         var out = ""
         for scalar in text.unicodeScalars {
-            if isControl(scalar) { out += "\\u{\(String(scalar.value, radix: 16))}" } else { out.unicodeScalars.append(scalar) }
+            if isUnsafeOnTerminal(scalar) { out += "\\u{\(String(scalar.value, radix: 16))}" } else { out.unicodeScalars.append(scalar) }
         }
         return out
     }
 
-    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
+    /// The same as ``terminal(_:)`` (its former name).
+    public static func controls(_ text: String) -> String { terminal(text) }
+
+    /// What ``terminal(_:)`` escapes: everything ``isInvisible`` but the ASCII space.
+    public static func isUnsafeOnTerminal(_ scalar: Unicode.Scalar) -> Bool {
+        scalar != " " && isInvisible(scalar)
+    }
+
+    /// Characters that show as nothing, as blank, or act on the terminal: C0 and C1 controls, DEL, every
+    /// Unicode White_Space character (the ASCII space included), format characters (Cf: zero-width, bidi
+    /// controls, the byte-order mark) and the other default-ignorable code points.
+    public static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        if v < 0x20 || (0x7F...0x9F).contains(v) { return true }
+        if v < 0x7F { return v == 0x20 }
+        let p = scalar.properties
+        return p.isWhitespace || p.generalCategory == .format || p.isDefaultIgnorableCodePoint
+            || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) || (0x200B...0x200F).contains(v)
+    }
+
+    /// `\u{00A0}`: a code point as people look it up (upper case, at least four digits).
+    public static func codePoint(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        return "\\u{" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex + "}"
     }
 
     /// The first `limit` characters of `text`, escaped, with an ellipsis when cut.

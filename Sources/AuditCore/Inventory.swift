@@ -40,6 +40,25 @@ public struct Timeouts: Sendable, Equatable {
     public init(connect: Double = 10, login: Double = 90, command: Double = 60) {
         self.connect = connect; self.login = login; self.command = command
     }
+
+    /// The longest time limit taken seriously (a day): more is a typo, and past Int64 nanoseconds a
+    /// conversion to Duration or milliseconds would trap.
+    public static let maximum: Double = 86_400
+
+    /// Whether `seconds` is a usable time limit: finite, positive, at most ``maximum``.
+    public static func isValid(_ seconds: Double) -> Bool { seconds.isFinite && seconds > 0 && seconds <= maximum }
+
+    /// `seconds` as a Duration, held within (0, ``maximum``] so no value can trap here (callers validate first
+    /// and say so; this is the last guard).
+    public static func duration(_ seconds: Double) -> Duration {
+        let s = seconds.isNaN ? maximum : min(max(seconds, 0.001), maximum)
+        return .milliseconds(Int64((s * 1000).rounded()))
+    }
+
+    /// The first limit that is not ``isValid(_:)``, by name.
+    public var invalid: (name: String, value: Double)? {
+        [("connect", connect), ("login", login), ("command", command)].first { !Self.isValid($0.1) }
+    }
 }
 
 /// How to reach and log in to a node (defaults merged with the node's own keys).

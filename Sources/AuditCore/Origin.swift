@@ -44,10 +44,13 @@ public enum OriginAnalysis: Sendable, Equatable {
     /// Classifies one stored entry.
     public static func analyze(_ entry: String) -> OriginAnalysis {
         if entry.isEmpty { return .ineffective(reason: "is empty", meant: nil) }
-        if entry.contains(where: { $0.isWhitespace }) {
-            let squeezed = String(entry.filter { !$0.isWhitespace })
-            let meant = parseLenient(squeezed)?.origin
-            return .ineffective(reason: "contains whitespace", meant: meant)
+        // Scalars, not Characters: a zero-width joiner or a variation selector merges into the character
+        // before it, and would hide there.
+        if entry.unicodeScalars.contains(where: Escaping.isInvisible) {
+            var squeezed = String.UnicodeScalarView()
+            squeezed.append(contentsOf: entry.unicodeScalars.filter { !Escaping.isInvisible($0) })
+            let meant = parseLenient(String(squeezed))?.origin
+            return .ineffective(reason: invisibleReason(entry), meant: meant)
         }
         guard let parsed = parseLenient(entry) else {
             return .ineffective(reason: "is not an origin of the form http[s]://host[:port]", meant: nil)
@@ -59,6 +62,25 @@ public enum OriginAnalysis: Sendable, Equatable {
         if parsed.hasDefaultPort { reasons.append("an explicit default port") }
         if reasons.isEmpty { reasons.append("a non-canonical form") }
         return .ineffective(reason: "has " + reasons.joined(separator: " and "), meant: parsed.origin)
+    }
+
+    /// `contains whitespace` for ASCII blanks; otherwise each other white-space, format or control character
+    /// named, escaped, with where it sits (a pasted NBSP at the end is invisible on every screen).
+    static func invisibleReason(_ entry: String) -> String {
+        let scalars = Array(entry.unicodeScalars)
+        var parts: [String] = []
+        var seen: Set<String> = []
+        for (i, u) in scalars.enumerated() where Escaping.isInvisible(u) && u != " " && u != "\t" {
+            let leading = scalars[..<i].allSatisfy(Escaping.isInvisible)
+            let trailing = scalars[(i + 1)...].allSatisfy(Escaping.isInvisible)
+            let place = leading ? "at its start" : trailing ? "at its end" : "inside"
+            let name = u.properties.name.map { " (\($0))" } ?? ""
+            let part = "\(Escaping.codePoint(u))\(name) \(place)"
+            if seen.insert(part).inserted { parts.append(part) }
+        }
+        guard !parts.isEmpty else { return "contains whitespace" }
+        let shown = parts.count > 4 ? parts.prefix(4).joined(separator: ", ") + " and \(parts.count - 4) more" : parts.joined(separator: ", ")
+        return "contains \(shown), a character no browser sends in an Origin"
     }
 
     struct Lenient {

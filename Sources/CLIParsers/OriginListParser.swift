@@ -78,26 +78,34 @@ public enum OriginListParser {
         return .unparsed("no output")
     }
 
-    /// `N. value` / `N: value`: digits, the separator, then whitespace (or nothing) and the value.
+    /// `N. value` / `N: value`: digits, the separator, then whitespace (or nothing) and the value. Read by
+    /// scalars: a zero-width joiner after the separator would otherwise merge with it into one Character.
     static func entry(_ line: String, separator: Character) -> (Int, String)? {
-        let digits = line.prefix { $0.isASCII && $0.isNumber }
-        guard !digits.isEmpty, digits.count <= 9, let number = Int(digits) else { return nil }
-        let rest = line[digits.endIndex...]
-        guard rest.first == separator else { return nil }
+        let scalars = line.unicodeScalars
+        let digits = scalars.prefix { ("0"..."9").contains($0) }
+        guard !digits.isEmpty, digits.count <= 9, let number = Int(String(String.UnicodeScalarView(digits))) else { return nil }
+        let rest = scalars[digits.endIndex...]
+        guard let mark = rest.first, Character(mark) == separator else { return nil }
         let value = rest.dropFirst()
-        // `12.6.2` is a version, not entry 12: an entry has whitespace after the separator.
-        guard value.isEmpty || value.first!.isWhitespace else { return nil }
-        return (number, TextLines.trim(value))
+        // `12.6.2` is a version, not entry 12: an entry has whitespace after the separator (or a format
+        // character such as U+200B, which is then part of the entry and makes it ineffective).
+        guard value.isEmpty || startsLikeAValue(value.first!) else { return nil }
+        return (number, TextLines.trim(String(String.UnicodeScalarView(value))))
+    }
+
+    private static func startsLikeAValue(_ u: Unicode.Scalar) -> Bool {
+        u.properties.isWhitespace || u.properties.generalCategory == .format || u.properties.isDefaultIgnorableCodePoint
     }
 
     /// A numbered line in some other list form (`1: x` where `1. x` is expected, `1 . x`, `1) x`).
     static func looksLikeEntry(_ line: String) -> Bool {
-        let digits = line.prefix { $0.isASCII && $0.isNumber }
+        let scalars = line.unicodeScalars
+        let digits = scalars.prefix { ("0"..."9").contains($0) }
         guard !digits.isEmpty else { return false }
-        let rest = line[digits.endIndex...].drop { $0 == " " || $0 == "\t" }
-        guard let mark = rest.first, ".:)-".contains(mark) else { return false }
+        let rest = scalars[digits.endIndex...].drop { $0 == " " || $0 == "\t" }
+        guard let mark = rest.first, ".:)-".unicodeScalars.contains(mark) else { return false }
         let after = rest.dropFirst()
-        return after.isEmpty || after.first!.isWhitespace
+        return after.isEmpty || startsLikeAValue(after.first!)
     }
 
     private static func isSeparator(_ line: String) -> Bool {

@@ -76,16 +76,18 @@ enum TextLines {
         return lines
     }
 
-    /// The line without surrounding whitespace, control characters or byte-order marks.
+    /// The line without the padding VOS prints around it: ASCII spaces, tabs and carriage returns. Any other
+    /// white-space or format character (a pasted U+00A0, U+200B, U+FEFF) is content: a stored origin
+    /// holding one never matches, and trimming it would report the entry clean.
     static func trim<S: StringProtocol>(_ s: S) -> String {
         var scalars = Substring(s).unicodeScalars[...]
-        while let f = scalars.first, isTrimmable(f) { scalars.removeFirst() }
-        while let l = scalars.last, isTrimmable(l) { scalars.removeLast() }
+        while let f = scalars.first, isPadding(f) { scalars.removeFirst() }
+        while let l = scalars.last, isPadding(l) { scalars.removeLast() }
         return String(String.UnicodeScalarView(scalars))
     }
 
-    private static func isTrimmable(_ s: Unicode.Scalar) -> Bool {
-        s.properties.isWhitespace || s.value < 0x20 || s.value == 0x7F || s.value == 0xFEFF
+    static func isPadding(_ s: Unicode.Scalar) -> Bool {
+        s == " " || s == "\t" || s == "\r"
     }
 
     /// For a prompt line (`admin:` or `admin[N]:`, after leading whitespace) the command typed after it, trimmed; else nil.

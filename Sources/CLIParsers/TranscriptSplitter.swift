@@ -31,7 +31,9 @@ public enum TranscriptSplitter {
             current = nil
         }
 
-        for (index, line) in TextLines.split(transcript).enumerated() {
+        // A byte-order mark opening the file is its encoding, not text on the node's screen.
+        let text = transcript.unicodeScalars.first == "\u{FEFF}" ? String(transcript.unicodeScalars.dropFirst()) : transcript
+        for (index, line) in TextLines.split(text).enumerated() {
             // Pager text first, as CommandText does: a prompt left once it is gone is a prompt, not output.
             guard let kept = TextLines.removingPager(line) else { continue }
             if let command = TextLines.promptCommand(kept) {

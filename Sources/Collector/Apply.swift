@@ -93,8 +93,13 @@ public struct Applier: Sendable {
                 case .setupRefused(let question):
                     status = .stopped
                     detail = "`set cli pagination off` asked \"\(question)\", which an apply never confirms; nothing was typed"
+                case .phaseLimit(let phase, let limit):
+                    status = .stopped
+                    let what = phase == .login ? "before its first admin: prompt" : "in \(Self.describe(phase, conversation, mapping, node, restartTimeout: options.restartTimeout))"
+                    detail = "the node printed more than \(limit) bytes \(what); stopped; \(lastText)"
                 }
-                if conversation.results.allSatisfy({ $0.outcome == .notRun }), status != .applied, case .timeout(.login) = conversation.failure {
+                if conversation.results.allSatisfy({ $0.outcome == .notRun }), status != .applied,
+                   conversation.failure == .timeout(.login) || conversation.failure == .phaseLimit(.login, limit: conversation.maxBannerBytes) {
                     status = .notContacted
                 }
             } else {
@@ -199,14 +204,16 @@ public struct ApplySession: Sendable {
 }
 
 /// Runs an ``ApplyConversation`` on one SSH shell and owns its clocks: the login limit until the first
-/// prompt, then the command limit per typed line (the restart limit for `utils service restart`).
+/// prompt, then the command limit per phase — a step from its line typed to the prompt after it, pager
+/// answers and a delete's index included (the restart limit for `utils service restart`). Only a new
+/// phase restarts the clock, so a node that pages forever cannot stretch a step past its limit.
 final class ApplyDriver: ShellDriver {
     private var conversation: ApplyConversation
     private let restartSteps: Set<Int>
     private let timeouts: Timeouts
     private let restartTimeout: Double
     private var phaseDeadline: ContinuousClock.Instant?
-    private var lastSendCount = 0
+    private var lastPhase = ApplyPhase.login
     private static let closeGrace: Duration = .seconds(2)
 
     init(steps: [ApplyStep], restartSteps: Set<Int>, timeouts: Timeouts, restartTimeout: Double) {
@@ -219,14 +226,14 @@ final class ApplyDriver: ShellDriver {
     var deadline: ContinuousClock.Instant? { phaseDeadline }
 
     func shellOpened(now: ContinuousClock.Instant) -> ShellAction {
-        phaseDeadline = now + .milliseconds(Int(timeouts.login * 1000))
+        phaseDeadline = now + Timeouts.duration(timeouts.login)
         return .wait
     }
 
     func received(_ bytes: [UInt8], now: ContinuousClock.Instant) -> ShellAction {
         let reply = conversation.receive(bytes)
-        if conversation.sendCount != lastSendCount {
-            lastSendCount = conversation.sendCount
+        if conversation.phase != lastPhase {
+            lastPhase = conversation.phase
             let limit: Double
             if conversation.isDone {
                 phaseDeadline = now + Self.closeGrace
@@ -236,7 +243,7 @@ final class ApplyDriver: ShellDriver {
             } else {
                 limit = timeouts.command
             }
-            phaseDeadline = now + .milliseconds(Int(limit * 1000))
+            phaseDeadline = now + Timeouts.duration(limit)
         }
         if conversation.isDone && reply.isEmpty { return .close }
         return reply.isEmpty ? .wait : .send(reply)

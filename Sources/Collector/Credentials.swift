@@ -69,6 +69,7 @@ extension SSHTarget {
         self.init(host: node.host, address: c.address, port: c.port, username: c.username,
                   credential: credential, knownHostsPath: c.knownHosts,
                   hostKeyPolicy: HostKeyPolicy(rawValue: c.hostKeyPolicy.rawValue) ?? .strict,
-                  insecureHostKeys: insecureHostKeys, connectTimeout: .seconds(c.timeouts.connect), loginTimeout: .seconds(c.timeouts.login))
+                  insecureHostKeys: insecureHostKeys,
+                  connectTimeout: Timeouts.duration(c.timeouts.connect), loginTimeout: Timeouts.duration(c.timeouts.login))
     }
 }

@@ -129,6 +129,8 @@ public struct SSHCollector: Sendable {
                 failure = CollectionFailure(status: .commandFailed, detail: "phase command: `\(command)` printed more than \(limit) bytes; stopped; \(lastText)")
             case .pagerLimit(let command):
                 failure = CollectionFailure(status: .commandFailed, detail: "phase command: `\(command)` kept paging past the limit; stopped; \(lastText)")
+            case .bannerLimit(let limit):
+                failure = CollectionFailure(status: .commandFailed, detail: "phase login: the node printed more than \(limit) bytes before its first \(VOSText.prompt) prompt; stopped; \(lastText)")
             }
         } else if shell == nil {
             failure = CollectionFailure(status: .disconnected, detail: "phase shell: no shell was opened; \(lastText)")

@@ -34,7 +34,7 @@ final class VOSDriver: ShellDriver {
 
     func shellOpened(now: ContinuousClock.Instant) -> ShellAction {
         phaseStarted = now
-        phaseDeadline = now + .seconds(timeouts.login)
+        phaseDeadline = now + Timeouts.duration(timeouts.login)
         return .wait
     }
 
@@ -69,9 +69,9 @@ final class VOSDriver: ShellDriver {
         lastPhase = phase
         phaseStarted = now
         switch phase {
-        case .login: phaseDeadline = now + .seconds(timeouts.login)
-        case .setup, .command: phaseDeadline = now + .seconds(timeouts.command)
-        case .exiting, .finished: phaseDeadline = conversation.isDone ? now + Self.closeGrace : now + .seconds(timeouts.command)
+        case .login: phaseDeadline = now + Timeouts.duration(timeouts.login)
+        case .setup, .command: phaseDeadline = now + Timeouts.duration(timeouts.command)
+        case .exiting, .finished: phaseDeadline = conversation.isDone ? now + Self.closeGrace : now + Timeouts.duration(timeouts.command)
         }
     }
 

@@ -74,7 +74,9 @@ enum ConversationChecks {
         default: break
         }
         if comparable { try sameVOS(whole, chunked) }
-        try require(whole.transcript == delivered, "the transcript is not the bytes received")
+        // Every byte received, but for what arrives once the conversation is done: a bounded part of that.
+        try require(whole.transcript == delivered || (whole.isDone && delivered.starts(with: whole.transcript)
+                        && whole.transcript.count >= min(delivered.count, 64 << 10)), "the transcript is not the bytes received")
 
         for c in [whole, chunked] {
             try require(c.results.count == commands.count, "\(c.results.count) results for \(commands.count) commands")

@@ -186,10 +186,11 @@ enum TextChecks {
         ("a"..."z").contains(s) || ("0"..."9").contains(s) || ".:/[]-".unicodeScalars.contains(s)
     }
 
-    /// The parsers' trim: whitespace, control characters and byte-order marks at either end.
+    /// The parsers' trim: only what VOS prints as padding (ASCII space, tab, carriage return) at either end;
+    /// other white-space and format characters are content.
     static func trimmed<S: StringProtocol>(_ s: S) -> String {
         var scalars = Substring(s).unicodeScalars[...]
-        func trimmable(_ u: Unicode.Scalar) -> Bool { u.properties.isWhitespace || u.value < 0x20 || u.value == 0x7F || u.value == 0xFEFF }
+        func trimmable(_ u: Unicode.Scalar) -> Bool { u == " " || u == "\t" || u == "\r" }
         while let f = scalars.first, trimmable(f) { scalars.removeFirst() }
         while let l = scalars.last, trimmable(l) { scalars.removeLast() }
         return String(String.UnicodeScalarView(scalars))

@@ -22,10 +22,13 @@ public struct ApplySummary: Sendable {
 
     // MARK: Text
 
+    /// For a terminal: every field a node, a file or the inventory wrote passes `Escaping.terminal` (`t`), so
+    /// a detail holding backspaces or escape sequences cannot make a failed step look applied.
     public func text() -> String {
+        let t = Escaping.terminal
         var out = ""
         for r in records {
-            out += "\(r.host) (cluster \(r.cluster)): \(Self.statusWord(r.status))" + (r.detail.map { " — \($0)" } ?? "") + "\n"
+            out += "\(t(r.host)) (cluster \(t(r.cluster))): \(Self.statusWord(r.status))" + (r.detail.map { " — \(t($0))" } ?? "") + "\n"
             for s in r.steps {
                 if case .note = s.step { continue }
                 let word: String
@@ -35,10 +38,10 @@ public struct ApplySummary: Sendable {
                 case .failed: word = "FAILED "
                 case .notRun: word = "not run"
                 }
-                out += "  \(word)  \(Self.describe(s.step))" + (s.detail.map { "  (\($0))" } ?? "") + "\n"
+                out += "  \(word)  \(t(Self.describe(s.step)))" + (s.detail.map { "  (\(t($0)))" } ?? "") + "\n"
             }
             if !r.restartsPending.isEmpty {
-                out += "  ! configured but not effective until restarted: \(r.restartsPending.cliLines.joined(separator: "; "))\n"
+                out += "  ! configured but not effective until restarted: \(t(r.restartsPending.cliLines.joined(separator: "; ")))\n"
             }
         }
         out += "\n" + beforeAfter()
@@ -75,13 +78,13 @@ public struct ApplySummary: Sendable {
         var line = "Result after apply: \(word) (exit \(code))"
         let failed = records.filter { $0.status == .stopped || $0.status == .notContacted }.map(\.host)
         if !failed.isEmpty {
-            line += ": the apply did not complete on \(failed.joined(separator: ", ")) (see above for exactly what was applied)"
+            line += ": the apply did not complete on \(Escaping.terminal(failed.joined(separator: ", "))) (see above for exactly what was applied)"
         } else if let after, !after.complete {
             line += ": the re-audit could not read every node"
         }
         if !pending.isEmpty {
             let hosts = records.filter { !$0.restartsPending.isEmpty }.map(\.host)
-            line += "; restarts pending on \(hosts.joined(separator: ", ")): the lists are configured, not yet served (rerun with --restart or restart by hand)"
+            line += "; restarts pending on \(Escaping.terminal(hosts.joined(separator: ", "))): the lists are configured, not yet served (rerun with --restart or restart by hand)"
         }
         return line
     }
@@ -109,16 +112,19 @@ public struct ApplySummary: Sendable {
                 rows.append(("cluster \(cluster)", kind?.rawValue ?? "-", Self.cell(b), Self.cell(a)))
             }
         }
-        let w0 = rows.map(\.0.count).max()!, w1 = rows.map(\.1.count).max()!, w2 = rows.map(\.2.count).max()!
-        var out = "Before / after (re-audited: cluster \(after.clusters.joined(separator: ", ")))\n"
+        let w1 = rows.map(\.1.count).max()!, w2 = rows.map(\.2.count).max()!
+        var out = "Before / after (re-audited: cluster \(Escaping.terminal(after.clusters.joined(separator: ", "))))\n"
+        // Widths after escaping, so the columns stay aligned.
+        rows = rows.map { (Escaping.terminal($0.0), $0.1, $0.2, $0.3) }
+        let w0 = rows.map(\.0.count).max()!
         for r in rows {
             out += "  " + Self.pad(r.0, w0) + "  " + Self.pad(r.1, w1) + "  " + Self.pad(r.2, w2) + "  " + r.3 + "\n"
         }
         for node in after.nodes where !(node.status == .audited || node.status == .skipped) {
-            out += "  \(node.host): \(node.status.rawValue) — \(node.detail)\n"
+            out += "  \(Escaping.terminal(node.host)): \(node.status.rawValue) — \(Escaping.terminal(node.detail))\n"
         }
         for f in after.findings {
-            out += "  \(Self.symbol(f.severity)) \(f.message)\n"
+            out += "  \(Self.symbol(f.severity)) \(Escaping.terminal(f.message))\n"
         }
         return out
     }

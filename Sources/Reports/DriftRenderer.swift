@@ -13,12 +13,14 @@ public struct DriftRenderer: Sendable {
         }
     }
 
-    /// The report for a terminal or a cron mail, grouped by cluster and node.
+    /// The report for a terminal or a cron mail, grouped by cluster and node. Every recorded string (origins,
+    /// versions and states as nodes printed them, names, paths) passes `Escaping.terminal` (`t`).
     public func text(_ drift: DriftReport) -> String {
+        let t = Escaping.terminal
         let (from, to, changes, exitCode) = (drift.from, drift.to, drift.changes, drift.exitCode)
-        var out = "Drift: run \(to.id) (\(to.generatedAt)) against run \(from.id) (\(from.generatedAt)), \(Self.againstText(drift.against))\n"
+        var out = "Drift: run \(to.id) (\(t(to.generatedAt))) against run \(from.id) (\(t(from.generatedAt))), \(t(Self.againstText(drift.against)))\n"
         if from.inventory != to.inventory {
-            out += "Note: the runs audited different inventory files (\(from.inventory), then \(to.inventory))\n"
+            out += "Note: the runs audited different inventory files (\(t(from.inventory)), then \(t(to.inventory)))\n"
         }
         if changes.isEmpty {
             out += from.id == to.id ? "The latest run is the run compared with.\n"
@@ -28,14 +30,14 @@ public struct DriftRenderer: Sendable {
         for c in changes where !clusters.contains(c.cluster) { clusters.append(c.cluster) }
         for cluster in clusters {
             let inCluster = changes.filter { $0.cluster == cluster }
-            out += "cluster \(cluster) — \(Self.count(inCluster.count, "change"))\n"
+            out += "cluster \(t(cluster)) — \(Self.count(inCluster.count, "change"))\n"
             var hosts: [String] = []
             for c in inCluster where !hosts.contains(c.host) { hosts.append(c.host) }
             for host in hosts {
-                out += "  \(host)\n"
+                out += "  \(t(host))\n"
                 for c in inCluster where c.host == host {
                     let (label, text) = Self.line(c)
-                    out += "    " + label.padding(toLength: 11, withPad: " ", startingAt: 0) + text + "\n"
+                    out += "    " + t(label).padding(toLength: 11, withPad: " ", startingAt: 0) + t(text) + "\n"
                 }
             }
         }

@@ -59,6 +59,24 @@ enum Escape {
         return out
     }
 
+    /// A CommonMark inline code span showing `s` literally (terminal-unsafe characters as `\u{..}`): delimited by
+    /// one more backtick than the longest run inside, so no backtick in an entry can close it early and let
+    /// the rest be read as raw HTML or a link; padded with a space when the content starts or ends with a
+    /// backtick or a space (CommonMark strips one space from each side of such a span).
+    static func codeSpan(_ s: String) -> String {
+        var content = ""
+        for ch in Escaping.terminal(s) { content.append(ch == "\n" || ch == "\r" ? " " : ch) }
+        guard !content.isEmpty else { return "` `" }
+        var longest = 0, run = 0
+        for ch in content {
+            if ch == "`" { run += 1; longest = max(longest, run) } else { run = 0 }
+        }
+        let fence = String(repeating: "`", count: longest + 1)
+        let pad = (content.first == "`" || content.last == "`" || content.first == " " || content.last == " ")
+            && !content.allSatisfy({ $0 == " " })
+        return pad ? "\(fence) \(content) \(fence)" : fence + content + fence
+    }
+
     /// Prometheus label value: backslash, double quote and line feed escaped, per Unicode scalar (a CR LF pair is one
     /// Character, so a per-Character match would let its line feed through and split the sample line). The format has
     /// no other escapes: the other C0 controls and DEL, which a textfile reader would take as they are, become U+FFFD.

@@ -1,3 +1,4 @@
+import AuditCore
 import History
 
 /// `cors-audit history`: the recorded runs as a table, newest first.
@@ -6,10 +7,10 @@ public struct HistoryListRenderer: Sendable {
 
     /// `runs` as listed (at most the limit), `total` recorded, and the baseline, shown even when off the list.
     public func text(runs: [RunSummary], total: Int, baseline: Baseline?, database: String) -> String {
-        guard !runs.isEmpty else { return "No runs recorded in \(database) yet.\n" }
+        guard !runs.isEmpty else { return "No runs recorded in \(Escaping.terminal(database)) yet.\n" }
         let rows = runs.map { r in
             [String(r.id), r.generatedAt, r.verdict.rawValue, "\(r.audited)/\(r.nodes)",
-             String(r.errors), String(r.warnings), String(r.infos), r.inventory]
+             String(r.errors), String(r.warnings), String(r.infos), r.inventory].map(Escaping.terminal)
         }
         let header = ["RUN", "STARTED", "RESULT", "AUDITED", "ERRORS", "WARNINGS", "INFO", "INVENTORY"]
         // Numbers right-aligned, text left-aligned; the last column is never padded.
@@ -28,7 +29,7 @@ public struct HistoryListRenderer: Sendable {
         }
         if total > runs.count { out += "\(runs.count) of \(total) runs shown (--limit N for more)\n" }
         if let baseline, !runs.contains(where: { $0.id == baseline.run.id }) {
-            out += "Baseline: run \(baseline.run.id) (\(baseline.run.generatedAt)), approved \(baseline.approvedAt)\n"
+            out += "Baseline: run \(baseline.run.id) (\(Escaping.terminal(baseline.run.generatedAt))), approved \(Escaping.terminal(baseline.approvedAt))\n"
         }
         return out
     }

@@ -11,7 +11,7 @@ public struct MarkdownRenderer: Sendable {
         out.append("# CORS audit: \(s.verdict.rawValue.uppercased())")
         out.append("")
         out.append("**\(Escape.markdown(s.headline))**  ")
-        out.append("Run \(report.generatedAt) · inventory `\(report.inventoryPath)` · \(s.nodeCounts) · exit \(s.verdict.exitCode)")
+        out.append("Run \(report.generatedAt) · inventory \(Escape.codeSpan(report.inventoryPath)) · \(s.nodeCounts) · exit \(s.verdict.exitCode)")
         for notice in s.notices { out.append(""); out.append("> ⚠ \(Escape.markdown(notice))") }
         // The probe's split into counted and idle results is made once for the whole report.
         let probeSummary = report.probe.map(ProbeSummary.init)
@@ -59,9 +59,7 @@ public struct MarkdownRenderer: Sendable {
                 for (node, list, origins) in evidence {
                     out.append("**\(Escape.markdown(node.host)) · \(list.kind.rawValue)** (\(origins.count) entries)")
                     out.append("")
-                    out.append("```")
-                    out += origins.enumerated().map { "\($0 + 1). \(Escape.fence($1))" }
-                    out.append("```")
+                    out += Escape.fencedBlock(origins.enumerated().map { "\($0 + 1). \($1)" })
                     out.append("")
                 }
                 out.append("</details>")
@@ -70,7 +68,8 @@ public struct MarkdownRenderer: Sendable {
         if !report.plans.isEmpty {
             out += ["", "## Fix", "", "Run at each node's `admin:` prompt, in order. Lines starting with `#` are notes."]
             for plan in report.plans {
-                out += ["", "### \(Escape.markdown(plan.host))", "", "```", RunbookRenderer().text(plan).trimmingTrailingNewline.fenceSafe, "```"]
+                out += ["", "### \(Escape.markdown(plan.host))", ""]
+                out += Escape.fencedBlock(RunbookRenderer().text(plan).trimmingTrailingNewline.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
             }
         }
         return out.joined(separator: "\n") + "\n"
@@ -78,20 +77,22 @@ public struct MarkdownRenderer: Sendable {
 }
 
 extension Escape {
-    /// Inside a code fence only a fence-closing run of backticks is dangerous.
-    static func fence(_ s: String) -> String { s.fenceSafe }
+    /// A fenced code block of `lines` shown literally: the fence one backtick longer than any run inside (at
+    /// least three), so no line can close it; each line through `Escaping.terminal`, so none holds a line break.
+    static func fencedBlock(_ lines: [String]) -> [String] {
+        let safe = lines.map { Escaping.terminal($0) }
+        var longest = 0
+        for line in safe {
+            var run = 0
+            for ch in line {
+                if ch == "`" { run += 1; longest = max(longest, run) } else { run = 0 }
+            }
+        }
+        let fence = String(repeating: "`", count: max(3, longest + 1))
+        return [fence] + safe + [fence]
+    }
 }
 
 extension String {
-    var fenceSafe: String {
-        var out = ""
-        var run = 0
-        for ch in self {
-            if ch == "`" { run += 1; if run >= 3 { out.append("ˋ"); run = 0; continue } } else { run = 0 }
-            out.append(ch == "\r" ? " " : ch)
-        }
-        return out
-    }
-
     var trimmingTrailingNewline: String { hasSuffix("\n") ? String(dropLast()) : self }
 }

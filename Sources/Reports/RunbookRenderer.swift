@@ -36,15 +36,15 @@ public struct RunbookRenderer: Sendable {
             switch step {
             case .delete(_, let index, let origin):
                 n += 1
-                out.append("\(n). `\(step.commandLine!)`, then at `Select the index of origin to be deleted` check that entry \(index) is `\(origin.fenceSafe)` and type `\(index)`")
+                out.append("\(n). \(Escape.codeSpan(step.commandLine!)), then at `Select the index of origin to be deleted` check that entry \(index) is \(Escape.codeSpan(origin)) and type `\(index)`")
             case .note(let note):
                 out.append("   > \(Escape.markdown(note))")
             default:
                 n += 1
-                out.append("\(n). `\(step.commandLine!.fenceSafe)`")
+                out.append("\(n). \(Escape.codeSpan(step.commandLine!))")
             }
         }
-        out += ["", "Plain CLI lines: `\(plan.host).txt` beside this file."]
+        out += ["", "Plain CLI lines: \(Escape.codeSpan(plan.host + ".txt")) beside this file."]
         return out.joined(separator: "\n") + "\n"
     }
 }

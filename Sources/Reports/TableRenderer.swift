@@ -18,7 +18,10 @@ public struct TableRenderer: Sendable {
         paint(text, severity == .error ? "31" : severity == .warning ? "33" : "36")
     }
 
+    /// Every string from a device, a file or the inventory reaches the terminal through `Escaping.terminal`
+    /// (`t`), field by field, so no field can move the cursor, erase, recolour or reorder what the table shows.
     public func render(_ report: AuditReport) -> String {
+        let t = Escaping.terminal
         var out: [String] = []
         // Notes every format carries (--insecure, a host key not checked, a key added): before the answer, not after it.
         let notices = Summary(report: report, failOn: failOn).notices
@@ -40,12 +43,12 @@ public struct TableRenderer: Sendable {
                 return n == 0 ? nil : "\(n) \(s.rawValue)\(n == 1 ? "" : "s")"
             }
             if failed > 0 { counts.insert("\(failed) node\(failed == 1 ? "" : "s") not audited", at: 0) }
-            out.append(paint("cluster \(cluster)", "1") + " — \(counts.isEmpty ? paint("clean", "32") : counts.joined(separator: ", "))")
+            out.append(paint("cluster \(t(cluster))", "1") + " — \(counts.isEmpty ? paint("clean", "32") : counts.joined(separator: ", "))")
             var rows: [[String]] = [["NODE", "LIST", "STATUS", "ORIGINS", "FINDINGS"]]
             var failures: [String] = []
             for node in nodes {
                 if !node.status.isComplete {
-                    failures.append("  \(node.host)  —  " + paint("\(node.status.rawValue.uppercased())", "1;31") + " (\(Escaping.controls(node.detail)))")
+                    failures.append("  \(t(node.host))  —  " + paint("\(node.status.rawValue.uppercased())", "1;31") + " (\(t(node.detail)))")
                 }
                 if node.status == .skipped {
                     rows.append([node.host, node.lists.map(\.kind.rawValue).joined(separator: ","), "skipped", "—", "not contacted (audit: false)"])
@@ -64,34 +67,35 @@ public struct TableRenderer: Sendable {
                 let nodeLevel = findings.filter { $0.host == node.host && $0.list == nil }
                 if !nodeLevel.isEmpty { rows.append([node.host, "services", "", "", summary(nodeLevel, node: node)]) }
             }
-            out += Self.align(rows).enumerated().map { i, line in "  " + (i == 0 ? paint(line, "1") : colorize(line)) }
+            out += Self.align(rows.map { $0.map(t) }).enumerated().map { i, line in "  " + (i == 0 ? paint(line, "1") : colorize(line)) }
             if !failures.isEmpty { out.append(""); out += failures }
             if let summary = probeSummary {
                 out.append("")
-                out.append("  Preflight probe: " + summary.countLine)
+                out.append("  Preflight probe: " + t(summary.countLine))
                 for line in summary.lines(cluster: cluster) {
-                    out.append("  " + paint(line.severity == .error ? "✗" : "!", line.severity) + " " + line.text)
+                    out.append("  " + paint(line.severity == .error ? "✗" : "!", line.severity) + " " + t(line.text))
                 }
             }
             if !findings.isEmpty {
                 out.append("")
-                out += findings.map { "  " + paint(Self.symbol($0.severity), $0.severity) + " \(Escaping.controls($0.message))" }
+                out += findings.map { "  " + paint(Self.symbol($0.severity), $0.severity) + " \(t($0.message))" }
             }
             out.append("")
         }
         let plans = report.plans
         if !plans.isEmpty {
-            let location = runbookLocation.map { "; full runbooks in \($0)" } ?? ""
+            let location = runbookLocation.map { "; full runbooks in \(t($0))" } ?? ""
             out.append("Fix (run at each node's admin: prompt\(location)):")
             for plan in plans {
-                out.append("  \(plan.host)")
+                out.append("  \(t(plan.host))")
                 for step in plan.steps {
                     switch step {
                     case .delete(_, let index, let origin):
-                        out.append("    \(step.commandLine!)")
+                        out.append("    \(t(step.commandLine!))")
                         out.append("    \(index)    ← at the index prompt; must be \(Escaping.visible(origin))")
-                    case .note(let n): out.append("    # \(Escaping.controls(n))")
-                    default: out += step.cliLines.map { "    \($0)" }
+                    case .note(let n): out.append("    # \(t(n))")
+                    // A restart names the service as the node listed it.
+                    default: out += step.cliLines.map { "    \(t($0))" }
                     }
                 }
             }
@@ -101,7 +105,7 @@ public struct TableRenderer: Sendable {
         let word = verdict.rawValue.uppercased()
         var result = "Result: " + paint(word, verdict == .clean ? "1;32" : verdict == .drift ? "1;33" : "1;31") + " (exit \(verdict.exitCode))"
         if verdict == .incomplete {
-            result += " · " + Summary(report: report, failOn: failOn).incompleteReason
+            result += " · " + t(Summary(report: report, failOn: failOn).incompleteReason)
         }
         out.append(result)
         return out.joined(separator: "\n") + "\n"

@@ -62,6 +62,9 @@ public enum ApplyFailure: Sendable, Equatable {
     case disconnected(ApplyPhase)
     /// A step printed more than the byte limit.
     case outputLimit(index: Int)
+    /// The node printed more than `limit` bytes in a phase other than a step: the login banner (before the
+    /// first prompt) or `set cli pagination off`. Nothing was typed after it.
+    case phaseLimit(ApplyPhase, limit: Int)
     /// `set cli pagination off` asked a question (refused): no step was typed.
     case setupRefused(String)
 }
@@ -92,13 +95,17 @@ public struct ApplyConversation: Sendable {
     public private(set) var phase: ApplyPhase = .login
     public private(set) var results: [ApplyStepResult]
     public private(set) var failure: ApplyFailure?
-    /// Every byte received, raw, in order.
+    /// Every byte received, raw, in order; once done, at most 64 KiB more.
     public var transcript: [UInt8] { received.transcript }
     /// Increases whenever something is typed: the caller restarts its phase clock on a change.
     public private(set) var sendCount = 0
 
-    /// Raw bytes one step may print before the conversation gives up.
+    /// Raw bytes one step (and `set cli pagination off`, and leaving after a failed step) may print before the
+    /// conversation gives up.
     public var maxOutputBytes = 1 << 20
+    /// Raw bytes the node may print before its first prompt (a VOS banner is a few KB).
+    public var maxBannerBytes = 1 << 20
+    private var bannerBytes = 0
     public var maxPagerAnswers = 1000
     let lineEnding = "\n"
 
@@ -141,14 +148,27 @@ public struct ApplyConversation: Sendable {
     }
 
     private mutating func receive(contiguous bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        guard phase != .done else { received.recordTrailing(bytes); return [] }
         received.record(bytes)
-        guard phase != .done else { return [] }
         for byte in bytes {
-            // Counted from the setup command on, like the audit conversation's steps.
+            // Counted from the setup command on, like the audit conversation's steps; the banner on its own.
             received.count()
-            if received.rawCount > maxOutputBytes, case .step(let i) = phase {
-                finishStep(i, .failed("printed more than \(maxOutputBytes) bytes; stopped, its effect is unknown"))
-                failure = .outputLimit(index: i)
+            if phase == .login { bannerBytes += 1 }
+            if received.rawCount > maxOutputBytes || bannerBytes > maxBannerBytes {
+                switch phase {
+                case .step(let i):
+                    finishStep(i, .failed("printed more than \(maxOutputBytes) bytes; stopped, its effect is unknown"))
+                    failure = .outputLimit(index: i)
+                case .login:
+                    failure = .phaseLimit(.login, limit: maxBannerBytes)
+                case .setup:
+                    failure = .phaseLimit(.setup, limit: maxOutputBytes)
+                case .leaving:
+                    // The step's own failure stands; what it printed on the way out is kept up to here.
+                    if let i = leavingStep { results[i].output = output(upToPrompt: false, step: i) }
+                case .done:
+                    break
+                }
                 phase = .done
                 return []
             }
@@ -190,12 +210,23 @@ public struct ApplyConversation: Sendable {
         if TailMatch.isPrompt(text, start, end) { return .prompt }
         if phase == .login { return .nothing }
         if TailMatch.isPager(text, start, end) { return .pager }
-        let line = String(decoding: text[start..<end], as: UTF8.self)
-        let selection = Self.selectionPrompt(line)
-        if selection.isSelection { return .selection(selection.upper) }
-        if let refusal = TailMatch.confirmation(text, start, end) { return .question(refusal, line) }
+        // This runs once per read on a line that may be growing without a line break: only a short line that
+        // starts like the selection prompt is decoded, so a newline-free flood costs O(1) per read, not O(line).
+        if end - start <= Self.maxSelectionLine, TailMatch.hasPrefix(text, start, end, Self.selectionStart) {
+            let selection = Self.selectionPrompt(String(decoding: text[start..<end], as: UTF8.self))
+            if selection.isSelection { return .selection(selection.upper) }
+        }
+        if let refusal = TailMatch.confirmation(text, start, end) {
+            return .question(refusal, String(decoding: text[max(start, end - Self.maxQuotedLine)..<end], as: UTF8.self))
+        }
         return .nothing
     }
+
+    static let selectionStart = Array(VOSText.selectionPrompt.utf8)
+    /// Longer than any selection prompt (`Select the index of origin(s) to be deleted [1-N or a,q]:`).
+    static let maxSelectionLine = 256
+    /// How much of a question's line a message quotes.
+    static let maxQuotedLine = 512
 
     /// Whether `line` is `Select the index of origin to be deleted [1-N or a,q]` (or `origin(s)`), and its N when
     /// readable. It ends in `:` or `?`, or, as the guides print it, at the `]` closing the range: a node prints

@@ -42,6 +42,19 @@ struct ReceivedText: Sendable {
         if bytes.count == 1 { transcript.append(bytes[0]) } else { transcript.append(contentsOf: bytes) }
     }
 
+    /// What the transcript keeps of the bytes that arrive after the conversation ended (the node's goodbye
+    /// while the caller closes): at most this many, so a node flooding past `exit` is bounded too.
+    static let maxTrailingBytes = 64 << 10
+    private var trailingBytes = 0
+
+    /// Adds bytes received after the conversation ended, up to ``maxTrailingBytes`` in all.
+    mutating func recordTrailing(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let n = min(bytes.count, Self.maxTrailingBytes - trailingBytes)
+        guard n > 0 else { return }
+        transcript.append(contentsOf: bytes.prefix(n))
+        trailingBytes += n
+    }
+
     /// Counts one raw byte of the step (nothing while waiting for the first prompt).
     @inline(__always)
     mutating func count() {

@@ -30,6 +30,13 @@ enum TailMatch {
         return true
     }
 
+    /// True when `bytes[start..<end]` starts with `pattern` (lower-case ASCII), ignoring ASCII case.
+    static func hasPrefix(_ bytes: Bytes, _ start: Int, _ end: Int, _ pattern: [UInt8]) -> Bool {
+        guard end - start >= pattern.count else { return false }
+        for k in 0..<pattern.count where lower(bytes[start + k]) != pattern[k] { return false }
+        return true
+    }
+
     /// Where `pattern` (lower-case ASCII) last occurs in `bytes[start..<end]`, ignoring ASCII case.
     static func lastIndex(of pattern: [UInt8], in bytes: Bytes, _ start: Int, _ end: Int) -> Int? {
         var candidateEnd = end

@@ -43,7 +43,8 @@ public struct VOSConversation: Sendable {
     public private(set) var results: [CommandResult]
     /// The result of `set cli pagination off`, once it ran (nil when `disablePagination` is false).
     public private(set) var setupResult: CommandResult?
-    /// Every byte received, raw (ANSI and all), in order. Nothing sent is in it: the node echoes.
+    /// Every byte received, raw (ANSI and all), in order; once done, at most 64 KiB more. Nothing sent is in
+    /// it: the node echoes.
     public var transcript: [UInt8] { received.transcript }
 
     /// The command that turns the pager off for the session.
@@ -51,6 +52,8 @@ public struct VOSConversation: Sendable {
 
     private var received = ReceivedText()
     private var step = Step(command: "", keepsText: false)
+    /// Raw bytes received before the first prompt.
+    private var bannerBytes = 0
 
     /// Prepares a conversation; nothing is sent before the node's first prompt.
     public init(commands: [String], config: VOSConversationConfig = .init()) {
@@ -88,8 +91,8 @@ public struct VOSConversation: Sendable {
     }
 
     private mutating func receive(contiguous bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        guard state == .running else { received.recordTrailing(bytes); return [] }
         received.record(bytes)
-        guard state == .running else { return [] }
         consume(bytes)
         guard state == .running else { return [] }
         return act()
@@ -117,6 +120,13 @@ public struct VOSConversation: Sendable {
 
     private mutating func consume(_ bytes: UnsafeBufferPointer<UInt8>) {
         for byte in bytes {
+            if case .login = phase {
+                if bannerBytes == config.maxBannerBytes {
+                    fail(.bannerLimit(limit: config.maxBannerBytes), outcome: .notRun)
+                    return
+                }
+                bannerBytes += 1
+            }
             if received.keepsText && received.rawCount == config.maxOutputBytes {
                 fail(.outputLimit(command: step.command, limit: config.maxOutputBytes),
                      outcome: .truncated(limit: config.maxOutputBytes))

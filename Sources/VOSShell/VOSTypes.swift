@@ -3,8 +3,10 @@ public struct VOSConversationConfig: Sendable, Equatable {
     /// Appended to every line the conversation types (commands, `n`/`no` refusals, `exit`).
     public var lineEnding: String
     /// Raw bytes one command (the setup command included) may print before the conversation gives up.
-    /// The login banner is not capped: a node that never prompts is the caller's timeout.
     public var maxOutputBytes: Int
+    /// Raw bytes the node may print before its first prompt (a VOS banner is a few KB); past it the
+    /// conversation gives up rather than keep a flooding node's transcript until the login deadline.
+    public var maxBannerBytes: Int
     /// Pager answers one command may need before the conversation gives up.
     public var maxPagerAnswers: Int
     /// Send `set cli pagination off` before the first command.
@@ -12,9 +14,10 @@ public struct VOSConversationConfig: Sendable, Equatable {
 
     /// Creates a configuration; every setting has the default the audit uses.
     public init(lineEnding: String = "\n", maxOutputBytes: Int = 4 << 20, maxPagerAnswers: Int = 10_000,
-                disablePagination: Bool = true) {
+                disablePagination: Bool = true, maxBannerBytes: Int = 1 << 20) {
         self.lineEnding = lineEnding
         self.maxOutputBytes = maxOutputBytes
+        self.maxBannerBytes = maxBannerBytes
         self.maxPagerAnswers = maxPagerAnswers
         self.disablePagination = disablePagination
     }
@@ -91,4 +94,6 @@ public enum VOSFailure: Sendable, Equatable {
     case outputLimit(command: String, limit: Int)
     /// The command needed more pager answers than allowed.
     case pagerLimit(command: String)
+    /// The node printed more than `limit` raw bytes before its first prompt.
+    case bannerLimit(limit: Int)
 }

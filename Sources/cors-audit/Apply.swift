@@ -45,15 +45,17 @@ struct ApplyRun {
             reauditSource: { liveSource($0, options: .init(concurrency: concurrency), quiet: false) })
         try pipeline.writeRecords(summary, to: folder)
         print(summary.text(), terminator: "")
+        let folder = Escaping.terminal(self.folder)
         print("Records: \(folder)/apply.md, \(folder)/apply-<host>.json" + (summary.after == nil ? "" : ", after-state report \(folder)/after/report.json"))
         return summary.exitCode
     }
 
-    /// Shows the node's steps and asks on the terminal.
+    /// Shows the node's steps and asks on the terminal (names and service names through `Escaping.terminal`).
     func confirm(_ plan: RemediationPlan) -> Bool {
-        var text = "\n\(plan.host) (cluster \(plan.cluster)) — the steps to type:\n"
+        let t = Escaping.terminal
+        var text = "\n\(t(plan.host)) (cluster \(t(plan.cluster))) — the steps to type:\n"
         for step in plan.steps {
-            guard let line = step.commandLine else { continue }
+            guard let line = step.commandLine.map(t) else { continue }
             switch step {
             case .restart where !restart:
                 text += "    \(line)    (skipped: no --restart)\n"
@@ -63,7 +65,7 @@ struct ApplyRun {
                 text += "    \(line)\n"
             }
         }
-        text += "Apply to \(plan.host)? [y/N] "
+        text += "Apply to \(t(plan.host))? [y/N] "
         Terminal.write(text)
         guard let answer = readLine() else { return false }
         let a = answer.trimmingCharacters(in: .whitespaces).lowercased()

@@ -45,7 +45,7 @@ struct Audit: AsyncParsableCommand {
 
     func validate() throws {
         if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
-        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+        try checkTimeout(timeout)
         if !probe && (tls.caFile != nil || tls.insecure) { throw ValidationError("--ca-file and --insecure need --probe") }
         if transcripts != nil && insecureHostKeys { throw ValidationError("--insecure-host-keys goes with a live audit, not --transcripts") }
     }
@@ -96,12 +96,26 @@ struct PlanningOptions: ParsableArguments {
 
 /// Reads the inventory, or prints every problem as `file:line:column: key: message` and exits 64.
 func loadInventory(_ path: String) throws -> Inventory {
+    let inventory: Inventory
     do {
-        return try InventoryLoader.load(path: path)
+        inventory = try InventoryLoader.load(path: path)
     } catch let errors as InventoryErrors {
-        Terminal.write(errors.description + "\n")
+        Terminal.lines(errors.description + "\n")
         throw ExitCode(64)
     }
+    // The loader takes any positive finite number; a limit past a day is a typo, refused like one.
+    let absurd = inventory.nodes.compactMap { c, n in n.connection.timeouts.invalid.map { "\(path): cluster \(c.name), node \(n.host): timeouts.\($0.name) \($0.value) is not a time limit of at most \(Int(Timeouts.maximum)) seconds" } }
+    if !absurd.isEmpty {
+        absurd.forEach(Terminal.error)
+        throw ExitCode(64)
+    }
+    return inventory
+}
+
+/// `--timeout`: finite, positive and at most a day, else a usage error (64) rather than a trap converting it.
+func checkTimeout(_ timeout: Double?) throws {
+    guard let timeout, !Timeouts.isValid(timeout) else { return }
+    throw ValidationError("--timeout must be a positive number of seconds, at most \(Int(Timeouts.maximum)) (got \(timeout))")
 }
 
 extension Severity: ExpressibleByArgument {}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AuditCore
 import Foundation
 import History
 
@@ -22,7 +23,7 @@ struct BaselineCommand: ParsableCommand {
         func run() throws {
             let approved = try withHistory { try location.open().approveBaseline(run: runID) }
             let r = approved.run
-            print("Approved run \(r.id) (\(r.generatedAt), \(r.verdict.rawValue), \(r.audited)/\(r.nodes) nodes audited) as the baseline.")
+            print("Approved run \(r.id) (\(Escaping.terminal(r.generatedAt)), \(r.verdict.rawValue), \(r.audited)/\(r.nodes) nodes audited) as the baseline.")
             if !r.complete {
                 // Allowed (it may be the best there is), but drift cannot compare the lists it did not read.
                 Terminal.error("warning: run \(r.id) is incomplete; lists it did not read cannot be compared")
@@ -43,7 +44,7 @@ struct BaselineCommand: ParsableCommand {
                 return b
             }
             let r = baseline.run
-            print("Baseline: run \(r.id) (\(r.generatedAt), \(r.verdict.rawValue), \(r.audited)/\(r.nodes) nodes audited), approved \(baseline.approvedAt)")
+            print("Baseline: run \(r.id) (\(Escaping.terminal(r.generatedAt)), \(r.verdict.rawValue), \(r.audited)/\(r.nodes) nodes audited), approved \(Escaping.terminal(baseline.approvedAt))")
         }
     }
 }

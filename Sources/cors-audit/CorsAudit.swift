@@ -1,6 +1,36 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
+/// The process entry: no core dumps from here on, then the commands. Secrets (password files, prompted
+/// passwords, environment passwords) are read only after this.
 @main
+enum Main {
+    static func main() async {
+        ProcessHardening.noCoreDumps()
+        await CorsAudit.main()
+    }
+}
+
+enum ProcessHardening {
+    /// `prctl(PR_SET_DUMPABLE, 0)`: no core file, and no same-user ptrace or /proc/<pid>/mem, can expose a
+    /// password once read; and a zero core size limit in case a core is written anyway. prctl is variadic in C,
+    /// which Swift does not import, so it is looked up in the C library.
+    static func noCoreDumps() {
+        #if os(Linux)
+        typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
+        if let symbol = dlsym(nil, "prctl") {
+            let prctl = unsafeBitCast(symbol, to: Prctl.self)
+            let PR_SET_DUMPABLE: Int32 = 4
+            _ = prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+        }
+        var none = rlimit(rlim_cur: 0, rlim_max: 0)
+        _ = setrlimit(Int32(RLIMIT_CORE.rawValue), &none)
+        #endif
+    }
+}
+
 struct CorsAudit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cors-audit",

@@ -58,7 +58,7 @@ struct Probe: AsyncParsableCommand {
 
     func validate() throws {
         if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
-        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+        try checkTimeout(timeout)
     }
 
     func run() async throws {

@@ -37,7 +37,7 @@ struct Remediate: AsyncParsableCommand {
     func validate() throws {
         if apply {
             if inventory == nil { throw ValidationError("--apply needs --inventory FILE to reach the nodes (also with --from)") }
-            if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+            try checkTimeout(timeout)
         } else {
             if (from == nil) == (inventory == nil) { throw ValidationError("give either --from REPORT.json or --inventory FILE") }
             if yes || restart || timeout != nil { throw ValidationError("--yes, --restart and --timeout go with --apply") }
@@ -83,7 +83,7 @@ struct Remediate: AsyncParsableCommand {
         for plan in plans {
             try RunFolder.atomicWrite(RunbookRenderer().text(plan), to: "\(folder)/\(plan.host).txt")
             try RunFolder.atomicWrite(RunbookRenderer().markdown(plan, findings: findings), to: "\(folder)/\(plan.host).md")
-            print("\(folder)/\(plan.host).md  (\(plan.steps.filter { $0.commandLine != nil }.count) steps)")
+            print("\(Escaping.terminal(folder))/\(Escaping.terminal(plan.host)).md  (\(plan.steps.filter { $0.commandLine != nil }.count) steps)")
         }
         if apply, let path = self.inventory {
             let code = try await ApplyRun(plans: plans, before: findings, inventory: try loadInventory(path), yes: yes,

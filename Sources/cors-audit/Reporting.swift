@@ -72,7 +72,7 @@ struct ReportingOptions: ParsableArguments {
             if format.formats.contains(.table) {
                 let color = Terminal.stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
                 var text = TableRenderer(failOn: failOn, runbookLocation: runbooks.isEmpty ? nil : runbooks, color: color).render(report)
-                if format.formats.contains(.html) { text = text.dropLast() + " · report: \(files.displayPath)/report.html\n" }
+                if format.formats.contains(.html) { text = text.dropLast() + " · report: \(Escaping.terminal(files.displayPath))/report.html\n" }
                 print(text, terminator: "")
             } else if format.formats.contains(.json) {
                 print(report.json(failOn: failOn).serialized(), terminator: "")

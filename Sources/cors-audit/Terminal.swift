@@ -7,8 +7,14 @@ enum Terminal {
     /// Writes `text` to stderr as is.
     static func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
 
-    /// `cors-audit: <message>` on stderr.
-    static func error(_ message: String) { write("cors-audit: \(message)\n") }
+    /// `cors-audit: <message>` on stderr; the message may quote a node, a file or the inventory, so it passes
+    /// `Escaping.terminal` (one line, nothing a terminal acts on).
+    static func error(_ message: String) { write("cors-audit: \(Escaping.terminal(message))\n") }
+
+    /// Several lines, each passing `Escaping.terminal`.
+    static func lines(_ text: String) {
+        write(text.split(separator: "\n", omittingEmptySubsequences: false).map { Escaping.terminal(String($0)) }.joined(separator: "\n"))
+    }
 
     static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }

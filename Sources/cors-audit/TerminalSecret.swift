@@ -1,3 +1,4 @@
+import AuditCore
 import Foundation
 
 /// Reads one line from the controlling terminal with echo off, restoring the terminal on every exit.
@@ -30,7 +31,7 @@ enum TerminalSecret {
         defer { TerminalRestore.disarm() }
         // Echo off (and type-ahead, which was echoed, discarded) before the prompt shows.
         guard tcsetattr(fd, TCSAFLUSH, &quiet) == 0 else { throw .noTerminal("cannot turn echo off: \(String(cString: strerror(errno)))") }
-        write(fd, prompt)
+        write(fd, Escaping.terminal(prompt))  // names from the inventory, made safe like every terminal line
         var line: [UInt8] = []
         var ended = false
         var byte: UInt8 = 0

@@ -125,3 +125,33 @@ func run(_ arguments: [String], environment: [String: String] = [:]) throws -> P
         #expect(bad.stdout.isEmpty)
     }
 }
+
+/// Issue 15 item 2: a pasted transcript whose entry ends in U+00A0 was reported `4/4 ok`.
+@Suite struct InvisibleCharacterTranscriptTests {
+    @Test func aNoBreakSpaceAfterAnEntryIsNotClean() throws {
+        let dir = try temporaryDirectory("cors-audit-nbsp")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for host in ["cuicpub", "cuicsub", "finessep", "finesses"] {
+            var text = try String(contentsOfFile: "\(repoRoot)/inventory/transcripts/lab/\(host).uccelab.tac.txt", encoding: .utf8)
+            if host == "cuicpub" {
+                // The first entry of the CUIC list (the Live Data list has the same line later): a browser
+                // sends no NBSP, so this entry never matches.
+                let line = "1. https://finessep.uccelab.tac \n"
+                let range = try #require(text.range(of: line))
+                text.replaceSubrange(range, with: "1. https://finessep.uccelab.tac\u{A0} \n")
+            }
+            try text.write(toFile: "\(dir)/\(host).uccelab.tac.txt", atomically: true, encoding: .utf8)
+        }
+        let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", dir, "--format", "table,json", "--output", dir + "/out"])
+        #expect(r.status == 1, "stderr: \(r.stderr)")
+        #expect(!r.stdout.contains("cuicpub.uccelab.tac  cuic       enabled  4/4"), "\(r.stdout)")
+        #expect(r.stdout.contains(#""https://finessep.uccelab.tac\u{a0}" (entry 1) on cuicpub.uccelab.tac's CUIC list can never match a browser Origin: it contains \u{00A0} (NO-BREAK SPACE) at its end"#), "\(r.stdout)")
+        #expect(r.stdout.contains("probably meant https://finessep.uccelab.tac, which is expected and reported missing"))
+        // The terminal never receives the raw character.
+        #expect(!r.stdout.unicodeScalars.contains("\u{A0}"))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/report.json"))) as! [String: Any]
+        let findings = (json["findings"] as! [[String: Any]]).filter { $0["host"] as? String == "cuicpub.uccelab.tac" && $0["list"] as? String == "cuic" }
+        #expect(Set(findings.compactMap { $0["kind"] as? String }) == ["ineffective-origin", "missing-origin"])
+        #expect(findings.contains { $0["origin"] as? String == "https://finessep.uccelab.tac\u{A0}" })
+    }
+}
