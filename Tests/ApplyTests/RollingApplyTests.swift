@@ -72,13 +72,6 @@ struct RollingLab {
         try await RollingLab.with { lab in
             let r = try lab.apply()
             #expect(r.status == 0, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
-            // The order comes before anything is applied.
-            let order = "  cluster alpha: cuicpub.alpha.test, then cuicsub.alpha.test\n  cluster beta: cuicpub.beta.test, then cuicsub.beta.test\n"
-            let shown = try #require(r.stdout.range(of: order), "\(r.stdout)")
-            let firstRecord = try #require(r.stdout.range(of: "cuicpub.alpha.test (cluster alpha): APPLIED"))
-            #expect(shown.upperBound <= firstRecord.lowerBound)
-            #expect(r.stdout.contains("one cluster at a time"))
-
             let windows = try lab.windows()
             #expect(Set(windows.map(\.host)) == Set(RollingLab.allHosts))
             #expect(windows.count == 4 && windows.allSatisfy { $0.result == "STARTED" && $0.end > $0.start })
@@ -88,6 +81,12 @@ struct RollingLab {
             let sorted = windows.sorted { $0.start < $1.start }
             #expect(sorted.map(\.host) == RollingLab.allHosts)
             for (a, b) in zip(sorted, sorted.dropFirst()) { #expect(a.end <= b.start, "\(a) overlaps \(b)") }
+            // The order comes before anything is applied.
+            let order = "  cluster alpha: cuicpub.alpha.test, then cuicsub.alpha.test\n  cluster beta: cuicpub.beta.test, then cuicsub.beta.test\n"
+            let shown = try #require(r.stdout.range(of: order), "\(r.stdout)")
+            let firstRecord = try #require(r.stdout.range(of: "cuicpub.alpha.test (cluster alpha): APPLIED"))
+            #expect(shown.upperBound <= firstRecord.lowerBound)
+            #expect(r.stdout.contains("one cluster at a time"))
             for host in RollingLab.allHosts {
                 let cluster = host.split(separator: ".")[1]
                 #expect(lab.simulation.node(host).configuredList(.cuic)?.origins.contains("https://finessep.\(cluster).test:8445") == true)
@@ -154,7 +153,10 @@ struct RollingLab {
                 let r = try lab.apply(["--parallel-clusters", bad])
                 #expect(r.status == 64, "\(bad): \(r.stderr)")
                 #expect(r.stderr.contains("parallel-clusters"), "\(bad): \(r.stderr)")
+                #expect(!r.stderr.contains("Unknown option"), "\(bad): \(r.stderr)")
             }
+            let zero = try lab.apply(["--parallel-clusters=0"])
+            #expect(zero.stderr.contains("--parallel-clusters must be a positive integer"), "\(zero.stderr)")
             let r = try corsAudit(["remediate", "--inventory", lab.simulation.inventoryPath, "--transcripts", lab.simulation.directory,
                                    "--parallel-clusters", "2"])
             #expect(r.status == 64)
