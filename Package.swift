@@ -64,7 +64,7 @@ let package = Package(
         ]),
         // Runs many nodes at once over SSH and hands their command outputs to the core.
         .target(name: "Collector", dependencies: [
-            "SSHClient", "VOSShell", "AuditCore",
+            "SSHClient", "VOSShell", "AuditCore", "CLIParsers",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // syncfs(2), which Swift's Glibc module does not export: one sync for a run folder's many files.

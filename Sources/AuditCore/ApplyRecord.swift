@@ -9,6 +9,9 @@ public struct NodeApplyRecord: Sendable {
         case notContacted = "not_contacted"
         /// The person declined at the confirmation.
         case declined
+        /// Not started: a node before it in its cluster stopped or was not contacted (the detail says which and why),
+        /// and a cluster's nodes change one at a time, each only once the one before it is verified.
+        case notRun = "not_run"
     }
 
     public enum StepStatus: String, Sendable {
@@ -44,6 +47,9 @@ public struct NodeApplyRecord: Sendable {
         self.cluster = cluster; self.host = host; self.status = status; self.detail = detail; self.steps = steps
         self.restartsPending = restartsPending; self.transcript = transcript
     }
+
+    /// The node's apply did not complete: it stopped, was not contacted, or was not run (declined is the person's choice).
+    public var isIncomplete: Bool { status == .stopped || status == .notContacted || status == .notRun }
 
     /// Something was typed at the node's prompt (so it may have changed).
     public var typedAnything: Bool {

@@ -3,12 +3,16 @@ import Foundation
 import SSHClient
 import VOSShell
 
-/// Carries remediation plans out over SSH, one session per node, all nodes from one poll loop.
+/// Carries remediation plans out over SSH, one session per node.
 ///
 /// Each node's plan runs through an ``ApplyConversation``: commands in order, deletes answered only
 /// after the list the node prints shows the planned origin at the planned index, nothing confirmed,
 /// and the node left at its first failure. Service restarts run only with `restart`; otherwise they
-/// are recorded as skipped and the node's change as configured but not yet effective.
+/// are recorded as skipped and the node's change as configured but not yet effective. With restarts,
+/// `utils service list` is typed after them. A node whose steps all applied is then verified
+/// (``ApplyVerification``): a verification that does not show the change stops the node.
+///
+/// ``applyRolling(_:parallelClusters:)`` is how `remediate --apply` runs: one node at a time per cluster.
 public struct Applier: Sendable {
     public struct Options: Sendable {
         /// Run the plans' `utils service restart ...` steps.
@@ -34,8 +38,80 @@ public struct Applier: Sendable {
 
     public init(options: Options) { self.options = options }
 
-    /// Applies each plan to its inventory node; records in plan order.
-    public func apply(_ work: [(plan: RemediationPlan, node: InventoryNode)]) async -> [NodeApplyRecord] {
+    public typealias Work = (plan: RemediationPlan, node: InventoryNode)
+
+    /// The clusters of `work` in order of first appearance, each with its nodes (indices into `work`) in order.
+    public static func clusters(_ work: [Work]) -> [(cluster: String, items: [Int])] {
+        var out: [(cluster: String, items: [Int])] = []
+        for (i, item) in work.enumerated() {
+            if let k = out.firstIndex(where: { $0.cluster == item.plan.cluster }) { out[k].items.append(i) } else {
+                out.append((item.plan.cluster, [i]))
+            }
+        }
+        return out
+    }
+
+    /// Applies the plans one node at a time within each cluster, up to `parallelClusters` clusters side by side.
+    /// A node starts only once the one before it in its cluster applied every step and its verification shows
+    /// the change (restarted services STARTED): so a cluster never has two nodes restarting at once. A node that
+    /// stops or is not contacted halts its cluster: the nodes after it are `notRun`, saying which node and why.
+    /// `nodeDone` is told of each node's record as it ends. Records in `work` order.
+    public func applyRolling(_ work: [Work], parallelClusters: Int = 1,
+                             nodeDone: @escaping @Sendable (NodeApplyRecord) -> Void = { _ in }) async -> [NodeApplyRecord] {
+        let deadline = options.runTimeout.map { ContinuousClock.now + $0 }
+        let groups = Self.clusters(work).map { group in group.items.map { ($0, work[$0].plan, work[$0].node) } }
+        let width = max(1, parallelClusters)
+        let done = await withTaskGroup(of: [(Int, NodeApplyRecord)].self) { tasks in
+            var next = 0
+            var out: [(Int, NodeApplyRecord)] = []
+            while next < min(width, groups.count) {
+                let group = groups[next]
+                tasks.addTask { await self.roll(group, deadline: deadline, nodeDone: nodeDone) }
+                next += 1
+            }
+            for await finished in tasks {
+                out += finished
+                if next < groups.count {
+                    let group = groups[next]
+                    tasks.addTask { await self.roll(group, deadline: deadline, nodeDone: nodeDone) }
+                    next += 1
+                }
+            }
+            return out
+        }
+        var records = [NodeApplyRecord?](repeating: nil, count: work.count)
+        for (i, record) in done { records[i] = record }
+        return records.map { $0! }
+    }
+
+    /// One cluster's nodes, in order, each after the one before it is verified.
+    private func roll(_ items: [(Int, RemediationPlan, InventoryNode)], deadline: ContinuousClock.Instant?,
+                      nodeDone: @Sendable (NodeApplyRecord) -> Void) async -> [(Int, NodeApplyRecord)] {
+        var out: [(Int, NodeApplyRecord)] = []
+        var halted: String?
+        for (i, plan, node) in items {
+            let record: NodeApplyRecord
+            if let halted {
+                record = ApplyMapping(plan: plan, restart: options.restart).record(conversation: nil, status: .notRun, detail: halted)
+            } else {
+                record = await apply([(plan, node)], deadline: deadline)[0]
+                if record.status != .applied {
+                    let what = record.status == .notContacted ? "was not contacted" : "stopped"
+                    halted = "halted: \(record.host) before it in cluster \(record.cluster) \(what) (\(record.detail ?? "see its record")); nothing was typed here"
+                }
+            }
+            nodeDone(record)
+            out.append((i, record))
+        }
+        return out
+    }
+
+    /// Applies each plan to its inventory node, all at once; records in plan order.
+    public func apply(_ work: [Work]) async -> [NodeApplyRecord] {
+        await apply(work, deadline: options.runTimeout.map { ContinuousClock.now + $0 })
+    }
+
+    func apply(_ work: [Work], deadline: ContinuousClock.Instant?) async -> [NodeApplyRecord] {
         var records: [NodeApplyRecord?] = Array(repeating: nil, count: work.count)
         var jobs: [SSHJob<ApplyDriver>] = []
         var jobIndex: [Int] = []
@@ -62,7 +138,6 @@ public struct Applier: Sendable {
             }))
             jobIndex.append(i)
         }
-        let deadline = options.runTimeout.map { ContinuousClock.now + $0 }
         let outcomes = await SSHRunner(concurrency: options.concurrency).run(jobs, deadline: deadline)
         for (i, outcome) in zip(jobIndex, outcomes) {
             let (plan, node) = work[i]
@@ -118,7 +193,14 @@ public struct Applier: Sendable {
             } else if shell == nil {
                 detail = detail ?? "no shell was opened; \(lastText)"
             }
-            records[i] = mapping.record(conversation: shell?.conversation, status: status, detail: detail, transcript: shell?.transcript)
+            var record = mapping.record(conversation: shell?.conversation, status: status, detail: detail, transcript: shell?.transcript)
+            if record.status == .applied, let problem = ApplyVerification.problem(in: record.steps) {
+                record.steps[problem.index].status = .failed
+                record.steps[problem.index].detail = problem.why
+                record.status = .stopped
+                record.detail = "verification: \(problem.why)"
+            }
+            records[i] = record
         }
         return records.map { $0! }
     }
@@ -143,6 +225,9 @@ public struct Applier: Sendable {
 struct ApplyMapping {
     let plan: RemediationPlan
     let restart: Bool
+    /// The plan's steps, and after the last service restart or start typed a `utils service list` (what shows
+    /// they STARTED), unless the plan has one there.
+    let planSteps: [RemediationAction]
     /// The typed steps, and for each the plan step it came from.
     let steps: [ApplyStep]
     let planIndex: [Int]
@@ -155,7 +240,16 @@ struct ApplyMapping {
         var steps: [ApplyStep] = []
         var planIndex: [Int] = []
         var restartSteps: Set<Int> = []
-        for (i, step) in plan.steps.enumerated() {
+        var planSteps = plan.steps
+        let typesService: (RemediationAction) -> Bool = { step in
+            if case .start = step { return true }
+            return restart && step.isRestart
+        }
+        if let last = plan.steps.lastIndex(where: typesService), !plan.steps[last...].contains(.verifyServices) {
+            planSteps.append(.verifyServices)
+        }
+        self.planSteps = planSteps
+        for (i, step) in planSteps.enumerated() {
             guard let line = step.commandLine, restart || !step.isRestart else { continue }
             if step.isRestart { restartSteps.insert(steps.count) }
             if case .delete(_, let index, let origin) = step {
@@ -171,7 +265,7 @@ struct ApplyMapping {
     }
 
     func record(conversation: ApplyConversation?, status: NodeApplyRecord.Status, detail: String?, transcript: [UInt8]? = nil) -> NodeApplyRecord {
-        var out = plan.steps.map { step -> NodeApplyRecord.Step in
+        var out = planSteps.map { step -> NodeApplyRecord.Step in
             switch step {
             case .note: return .init(step: step, status: .skipped, detail: "a note, never typed", output: nil)
             case .restart where !restart:

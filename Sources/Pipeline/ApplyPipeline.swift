@@ -3,8 +3,9 @@ import Collector
 import Foundation
 import Reports
 
-/// `remediate --apply`, stage by stage: match each plan to its inventory node → confirm per node → carry the
-/// confirmed runbooks out over SSH → re-audit the clusters where anything was typed → write the records.
+/// `remediate --apply`, stage by stage: match each plan to its inventory node → show the order → confirm per node →
+/// carry the confirmed runbooks out over SSH, one node at a time per cluster (``Applier/applyRolling(_:parallelClusters:nodeDone:)``)
+/// → re-audit the clusters where anything was typed → write the records.
 /// What is asked of a person (confirmations, passwords) comes in as closures from the command line.
 public struct ApplyPipeline {
     public var plans: [RemediationPlan]
@@ -15,6 +16,8 @@ public struct ApplyPipeline {
     /// The whole apply's time limit, in seconds.
     public var timeout: Double?
     public var concurrency: Int?
+    /// Clusters applied side by side; within a cluster always one node at a time.
+    public var parallelClusters = 1
     public var failOn: Severity = .warning
 
     public init(plans: [RemediationPlan], before: [Finding], inventory: Inventory, restart: Bool, timeout: Double?, concurrency: Int?) {
@@ -22,13 +25,21 @@ public struct ApplyPipeline {
         self.timeout = timeout; self.concurrency = concurrency
     }
 
-    public typealias Work = (plan: RemediationPlan, node: InventoryNode)
+    public typealias Work = Applier.Work
 
-    /// Each plan's inventory node; the problems (a plan for a node the inventory cannot reach) otherwise.
+    /// Each plan's inventory node, in the order they are applied (cluster by cluster, node by node, as the inventory
+    /// lists them); the problems (a plan for a node the inventory cannot reach) otherwise.
     public func match() -> Result<[Work], MatchProblems> {
         var work: [Work] = []
         var problems: [String] = []
-        for plan in plans {
+        let position = Dictionary(inventory.nodes.enumerated().map { ($1.node.host, $0) }, uniquingKeysWith: { a, _ in a })
+        let clusterPosition = Dictionary(inventory.clusters.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let ordered = plans.enumerated().sorted { a, b in
+            let ka = (clusterPosition[a.element.cluster] ?? Int.max, position[a.element.host] ?? Int.max, a.offset)
+            let kb = (clusterPosition[b.element.cluster] ?? Int.max, position[b.element.host] ?? Int.max, b.offset)
+            return ka < kb
+        }.map(\.element)
+        for plan in ordered {
             guard let (cluster, node) = inventory.nodes.first(where: { $0.node.host == plan.host }) else {
                 problems.append("\(plan.host): not in \(inventory.path); cannot reach it to apply its runbook")
                 continue
@@ -49,14 +60,28 @@ public struct ApplyPipeline {
 
     public struct MatchProblems: Error { public var problems: [String] }
 
+    /// The order `work` is applied in, shown before the first confirmation.
+    public func orderText(_ work: [Work]) -> String {
+        let groups = Applier.clusters(work)
+        let side = parallelClusters <= 1 ? "one cluster at a time" : "up to \(parallelClusters) clusters at a time"
+        var out = "Order: in each cluster one node at a time, the next only once the one before shows its change"
+            + (restart ? " and its restarted services STARTED" : "") + "; a node that fails halts the rest of its cluster; \(side).\n"
+        for group in groups {
+            out += "  cluster \(group.cluster): " + group.items.map { work[$0].plan.host }.joined(separator: ", then ") + "\n"
+        }
+        return out
+    }
+
     /// Applies the confirmed part of `work` and re-audits the clusters where anything was typed.
     /// - Parameters:
     ///   - confirm: asked for each node in order; false declines it (nothing is typed there).
     ///   - passwords: the terminal's answers, asked once the confirmations are done.
     ///   - starting: told how many nodes are about to be changed.
+    ///   - nodeDone: told of each node's record as it ends.
     ///   - reauditSource: the live source for the re-audit's scope.
     public func run(_ work: [Work], confirm: (RemediationPlan) -> Bool, passwords: () -> PromptedPasswords,
-                    starting: (Int) -> Void, reauditSource: (Inventory) -> any ObservationSource) async -> ApplySummary {
+                    starting: (Int) -> Void, nodeDone: @escaping @Sendable (NodeApplyRecord) -> Void = { _ in },
+                    reauditSource: (Inventory) -> any ObservationSource) async -> ApplySummary {
         var confirmed: [Work] = []
         var records: [String: NodeApplyRecord] = [:]
         for item in work {
@@ -66,7 +91,9 @@ public struct ApplyPipeline {
             starting(confirmed.count)
             let applier = Applier(options: .init(restart: restart, runTimeout: timeout.map { .milliseconds(Int($0 * 1000)) },
                                                  concurrency: concurrency, passwords: passwords()))
-            for record in await applier.apply(confirmed) { records[record.host] = record }
+            for record in await applier.applyRolling(confirmed, parallelClusters: parallelClusters, nodeDone: nodeDone) {
+                records[record.host] = record
+            }
         }
         let ordered = work.compactMap { records[$0.plan.host] }
 

@@ -12,10 +12,10 @@ public struct ApplySummary: Sendable {
         self.records = records; self.before = before; self.after = after; self.restart = restart; self.failOn = failOn
     }
 
-    /// 2 when a node's apply failed or the re-audit is incomplete; else the after state's verdict (the
-    /// before state's when nothing was typed).
+    /// 2 when a node's apply failed or was not run or the re-audit is incomplete; else the after state's verdict
+    /// (the before state's when nothing was typed).
     public var exitCode: Int32 {
-        if records.contains(where: { $0.status == .stopped || $0.status == .notContacted }) { return 2 }
+        if records.contains(where: \.isIncomplete) { return 2 }
         if let after { return after.verdict(failOn: failOn).exitCode }
         return before.contains { $0.severity >= failOn } ? 1 : 0
     }
@@ -55,6 +55,7 @@ public struct ApplySummary: Sendable {
         case .stopped: "STOPPED"
         case .notContacted: "NOT CONTACTED"
         case .declined: "DECLINED"
+        case .notRun: "NOT RUN"
         }
     }
 
@@ -77,8 +78,16 @@ public struct ApplySummary: Sendable {
         }
         var line = "Result after apply: \(word) (exit \(code))"
         let failed = records.filter { $0.status == .stopped || $0.status == .notContacted }.map(\.host)
+        let notRun = records.filter { $0.status == .notRun }.map(\.host)
         if !failed.isEmpty {
+<<<<<<< HEAD
             line += ": the apply did not complete on \(Escaping.terminal(failed.joined(separator: ", "))) (see above for exactly what was applied)"
+=======
+            line += ": the apply did not complete on \(failed.joined(separator: ", ")) (see above for exactly what was applied)"
+            if !notRun.isEmpty { line += "; not run: \(notRun.joined(separator: ", ")) (their cluster halted)" }
+        } else if !notRun.isEmpty {
+            line += ": not run: \(notRun.joined(separator: ", "))"
+>>>>>>> rolling
         } else if let after, !after.complete {
             line += ": the re-audit could not read every node"
         }

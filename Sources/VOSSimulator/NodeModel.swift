@@ -1,4 +1,5 @@
 import AuditCore
+import Foundation
 import NIOConcurrencyHelpers
 
 /// The status of one CORS list, as `utils ... cors status` reports it.
@@ -95,12 +96,16 @@ public enum Fault: Sendable, Hashable {
     case oversizeOutput(Int)
     /// Every byte the node sends goes out on its own, this many seconds apart.
     case dripOutput(Double)
+    /// `utils service restart` stops the service and it does not come back: the restart ends `[STOPPED]` (no
+    /// failure marker, as a restart that gives up may print) and `utils service list` shows it stopped.
+    case restartStaysStopped
 
     /// Every fault's state-file name, for error messages and the fleet generator.
     public static let allNames = ["refuse", "wrong_host_key", "reject_auth", "never_prompt", "drop_mid_output", "garbage_output",
                                   "unknown_output", "slow_start", "confirm_prompt", "keyboard_interactive_only", "silent",
                                   "garbage_banner", "no_common_algorithm", "unknown_host_key", "unresolvable",
-                                  "kbd_int_unexpected_prompt", "endless_pager", "oversize_output", "drip_output"]
+                                  "kbd_int_unexpected_prompt", "endless_pager", "oversize_output", "drip_output",
+                                  "restart_stays_stopped"]
 
     /// The name used in the state file.
     public var name: String {
@@ -124,6 +129,7 @@ public enum Fault: Sendable, Hashable {
         case .endlessPager: "endless_pager"
         case .oversizeOutput: "oversize_output"
         case .dripOutput: "drip_output"
+        case .restartStaysStopped: "restart_stays_stopped"
         }
     }
 }
@@ -257,6 +263,27 @@ public struct NodeState: Sendable, Equatable {
     public var services: [ServiceEntry]
     /// Per list, the services still to restart before the configured state takes effect.
     public var pendingRestarts: [ListKind: Set<String>]
+    /// Every `utils service restart` this node ran to its end, in the order they ended.
+    public var restarts: [RestartWindow] = []
+}
+
+/// One `utils service restart` on a node: from the command's start to the line that ends it (`[STARTED]`, or
+/// `[STOPPED]` for `restart_stays_stopped`). Wall-clock times, so windows of several processes compare.
+public struct RestartWindow: Sendable, Equatable, Codable {
+    public var host: String
+    public var service: String
+    /// Seconds since 1970.
+    public var start: Double
+    public var end: Double
+    /// `STARTED`, or `STOPPED` when the service did not come back.
+    public var result: String
+
+    public init(host: String, service: String, start: Double, end: Double, result: String) {
+        self.host = host; self.service = service; self.start = start; self.end = end; self.result = result
+    }
+
+    /// Whether the two windows share any instant.
+    public func overlaps(_ other: RestartWindow) -> Bool { start < other.end && other.start < end }
 }
 
 /// A running node: its definition, where it listens, and its live state.
@@ -273,10 +300,17 @@ public final class SimulatedNode: Sendable {
     /// Browser port (443, 8444) → where this node's HTTPS listener for it is bound on `address`.
     public let httpsPorts: [Int: Int]
     private let box: NIOLockedValueBox<NodeState>
+<<<<<<< HEAD
     private let preflights = NIOLockedValueBox<[ReceivedPreflight]>([])
+=======
+    /// Where each finished restart is also appended as a JSON line (`vos-sim --restart-log`).
+    let restartLog: RestartLog?
+>>>>>>> rolling
 
-    init(definition: NodeDefinition, address: String, port: Int, knownHostKey: String, httpsPorts: [Int: Int] = [:]) {
+    init(definition: NodeDefinition, address: String, port: Int, knownHostKey: String, httpsPorts: [Int: Int] = [:],
+         restartLog: RestartLog? = nil) {
         self.definition = definition
+        self.restartLog = restartLog
         self.address = address
         self.port = port
         self.knownHostKey = knownHostKey
@@ -328,14 +362,24 @@ public final class SimulatedNode: Sendable {
         }
     }
 
-    /// Records a completed restart of `service`: lists waiting only for it become effective, and a
-    /// stopped service is started. Returns false when the node has no such service.
-    func restarted(service: String) -> Bool {
-        box.withLockedValue { state in
+    /// Records a completed restart of `service` begun at `start` (seconds since 1970): lists waiting only for it
+    /// become effective, and a stopped service is started. With `restart_stays_stopped` the service is left stopped
+    /// and nothing takes effect. Returns false when the node has no such service.
+    @discardableResult
+    func restarted(service: String, start: Double? = nil) -> Bool {
+        let end = Date().timeIntervalSince1970
+        let stays = definition.has(.restartStaysStopped)
+        let window: RestartWindow? = box.withLockedValue { state in
             guard let i = state.services.firstIndex(where: { $0.name.caseInsensitiveCompare(service) == .orderedSame }) else {
-                return false
+                return nil
             }
             let name = state.services[i].name
+            let window = RestartWindow(host: host, service: name, start: start ?? end, end: end, result: stays ? "STOPPED" : "STARTED")
+            state.restarts.append(window)
+            if stays {
+                state.services[i].state = .stopped
+                return window
+            }
             state.services[i].state = .started
             for (kind, var pending) in state.pendingRestarts {
                 pending.remove(name)
@@ -346,8 +390,11 @@ public final class SimulatedNode: Sendable {
                     state.pendingRestarts[kind] = pending
                 }
             }
-            return true
+            return window
         }
+        guard let window else { return false }
+        restartLog?.append(window)
+        return true
     }
 
     func services() -> [ServiceEntry] { box.withLockedValue { $0.services } }

@@ -25,14 +25,17 @@ public struct SimulatorOptions: Sendable {
     public var password: String
     /// Event-loop threads shared by all nodes.
     public var threads: Int
+    /// A file to append every finished service restart to (JSON lines, ``RestartWindow``); nil: none.
+    public var restartLog: String?
 
     public init(layout: Layout = .ports, baseAddress: String = "127.0.0.1", port: Int = 0, password: String,
-                threads: Int = System.coreCount) {
+                threads: Int = System.coreCount, restartLog: String? = nil) {
         self.layout = layout
         self.baseAddress = baseAddress
         self.port = port
         self.password = password
         self.threads = threads
+        self.restartLog = restartLog
     }
 
     /// The environment variable holding the password, and its default when unset.
@@ -91,6 +94,7 @@ public final class SimulatedFleet: Sendable {
         var reservations: [ReservedPort] = []
         let ca: SimulatorCA
         do { ca = try SimulatorCA() } catch { throw SimulatorError("cannot make the test CA: \(error)") }
+        let restartLog = try options.restartLog.map(RestartLog.init(path:))
         // The addresses layout gives each node its own address, so its web ports can be the real 443 and 8444.
         let standardWebPorts = options.layout == .addresses
         do {
@@ -145,7 +149,8 @@ public final class SimulatedFleet: Sendable {
                 let web = try await bindHTTPS(group: group, ca: ca, definition: def, node: pending, address: address,
                                               standardPorts: standardWebPorts)
                 listeners += web.channels
-                let node = SimulatedNode(definition: def, address: address, port: bound, knownHostKey: knownLine, httpsPorts: web.ports)
+                let node = SimulatedNode(definition: def, address: address, port: bound, knownHostKey: knownLine, httpsPorts: web.ports,
+                                         restartLog: restartLog)
                 pending.node.withLockedValue { $0 = node }
                 nodes.append(node)
             }

@@ -214,6 +214,7 @@ public enum StateFile {
                 }
             case "kbd_int_unexpected_prompt": faults.append(.kbdIntUnexpectedPrompt)
             case "endless_pager": faults.append(.endlessPager)
+            case "restart_stays_stopped": faults.append(.restartStaysStopped)
             case "oversize_output":
                 // A bare `oversize_output` prints 5 MiB: past the client's 4 MiB cap.
                 if value == nil || value?.string == "true" { faults.append(.oversizeOutput(5 << 20)) }

@@ -1,4 +1,6 @@
 import AuditCore
+import Foundation
+import NIOConcurrencyHelpers
 
 /// One thing a session does, run in order by the channel handler (delays on the event loop).
 enum CLIStep {
@@ -264,15 +266,19 @@ struct VOSCLI {
             let n = service.name
             let node = self.node
             mode = .prompt
+            // The window a restart log records: from the first line of the restart to its last.
+            let began = NIOLockedValueBox<Double?>(nil)
+            let last = def.has(.restartStaysStopped) ? "\(n)[STOPPED]" : "\(n)[STARTED]"
             return [
                 delay,
+                .effect { began.withLockedValue { $0 = Date().timeIntervalSince1970 } },
                 .write(Self.bytes(["Do not press Ctrl+C while the service is restarting. If the service has not restarted properly, execute the same command again.",
                                    "Service Manager is running", "\(n)[STOPPING]"].map { $0 + "\r\n" }.joined())),
                 .delay(def.restartDelay),
                 .write(Self.bytes("\(n)[STOPPING]\r\n\(n)[STARTING]\r\n")),
                 .delay(def.restartDelay),
-                .effect { _ = node.restarted(service: n) },
-                .write(Self.bytes("\(n)[STARTED]\r\n" + Self.prompt)),
+                .effect { node.restarted(service: n, start: began.withLockedValue { $0 }) },
+                .write(Self.bytes(last + "\r\n" + Self.prompt)),
             ]
         }
         return [delay] + output([Self.failed])

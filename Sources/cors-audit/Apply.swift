@@ -17,6 +17,7 @@ struct ApplyRun {
     var folder: String
     var timeout: Double?
     var concurrency: Int?
+    var parallelClusters = 1
 
     /// Refuses early when the per-node confirmation cannot be asked.
     static func requireConfirmationChannel(yes: Bool) throws {
@@ -27,8 +28,9 @@ struct ApplyRun {
 
     /// Runs the apply; returns the exit code (0 clean after, 1 findings after, 2 incomplete or a node's apply failed).
     func run() async throws -> Int32 {
-        let pipeline = ApplyPipeline(plans: plans, before: before, inventory: inventory, restart: restart,
+        var pipeline = ApplyPipeline(plans: plans, before: before, inventory: inventory, restart: restart,
                                      timeout: timeout, concurrency: concurrency)
+        pipeline.parallelClusters = parallelClusters
         let work: [ApplyPipeline.Work]
         switch pipeline.match() {
         case .success(let matched): work = matched
@@ -37,10 +39,15 @@ struct ApplyRun {
             failure.problems.forEach(Terminal.error)
             throw ExitCode(64)
         }
+        // The order comes before the first confirmation, so the person knows what waits on what.
+        print(pipeline.orderText(work), terminator: "")
         let summary = await pipeline.run(
             work, confirm: { yes || confirm($0) }, passwords: { TerminalPasswords.forInventory(inventory) },
             starting: { count in
                 if Terminal.stderrIsTerminal { Terminal.write("Applying to \(count) node\(count == 1 ? "" : "s") ...\n") }
+            },
+            nodeDone: { record in
+                if Terminal.stderrIsTerminal { Terminal.write("  \(record.host) (cluster \(record.cluster)): \(record.status.rawValue)\n") }
             },
             reauditSource: { liveSource($0, options: .init(concurrency: concurrency), quiet: false) })
         try pipeline.writeRecords(summary, to: folder)
@@ -65,7 +72,14 @@ struct ApplyRun {
                 text += "    \(line)\n"
             }
         }
+<<<<<<< HEAD
         text += "Apply to \(t(plan.host))? [y/N] "
+=======
+        if restart && plan.steps.contains(where: \.isRestart) && !plan.steps.contains(.verifyServices) {
+            text += "    \(RemediationAction.verifyServices.commandLine!)    (the restarted services must show STARTED before the next node)\n"
+        }
+        text += "Apply to \(plan.host)? [y/N] "
+>>>>>>> rolling
         Terminal.write(text)
         guard let answer = readLine() else { return false }
         let a = answer.trimmingCharacters(in: .whitespaces).lowercased()

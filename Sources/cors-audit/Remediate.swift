@@ -32,15 +32,25 @@ struct Remediate: AsyncParsableCommand {
     @Option(name: .long, help: "With --apply: time limit for the whole apply, in seconds.")
     var timeout: Double?
 
+    @Option(name: .long, help: "With --apply: clusters applied side by side (default 1); within a cluster always one node at a time.")
+    var parallelClusters: Int?
+
     @OptionGroup var planning: PlanningOptions
 
     func validate() throws {
         if apply {
             if inventory == nil { throw ValidationError("--apply needs --inventory FILE to reach the nodes (also with --from)") }
+<<<<<<< HEAD
             try checkTimeout(timeout)
+=======
+            if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+            if let parallelClusters, parallelClusters < 1 { throw ValidationError("--parallel-clusters must be a positive integer") }
+>>>>>>> rolling
         } else {
             if (from == nil) == (inventory == nil) { throw ValidationError("give either --from REPORT.json or --inventory FILE") }
-            if yes || restart || timeout != nil { throw ValidationError("--yes, --restart and --timeout go with --apply") }
+            if yes || restart || timeout != nil || parallelClusters != nil {
+                throw ValidationError("--yes, --restart, --timeout and --parallel-clusters go with --apply")
+            }
         }
     }
 
@@ -87,7 +97,8 @@ struct Remediate: AsyncParsableCommand {
         }
         if apply, let path = self.inventory {
             let code = try await ApplyRun(plans: plans, before: findings, inventory: try loadInventory(path), yes: yes,
-                                          restart: restart, folder: folder, timeout: timeout, concurrency: nil).run()
+                                          restart: restart, folder: folder, timeout: timeout, concurrency: nil,
+                                          parallelClusters: parallelClusters ?? 1).run()
             throw ExitCode(code)
         }
     }

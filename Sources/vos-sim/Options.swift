@@ -23,6 +23,9 @@ struct ListenOptions: ParsableArguments {
     @Flag(help: "Exit when standard input closes, so a parent process cannot leak the simulator.")
     var exitOnStdinEof = false
 
+    @Option(help: "Append every finished `utils service restart` to FILE, one JSON line each (host, service, start, end in seconds since 1970, result).")
+    var restartLog: String?
+
     func validate() throws {
         guard baseAddress.hasPrefix("127.") else {
             throw ValidationError("--base-address must be a loopback address (127.x.x.x)")
@@ -32,7 +35,8 @@ struct ListenOptions: ParsableArguments {
     }
 
     func options() -> SimulatorOptions {
-        SimulatorOptions(layout: layout, baseAddress: baseAddress, port: port, password: Password.fromEnvironment(), threads: threads)
+        SimulatorOptions(layout: layout, baseAddress: baseAddress, port: port, password: Password.fromEnvironment(), threads: threads,
+                         restartLog: restartLog)
     }
 
     func outputFolder() -> String {

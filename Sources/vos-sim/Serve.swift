@@ -19,12 +19,22 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Per-command delay in seconds for nodes that do not set one.")
     var commandDelay: Double?
 
+    @Option(help: "Seconds each of the stop and the start of `utils service restart` takes, for nodes that do not set one.")
+    var restartDelay: Double?
+
     @OptionGroup var listen: ListenOptions
+
+    func validate() throws {
+        if let restartDelay, !(restartDelay >= 0 && restartDelay.isFinite) {
+            throw ValidationError("--restart-delay must be 0 or more seconds")
+        }
+    }
 
     func run() async throws {
         var timing = SimulationTiming()
         if let startup { timing.startupDelay = startup }
         if let commandDelay { timing.commandDelay = commandDelay }
+        if let restartDelay { timing.restartDelay = restartDelay }
         try await serve(inventoryPath: inventory, statePath: state, timing: timing, listen: listen)
     }
 }

@@ -68,7 +68,9 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Simul
             #expect(record["schema"] as? String == "cors-audit/apply/v1")
             #expect(record["status"] as? String == "applied")
             let steps = record["steps"] as! [[String: Any]]
-            #expect(steps.map { $0["status"] as! String } == ["applied", "skipped", "applied", "applied", "applied", "applied", "applied"])
+            // The plan's seven steps, then the `utils service list` that shows the restarted services STARTED.
+            #expect(steps.map { $0["status"] as! String } == ["applied", "skipped", "applied", "applied", "applied", "applied", "applied", "applied"])
+            #expect(steps.last?["line"] as? String == "utils service list")
             // The Live Data menu as the guides print it: `N. origin`, no colon after the range.
             #expect((steps[2]["output"] as? String)?.contains("5. http://127.0.0.1:5500\n") == true)
             let after = try readJSON(out + "/after/report.json")
@@ -133,7 +135,7 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Simul
             let record = try lab.record(sub, in: out)
             #expect(record["status"] as? String == "stopped")
             let steps = record["steps"] as! [[String: Any]]
-            #expect(steps.map { $0["status"] as! String } == ["applied", "skipped", "failed", "not_run", "not_run", "not_run", "not_run"])
+            #expect(steps.map { $0["status"] as! String } == ["applied", "skipped", "failed", "not_run", "not_run", "not_run", "not_run", "not_run"])
             #expect(steps[2]["detail"] as? String == message)
             #expect((steps[2]["output"] as? String)?.hasSuffix("Select the index of origin to be deleted [1-6 or a,q]: q\n") == true)
             // The re-audit shows the stray origin still there.
