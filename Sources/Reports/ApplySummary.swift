@@ -80,14 +80,10 @@ public struct ApplySummary: Sendable {
         let failed = records.filter { $0.status == .stopped || $0.status == .notContacted }.map(\.host)
         let notRun = records.filter { $0.status == .notRun }.map(\.host)
         if !failed.isEmpty {
-<<<<<<< HEAD
             line += ": the apply did not complete on \(Escaping.terminal(failed.joined(separator: ", "))) (see above for exactly what was applied)"
-=======
-            line += ": the apply did not complete on \(failed.joined(separator: ", ")) (see above for exactly what was applied)"
-            if !notRun.isEmpty { line += "; not run: \(notRun.joined(separator: ", ")) (their cluster halted)" }
+            if !notRun.isEmpty { line += "; not run: \(Escaping.terminal(notRun.joined(separator: ", "))) (their cluster halted)" }
         } else if !notRun.isEmpty {
-            line += ": not run: \(notRun.joined(separator: ", "))"
->>>>>>> rolling
+            line += ": not run: \(Escaping.terminal(notRun.joined(separator: ", ")))"
         } else if let after, !after.complete {
             line += ": the re-audit could not read every node"
         }

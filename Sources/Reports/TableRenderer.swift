@@ -26,7 +26,7 @@ public struct TableRenderer: Sendable {
         // Notes every format carries (--insecure, a host key not checked, a key added): before the answer, not after it.
         let notices = Summary(report: report, failOn: failOn).notices
         for notice in notices {
-            out.append(notice == ProbeReport.insecureNotice ? paint("⚠ " + notice, "1;31") : paint("⚠ " + Escaping.visible(notice), "1;33"))
+            out.append(notice == ProbeReport.insecureNotice ? paint("⚠ " + notice, "1;31") : paint("⚠ " + Escaping.terminal(notice), "1;33"))
         }
         if !notices.isEmpty { out.append("") }
         // Unanswered preflights per node and list, for the probe-only rows: the probe's split is made once, not per row.

@@ -300,12 +300,9 @@ public final class SimulatedNode: Sendable {
     /// Browser port (443, 8444) → where this node's HTTPS listener for it is bound on `address`.
     public let httpsPorts: [Int: Int]
     private let box: NIOLockedValueBox<NodeState>
-<<<<<<< HEAD
     private let preflights = NIOLockedValueBox<[ReceivedPreflight]>([])
-=======
     /// Where each finished restart is also appended as a JSON line (`vos-sim --restart-log`).
     let restartLog: RestartLog?
->>>>>>> rolling
 
     init(definition: NodeDefinition, address: String, port: Int, knownHostKey: String, httpsPorts: [Int: Int] = [:],
          restartLog: RestartLog? = nil) {

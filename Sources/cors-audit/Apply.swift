@@ -72,14 +72,10 @@ struct ApplyRun {
                 text += "    \(line)\n"
             }
         }
-<<<<<<< HEAD
-        text += "Apply to \(t(plan.host))? [y/N] "
-=======
         if restart && plan.steps.contains(where: \.isRestart) && !plan.steps.contains(.verifyServices) {
             text += "    \(RemediationAction.verifyServices.commandLine!)    (the restarted services must show STARTED before the next node)\n"
         }
-        text += "Apply to \(plan.host)? [y/N] "
->>>>>>> rolling
+        text += "Apply to \(t(plan.host))? [y/N] "
         Terminal.write(text)
         guard let answer = readLine() else { return false }
         let a = answer.trimmingCharacters(in: .whitespaces).lowercased()

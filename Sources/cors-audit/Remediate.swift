@@ -40,12 +40,8 @@ struct Remediate: AsyncParsableCommand {
     func validate() throws {
         if apply {
             if inventory == nil { throw ValidationError("--apply needs --inventory FILE to reach the nodes (also with --from)") }
-<<<<<<< HEAD
             try checkTimeout(timeout)
-=======
-            if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
             if let parallelClusters, parallelClusters < 1 { throw ValidationError("--parallel-clusters must be a positive integer") }
->>>>>>> rolling
         } else {
             if (from == nil) == (inventory == nil) { throw ValidationError("give either --from REPORT.json or --inventory FILE") }
             if yes || restart || timeout != nil || parallelClusters != nil {
