@@ -77,12 +77,18 @@ import Glibc
                                                            "audit", "--inventory", dir + "/inventory.yaml", "--no-history", "--output", dir + "/out"],
                                        environment: ["VOS_PASSWORD": "not-a-real-password", "HOME": dir])
         defer { if child.isRunning { kill(child.pid, SIGKILL) }; _ = try? child.finish(timeout: .seconds(30)) }
-        // Long enough for setpriv to exec cors-audit and for it to read the password; well inside the 8 s handshake.
-        Thread.sleep(forTimeInterval: 2)
+        // Waits for the event, not a time: setpriv has exec'd cors-audit and the process is no longer dumpable (its
+        // /proc entry turns root's). Bounded; the node's 8 s handshake keeps it running meanwhile.
+        let deadline = ContinuousClock.now + .seconds(10)
+        var st = stat()
+        while ContinuousClock.now < deadline, child.isRunning {
+            let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(child.pid)/exe")) ?? ""
+            if exe.hasSuffix("/cors-audit"), stat("/proc/\(child.pid)/status", &st) == 0, st.st_uid == 0 { break }
+            usleep(20_000)
+        }
         try #require(child.isRunning, "cors-audit ended early: \(child.standardError())")
         let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(child.pid)/exe")
         #expect(exe.hasSuffix("/cors-audit"), "\(exe)")
-        var st = stat()
         try #require(stat("/proc/\(child.pid)/status", &st) == 0)
         #expect(st.st_uid == 0, "/proc/<pid> owned by uid \(st.st_uid): the process is dumpable")
         var limits = try String(contentsOfFile: "/proc/\(child.pid)/limits", encoding: .utf8)

@@ -89,14 +89,15 @@ func expectConsistent(_ path: String, runs: Int, nodesPerRun: Int, sourceLocatio
             }
             done.signal()
         }
-        locked.wait()
+        // Bounded: a holder that never takes the lock fails the test instead of hanging the suite.
+        try #require(locked.wait(timeout: .now() + 30) == .success, "the other connection never took the write lock")
         // Without waiting, the write fails at once ...
         #expect(throws: DatabaseError.self) { try HistoryStore(path: path, busyTimeout: 0).record(report(labNodes())) }
         // ... with the busy timeout it waits for the other transaction and lands.
         let start = Date()
         let id = try HistoryStore(path: path).record(report(labNodes()))
         #expect(Date().timeIntervalSince(start) > 0.3)
-        done.wait()
+        #expect(done.wait(timeout: .now() + 30) == .success, "the other connection never finished")
         #expect(id == 2)
         try expectConsistent(path, runs: 2, nodesPerRun: 4)
     }

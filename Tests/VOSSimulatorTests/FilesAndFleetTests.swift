@@ -10,24 +10,25 @@ import TestSupport
 struct FilesAndFleetTests {
     @Test func writtenInventoryLoadsAndPointsAtTheNodes() async throws {
         let fleet = try await Simulation.fleet(state: "nodes:\n  ld.lab.test:\n    faults: [refuse]\n")
-        defer { Task { try await fleet.stop() } }
-        let inventory = try fleet.inventory()
-        #expect(inventory.nodes.count == 4)
-        for (_, node) in inventory.nodes {
-            let simulated = fleet.node(node.host)
-            #expect(node.connection.address == simulated.address)
-            #expect(node.connection.port == simulated.port)
-            #expect(node.connection.knownHosts == fleet.knownHostsPath)
-            #expect(node.connection.hostKeyPolicy == .strict)
-            #expect(node.connection.credential == .passwordEnv("VOS_SIM_PASSWORD"))
+        try await fleet.use { fleet in
+            let inventory = try fleet.inventory()
+            #expect(inventory.nodes.count == 4)
+            for (_, node) in inventory.nodes {
+                let simulated = fleet.node(node.host)
+                #expect(node.connection.address == simulated.address)
+                #expect(node.connection.port == simulated.port)
+                #expect(node.connection.knownHosts == fleet.knownHostsPath)
+                #expect(node.connection.hostKeyPolicy == .strict)
+                #expect(node.connection.credential == .passwordEnv("VOS_SIM_PASSWORD"))
+            }
+            #expect(inventory.clusters[0].cuic.map(\.coresidentLiveData) == [true, true])
+            #expect(inventory.clusters[0].cuic.map(\.role) == [.publisher, .subscriber])
+            let lines = try String(contentsOfFile: fleet.knownHostsPath, encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == 4)
+            let sub = fleet.node("cuicsub.lab.test")
+            #expect(lines.contains { $0 == "[cuicsub.lab.test]:\(sub.port) \(sub.knownHostKey)" })
+            #expect(sub.knownHostKey.hasPrefix("ssh-ed25519 AAAA"))
         }
-        #expect(inventory.clusters[0].cuic.map(\.coresidentLiveData) == [true, true])
-        #expect(inventory.clusters[0].cuic.map(\.role) == [.publisher, .subscriber])
-        let lines = try String(contentsOfFile: fleet.knownHostsPath, encoding: .utf8).split(separator: "\n")
-        #expect(lines.count == 4)
-        let sub = fleet.node("cuicsub.lab.test")
-        #expect(lines.contains { $0 == "[cuicsub.lab.test]:\(sub.port) \(sub.knownHostKey)" })
-        #expect(sub.knownHostKey.hasPrefix("ssh-ed25519 AAAA"))
     }
 
     @Test func labStateFileIsTheTACCase() throws {
@@ -173,14 +174,15 @@ struct FilesAndFleetTests {
         }
         let nodes = try StateFile.parse(yaml: "nodes:\n  ld.lab.invalid: {faults: [unresolvable]}\n", inventory: inventory)
         let fleet = try await Simulation.start(inventory: inventory, nodes: nodes, options: SimulatorOptions(password: "x", threads: 1))
-        defer { Task { try await fleet.stop() } }
-        let sim = try #require(fleet.simulator)
-        let yaml = sim.inventoryYAML(knownHostsPath: "/k")
-        let written = try InventoryLoader.parse(yaml: yaml, path: "w", environment: [:])
-        let ld = try #require(written.nodes.first { $0.node.host == "ld.lab.invalid" }?.node)
-        #expect(ld.connection.address == "ld.lab.invalid")
-        #expect(!sim.knownHostsText().contains("ld.lab.invalid"))
-        #expect(sim.listingLines().contains { $0.hasPrefix("ld.lab.invalid ld.lab.invalid (unresolvable)") })
+        try await fleet.use { fleet in
+            let sim = try #require(fleet.simulator)
+            let yaml = sim.inventoryYAML(knownHostsPath: "/k")
+            let written = try InventoryLoader.parse(yaml: yaml, path: "w", environment: [:])
+            let ld = try #require(written.nodes.first { $0.node.host == "ld.lab.invalid" }?.node)
+            #expect(ld.connection.address == "ld.lab.invalid")
+            #expect(!sim.knownHostsText().contains("ld.lab.invalid"))
+            #expect(sim.listingLines().contains { $0.hasPrefix("ld.lab.invalid ld.lab.invalid (unresolvable)") })
+        }
     }
 
     @Test func unknownFaultNamesTheKnownOnes() throws {
@@ -209,15 +211,16 @@ struct LayoutTests {
                 options: SimulatorOptions(layout: .addresses, baseAddress: "127.0.0.2", port: port, password: testPassword, threads: 1))
         }
         let fleet = try #require(started)
-        defer { Task { try await fleet.stop() } }
-        let sim = try #require(fleet.simulator)
-        #expect(sim.nodes.map(\.address) == ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"])
-        #expect(Set(sim.nodes.map(\.port)).count == 1)
-        #expect(sim.knownHostsText().contains("[cuicpub.lab.test]:\(sim.nodes[0].port) ssh-ed25519 "))
-        let ok = await fleet.session("cuicsub.lab.test", login + command("show myself"))
-        #expect(ok.error == nil, "\(String(describing: ok.error))")
-        let refused = await fleet.session("ld.lab.test", login)
-        #expect(refused.error?.kind == .refused)
+        try await fleet.use { fleet in
+            let sim = try #require(fleet.simulator)
+            #expect(sim.nodes.map(\.address) == ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"])
+            #expect(Set(sim.nodes.map(\.port)).count == 1)
+            #expect(sim.knownHostsText().contains("[cuicpub.lab.test]:\(sim.nodes[0].port) ssh-ed25519 "))
+            let ok = await fleet.session("cuicsub.lab.test", login + command("show myself"))
+            #expect(ok.error == nil, "\(String(describing: ok.error))")
+            let refused = await fleet.session("ld.lab.test", login)
+            #expect(refused.error?.kind == .refused)
+        }
     }
 }
 

@@ -31,50 +31,54 @@ struct OpenSSHInteropTests {
     @Test(arguments: ["aes128-ctr", "aes256-ctr"])
     func forcedCipherWithHMACSHA256(cipher: String) async throws {
         let fleet = try await Simulation.fleet(state: "nodes:\n  cuicpub.lab.test:\n    lists:\n      cuic: {origins: [https://f.lab.test:8445]}\n")
-        defer { Task { try await fleet.stop() } }
-        let run = try Self.ssh(fleet, host: "cuicpub.lab.test", options: ["-c", cipher, "-m", "hmac-sha2-256",
-                                                                        "-o", "PreferredAuthentications=password"],
-                               input: Self.script)
-        #expect(run.stderr.contains("kex: client->server cipher: \(cipher) MAC: hmac-sha2-256"), "\(run.stderr)")
-        #expect(run.stderr.contains("kex: server->client cipher: \(cipher) MAC: hmac-sha2-256"))
-        #expect(run.stderr.contains("Authenticated to") && run.stderr.contains("using \"password\""))
-        #expect(run.stdout.contains("Automatic pagination is turned off\r\n"))
-        #expect(run.stdout.contains("\r\ncors_allowedorigins \r\n=========================== \r\n1. https://f.lab.test:8445 \r\n \r\n"))
-        #expect(run.status == 0, "\(run.stderr)")
+        try await fleet.use { fleet in
+            let run = try Self.ssh(fleet, host: "cuicpub.lab.test", options: ["-c", cipher, "-m", "hmac-sha2-256",
+                                                                            "-o", "PreferredAuthentications=password"],
+                                   input: Self.script)
+            #expect(run.stderr.contains("kex: client->server cipher: \(cipher) MAC: hmac-sha2-256"), "\(run.stderr)")
+            #expect(run.stderr.contains("kex: server->client cipher: \(cipher) MAC: hmac-sha2-256"))
+            #expect(run.stderr.contains("Authenticated to") && run.stderr.contains("using \"password\""))
+            #expect(run.stdout.contains("Automatic pagination is turned off\r\n"))
+            #expect(run.stdout.contains("\r\ncors_allowedorigins \r\n=========================== \r\n1. https://f.lab.test:8445 \r\n \r\n"))
+            #expect(run.status == 0, "\(run.stderr)")
+        }
     }
 
     @Test func freeNegotiationAndKeyboardInteractive() async throws {
         let fleet = try await Simulation.fleet(state: "nodes:\n  cuicpub.lab.test:\n    faults: [keyboard_interactive_only]\n")
-        defer { Task { try await fleet.stop() } }
-        let run = try Self.ssh(fleet, host: "cuicpub.lab.test", options: [], input: "show version active\rexit\r")
-        #expect(run.stderr.contains("Authentications that can continue: keyboard-interactive"), "\(run.stderr)")
-        #expect(run.stderr.contains("using \"keyboard-interactive\""))
-        #expect(run.stderr.contains("-ctr MAC: hmac-sha2-256"))
-        #expect(run.stdout.contains("Active Master Version: 12.6.2.10000-19\r\n"))
-        #expect(run.status == 0)
-        // Password auth is refused on that node.
-        let password = try Self.ssh(fleet, host: "cuicpub.lab.test", options: ["-o", "PreferredAuthentications=password"],
-                                    input: "exit\r")
-        #expect(password.status != 0)
-        #expect(!password.stdout.contains("admin:"))
+        try await fleet.use { fleet in
+            let run = try Self.ssh(fleet, host: "cuicpub.lab.test", options: [], input: "show version active\rexit\r")
+            #expect(run.stderr.contains("Authentications that can continue: keyboard-interactive"), "\(run.stderr)")
+            #expect(run.stderr.contains("using \"keyboard-interactive\""))
+            #expect(run.stderr.contains("-ctr MAC: hmac-sha2-256"))
+            #expect(run.stdout.contains("Active Master Version: 12.6.2.10000-19\r\n"))
+            #expect(run.status == 0)
+            // Password auth is refused on that node.
+            let password = try Self.ssh(fleet, host: "cuicpub.lab.test", options: ["-o", "PreferredAuthentications=password"],
+                                        input: "exit\r")
+            #expect(password.status != 0)
+            #expect(!password.stdout.contains("admin:"))
+        }
     }
 
     @Test func execIsRejectedLikeVOS() async throws {
         let fleet = try await Simulation.fleet()
-        defer { Task { try await fleet.stop() } }
-        // No -tt: ssh sends an exec request for the command.
-        let run = try Self.ssh(fleet, host: "cuicpub.lab.test", options: ["-T"], input: "",
-                                     remoteCommand: ["show", "version", "active"])
-        #expect(run.status != 0)
-        #expect(run.stderr.contains("exec request failed"), "\(run.stderr)")
-        #expect(!run.stdout.contains("Active Master Version"))
+        try await fleet.use { fleet in
+            // No -tt: ssh sends an exec request for the command.
+            let run = try Self.ssh(fleet, host: "cuicpub.lab.test", options: ["-T"], input: "",
+                                         remoteCommand: ["show", "version", "active"])
+            #expect(run.status != 0)
+            #expect(run.stderr.contains("exec request failed"), "\(run.stderr)")
+            #expect(!run.stdout.contains("Active Master Version"))
+        }
     }
 
     @Test func wrongHostKeyIsCaughtByOpenSSHToo() async throws {
         let fleet = try await Simulation.fleet(state: "nodes:\n  cuicpub.lab.test:\n    faults: [wrong_host_key]\n")
-        defer { Task { try await fleet.stop() } }
-        let run = try Self.ssh(fleet, host: "cuicpub.lab.test", options: [], input: "exit\r")
-        #expect(run.status != 0)
-        #expect(run.stderr.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") || run.stderr.contains("Host key verification failed"))
+        try await fleet.use { fleet in
+            let run = try Self.ssh(fleet, host: "cuicpub.lab.test", options: [], input: "exit\r")
+            #expect(run.status != 0)
+            #expect(run.stderr.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") || run.stderr.contains("Host key verification failed"))
+        }
     }
 }
