@@ -14,6 +14,18 @@ public struct HTMLRenderer: Sendable {
         body.append("<p>\(h(s.headline))</p>")
         body.append("<p class=\"meta\">Run \(h(report.generatedAt)) · inventory <code>\(h(report.inventoryPath))</code> · \(h(s.nodeCounts)) · exit \(s.verdict.exitCode)</p></header>")
         for notice in s.notices { body.append("<p class=\"notice\">⚠ \(h(notice))</p>") }
+        // The affected clusters first, named with their worst finding: a fleet's report is read from the top.
+        let overview = FleetOverview(report: report, failOn: failOn)
+        let work = overview.needingWork
+        if !work.isEmpty || !overview.causes.isEmpty {
+            body.append("<section class=\"overview\"><h2>Clusters needing work: \(work.count) of \(overview.clusters.count)</h2><ul>")
+            body += work.map { "<li class=\"\($0.incomplete ? "failed" : $0.worst?.severity.rawValue ?? "ok")\">\(h(overview.line($0)))</li>" }
+            body.append("</ul>")
+            if !overview.causes.isEmpty {
+                body.append("<p>Not fully audited, by cause:</p><ul>" + overview.causes.map { "<li>\(h(FleetOverview.line($0)))</li>" }.joined() + "</ul>")
+            }
+            body.append("</section>")
+        }
         // An answer at an endpoint that serves no list (endpoint-not-serving) is shown, not flagged.
         let idle = Set(report.probe?.partition.idle.map(\.key) ?? [])
         // The probe's split into counted and idle results is made once for the whole report.
@@ -109,6 +121,7 @@ public struct HTMLRenderer: Sendable {
         .meta{opacity:.9;font-size:.9em}.notice{background:#fff3cd;padding:.5rem;border-radius:4px}
         table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left}
         tr.error td:last-child{color:#b00020;font-weight:600}tr.warning td:last-child{color:#b36b00}tr.failed td{color:#b00020}
+        li.failed,li.error{color:#b00020}li.warning{color:#b36b00}
         .finding{border-left:4px solid #999;padding:.2rem .8rem;margin:.8rem 0}.finding.error{border-color:#b00020}
         .finding.warning{border-color:#b36b00}.finding.info{border-color:#0b6bcb}.finding h3{margin:.2rem 0;font-size:1em}
         .failure{background:#fdecea;padding:.5rem;border-radius:4px;margin:.4rem 0}

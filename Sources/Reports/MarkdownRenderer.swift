@@ -13,6 +13,17 @@ public struct MarkdownRenderer: Sendable {
         out.append("**\(Escape.markdown(s.headline))**  ")
         out.append("Run \(report.generatedAt) · inventory \(Escape.codeSpan(report.inventoryPath)) · \(s.nodeCounts) · exit \(s.verdict.exitCode)")
         for notice in s.notices { out.append(""); out.append("> ⚠ \(Escape.markdown(notice))") }
+        // The affected clusters first, named with their worst finding: a fleet's report is read from the top.
+        let overview = FleetOverview(report: report, failOn: failOn)
+        let work = overview.needingWork
+        if !work.isEmpty {
+            out += ["", "## Clusters needing work: \(work.count) of \(overview.clusters.count)", ""]
+            out += work.map { "- \(Escape.markdown(overview.line($0)))" }
+        }
+        if !overview.causes.isEmpty {
+            out += ["", "Not fully audited, by cause:", ""]
+            out += overview.causes.map { "- \(Escape.markdown(FleetOverview.line($0)))" }
+        }
         // The probe's split into counted and idle results is made once for the whole report.
         let probeSummary = report.probe.map(ProbeSummary.init)
         for cluster in report.clusters {

@@ -8,9 +8,11 @@ public struct TableRenderer: Sendable {
     public var runbookLocation: String?
     /// ANSI colour: only on a terminal and when NO_COLOR is unset (the caller decides).
     public var color: Bool
+    /// `--all`: at fleet scale, show clean clusters and skipped nodes too instead of collapsing them.
+    public var showAll: Bool
 
-    public init(failOn: Severity = .warning, runbookLocation: String? = nil, color: Bool = false) {
-        self.failOn = failOn; self.runbookLocation = runbookLocation; self.color = color
+    public init(failOn: Severity = .warning, runbookLocation: String? = nil, color: Bool = false, showAll: Bool = false) {
+        self.failOn = failOn; self.runbookLocation = runbookLocation; self.color = color; self.showAll = showAll
     }
 
     private func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
@@ -34,22 +36,46 @@ public struct TableRenderer: Sendable {
         for r in report.probe?.errors ?? [] { unanswered["\(r.endpoint.host)\u{0}\(r.endpoint.list.rawValue)", default: 0] += 1 }
         // The probe's split into counted and idle results is made once for the whole report.
         let probeSummary = report.probe.map(ProbeSummary.init)
-        for cluster in report.clusters {
+        let overview = FleetOverview(report: report, failOn: failOn)
+        // At fleet scale the answer comes first and clean clusters and skipped rows fold away (unless --all).
+        let fleet = FleetOverview.isFleet(report), collapse = fleet && !showAll
+        if fleet { out += summaryBlock(overview, report: report) }
+        var hiddenSkipped = 0, unreached = 0
+        for (cluster, state) in zip(report.clusters, overview.clusters) {
+            if collapse && state.clean { continue }
             let nodes = report.nodes.filter { $0.cluster == cluster }
+            // A cluster of which no node was read and nothing found has nothing to show beyond the summary's causes.
+            if collapse && state.unreached {
+                unreached += 1
+                continue
+            }
             let findings = report.findings.filter { $0.cluster == cluster }
             let failed = nodes.filter { !$0.status.isComplete }.count
             var counts = Severity.allCases.reversed().compactMap { s -> String? in
                 let n = findings.filter { $0.severity == s }.count
                 return n == 0 ? nil : "\(n) \(s.rawValue)\(n == 1 ? "" : "s")"
             }
+            // A cluster whose preflights went unanswered was not probed: never headed "clean".
+            if state.unanswered > 0 {
+                counts.insert(state.unanswered == state.preflights
+                              ? "not probed (none of its \(state.preflights) preflight\(state.preflights == 1 ? "" : "s") answered)"
+                              : "\(state.unanswered) preflight\(state.unanswered == 1 ? "" : "s") without an answer", at: 0)
+            }
             if failed > 0 { counts.insert("\(failed) node\(failed == 1 ? "" : "s") not audited", at: 0) }
             out.append(paint("cluster \(t(cluster))", "1") + " — \(counts.isEmpty ? paint("clean", "32") : counts.joined(separator: ", "))")
             var rows: [[String]] = [["NODE", "LIST", "STATUS", "ORIGINS", "FINDINGS"]]
             var failures: [String] = []
-            for node in nodes {
-                if !node.status.isComplete {
+            // One line per cause: the same failure on many nodes is named once, with the count and the nodes.
+            for cause in FleetOverview.group(nodes.filter { !$0.status.isComplete }) {
+                if cause.hosts.count == 1, let node = nodes.first(where: { $0.host == cause.hosts[0] }) {
                     failures.append("  \(t(node.host))  —  " + paint("\(node.status.rawValue.uppercased())", "1;31") + " (\(t(node.detail)))")
+                } else {
+                    failures.append("  " + paint("\(cause.status.rawValue.uppercased())", "1;31")
+                                    + t(" on \(cause.hosts.count) nodes (\(FleetOverview.abbreviate(cause.hosts))): \(cause.detail)"))
                 }
+            }
+            for node in nodes {
+                if node.status == .skipped && collapse { hiddenSkipped += 1; continue }
                 if node.status == .skipped {
                     rows.append([node.host, node.lists.map(\.kind.rawValue).joined(separator: ","), "skipped", "—", "not contacted (audit: false)"])
                     continue
@@ -82,6 +108,14 @@ public struct TableRenderer: Sendable {
             }
             out.append("")
         }
+        if collapse {
+            let folded = overview.clusters.filter(\.clean).count
+            var parts: [String] = []
+            if folded > 0 { parts.append("\(folded) clean cluster\(folded == 1 ? "" : "s")") }
+            if unreached > 0 { parts.append("\(unreached) cluster\(unreached == 1 ? "" : "s") with no node audited (causes in the summary)") }
+            if hiddenSkipped > 0 { parts.append("\(hiddenSkipped) skipped node\(hiddenSkipped == 1 ? "" : "s") (audit: false)") }
+            if !parts.isEmpty { out += ["Not shown: " + parts.joined(separator: ", ") + " · --all shows them", ""] }
+        }
         let plans = report.plans
         if !plans.isEmpty {
             let location = runbookLocation.map { "; full runbooks in \(t($0))" } ?? ""
@@ -101,15 +135,53 @@ public struct TableRenderer: Sendable {
             }
             out.append("")
         }
+        out.append(resultLine(report, overview: overview))
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// The run's last line: the verdict and exit code, why it is incomplete, which clusters need work, the counts.
+    public func resultLine(_ report: AuditReport) -> String { resultLine(report, overview: FleetOverview(report: report, failOn: failOn)) }
+
+    private func resultLine(_ report: AuditReport, overview: FleetOverview) -> String {
+        let t = Escaping.terminal
         let verdict = report.verdict(failOn: failOn)
         let word = verdict.rawValue.uppercased()
         var result = "Result: " + paint(word, verdict == .clean ? "1;32" : verdict == .drift ? "1;33" : "1;31") + " (exit \(verdict.exitCode))"
         if verdict == .incomplete {
             result += " · " + t(Summary(report: report, failOn: failOn).incompleteReason)
         }
-        out.append(result)
-        return out.joined(separator: "\n") + "\n"
+        return result + " · " + t(overview.closing)
     }
+
+    /// The fleet's summary: clusters by state, the ones needing work named with their worst finding, failures by cause.
+    private func summaryBlock(_ overview: FleetOverview, report: AuditReport) -> [String] {
+        let t = Escaping.terminal
+        let work = overview.needingWork
+        let clean = overview.clusters.count - work.count
+        var out = [paint("Summary", "1") + ": \(overview.clusters.count) clusters, \(Summary(report: report, failOn: failOn).nodeCounts)",
+                   "  \(work.count) cluster\(work.count == 1 ? "" : "s") need\(work.count == 1 ? "s" : "") work, \(clean) clean"]
+        // Clusters of which nothing was read are one line: their causes follow.
+        let unreached = work.filter(\.unreached), reached = work.filter { !$0.unreached }
+        let shown = reached.prefix(Self.summaryLines)
+        for c in shown {
+            let severity: Severity = c.incomplete ? .error : c.worst?.severity ?? .info
+            out.append("  " + paint(c.incomplete ? "?" : Self.symbol(severity), severity) + " " + t(overview.line(c)))
+        }
+        if reached.count > shown.count { out.append("  … and \(reached.count - shown.count) more clusters, each below") }
+        if !unreached.isEmpty {
+            out.append("  " + paint("?", .error) + t(" \(unreached.count) cluster\(unreached.count == 1 ? "" : "s") with no node audited: "
+                                                     + FleetOverview.abbreviate(unreached.map(\.name))))
+        }
+        if !overview.causes.isEmpty {
+            out.append("  Not fully audited, by cause:")
+            out += overview.causes.map { "    " + t(FleetOverview.line($0)) }
+        }
+        out.append("")
+        return out
+    }
+
+    /// Clusters named one per line in the summary before the rest is left to the per-cluster sections.
+    static let summaryLines = 20
 
     /// Colours the findings cell of an aligned row by its leading symbol.
     private func colorize(_ line: String) -> String {

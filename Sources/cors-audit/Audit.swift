@@ -4,6 +4,7 @@ import Collector
 import Foundation
 import Logging
 import Pipeline
+import Reports
 
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -71,6 +72,12 @@ struct Audit: AsyncParsableCommand {
 
 /// The live SSH source, with the terminal's password prompts asked first and progress on a terminal.
 func liveSource(_ inventory: Inventory, options: SSHCollector.Options, quiet: Bool, verbose: Bool = false) -> LiveSSHSource {
+    // An unset password_env is one cause, named once before any connection; its nodes are not contacted (the
+    // collector marks them auth_failed without connecting), the others are audited, and the run ends incomplete.
+    for (name, hosts) in unsetPasswordEnv(inventory, environment: options.environment) {
+        Terminal.error("password_env \(name) is not set in the environment: \(hosts.count) node\(hosts.count == 1 ? "" : "s") use it "
+                       + "(\(FleetOverview.abbreviate(hosts))) and will not be contacted; the run will be incomplete (exit 2)")
+    }
     var logger = Logger(label: "cors-audit")
     logger.logLevel = verbose ? .debug : .warning
     // Asked before the progress line starts, so the prompt stands on its own line.
@@ -79,6 +86,16 @@ func liveSource(_ inventory: Inventory, options: SSHCollector.Options, quiet: Bo
     let progress = Progress(enabled: !quiet && Terminal.stderrIsTerminal,
                             total: inventory.nodes.filter { $0.node.audit }.count, clusters: inventory.clusters.count)
     return LiveSSHSource(options: options, logger: logger, progress: { progress.update($0) }, finished: { progress.finish() })
+}
+
+/// The password_env variables that are unset or empty, each with the audited nodes that name it, in inventory order.
+func unsetPasswordEnv(_ inventory: Inventory, environment: [String: String]) -> [(name: String, hosts: [String])] {
+    var unset: [(name: String, hosts: [String])] = []
+    for (_, node) in inventory.nodes where node.audit {
+        guard case .passwordEnv(let name) = node.connection.credential, environment[name]?.isEmpty ?? true else { continue }
+        if let i = unset.firstIndex(where: { $0.name == name }) { unset[i].hosts.append(node.host) } else { unset.append((name, [node.host])) }
+    }
+    return unset
 }
 
 /// How runbooks are planned, shared by the commands that plan.

@@ -38,6 +38,9 @@ struct ReportingOptions: ParsableArguments {
     @Flag(name: .long, help: "Print nothing unless there are findings or failures.")
     var quiet = false
 
+    @Flag(name: .long, help: "At fleet scale (4+ clusters or 20+ nodes) show every cluster and skipped node in the table instead of collapsing the clean ones.")
+    var all = false
+
     @Option(name: .long, help: "Folder that holds the timestamped run folders.")
     var reportsDir: String = "reports"
 
@@ -71,11 +74,17 @@ struct ReportingOptions: ParsableArguments {
         if !silent {
             if format.formats.contains(.table) {
                 let color = Terminal.stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-                var text = TableRenderer(failOn: failOn, runbookLocation: runbooks.isEmpty ? nil : runbooks, color: color).render(report)
+                var text = TableRenderer(failOn: failOn, runbookLocation: runbooks.isEmpty ? nil : runbooks, color: color, showAll: all).render(report)
                 if format.formats.contains(.html) { text = text.dropLast() + " · report: \(Escaping.terminal(files.displayPath))/report.html\n" }
                 print(text, terminator: "")
             } else if format.formats.contains(.json) {
                 print(report.json(failOn: failOn).serialized(), terminator: "")
+            } else {
+                // Only file formats asked for: the result line and where the files went, never nothing at all.
+                let color = Terminal.stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+                let names = format.formats.compactMap(\.fileName).map { "\(files.displayPath)/\($0)" }.joined(separator: ", ")
+                let location = runbooks.isEmpty || names.isEmpty ? "" : " · report: " + Escaping.terminal(names)
+                print(TableRenderer(failOn: failOn, color: color).resultLine(report) + location)
             }
         }
         return verdict.exitCode

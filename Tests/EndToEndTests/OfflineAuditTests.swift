@@ -48,6 +48,19 @@ func run(_ arguments: [String], environment: [String: String] = [:]) throws -> P
         #expect(!FileManager.default.fileExists(atPath: out + "/remediation/cuicpub.uccelab.tac.txt"))
     }
 
+    /// Only a file format asked for: stdout still gives the result line and where the report went (issue 20, item 6).
+    @Test func htmlAlonePrintsTheResultAndWhereTheReportWent() throws {
+        let out = try temporaryDirectory("cors-audit-e2e")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", "inventory/transcripts/lab", "--format", "html", "--output", out])
+        #expect(r.status == 1)
+        #expect(r.stdout == "Result: DRIFT (exit 1) · 1 of 1 cluster needs work: uccelab · 3 errors, 1 warning · report: \(out)/report.html\n", "\(r.stdout)")
+        #expect(FileManager.default.fileExists(atPath: out + "/report.html"))
+        let quiet = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", "inventory/transcripts/lab", "--format", "markdown,junit",
+                             "--output", out + "/2"])
+        #expect(quiet.stdout.hasSuffix(" · report: \(out)/2/report.md, \(out)/2/junit.xml\n"), "\(quiet.stdout)")
+    }
+
     @Test func failOnErrorStillReportsTheMissingOrigin() throws {
         let out = try temporaryDirectory("cors-audit-e2e")
         defer { try? FileManager.default.removeItem(atPath: out) }

@@ -57,6 +57,9 @@ import TestSupport
             #expect(noCA.status == 2, "stdout: \(noCA.stdout)\nstderr: \(noCA.stderr)")
             #expect(noCA.stdout.contains("✗ https://\(sub):8444/cuic/: NO ANSWER for 5 origins — TLS: certificate not trusted (CERTIFICATE_VERIFY_FAILED)"))
             #expect(noCA.stdout.contains("Result: INCOMPLETE (exit 2) · 30 preflights without an answer"))
+            // No preflight answered: the cluster is headed as not probed, never "clean" (issue 20, item 4).
+            #expect(!noCA.stdout.contains("— clean"), "\(noCA.stdout)")
+            #expect(noCA.stdout.contains("— not probed (none of its 30 preflights answered)"), "\(noCA.stdout)")
             let down = try corsAudit(["probe", "--inventory", lab.inventoryPath, "--ca-file", lab.caFile, "--output", lab.directory + "/down"])
             #expect(down.status == 2)
             #expect(down.stdout.contains("✗ https://\(pub):8444/cuic/: NO ANSWER for 5 origins — connect"))
