@@ -18,15 +18,17 @@ public enum Auditor {
         var next = 0
         for cluster in inventory.clusters {
             var clusterNodes: [NodeReport] = []
+            var clusterFindings: [Finding] = []
             for node in cluster.nodes {
                 let report = evaluated[next]
                 next += 1
                 clusterNodes.append(report)
                 let nodeFindings = NodeRules.findings(for: report, node: node, cluster: cluster)
                 findings += nodeFindings
+                clusterFindings += nodeFindings
                 if let plan = RemediationPlanner.plan(for: report, cluster: cluster) { plans.append(plan) }
             }
-            findings += ClusterRules.findings(cluster: cluster, nodes: clusterNodes)
+            findings += ClusterRules.findings(cluster: cluster, nodes: clusterNodes, nodeFindings: clusterFindings)
             nodes += clusterNodes
         }
         return AuditReport(generatedAt: generatedAt, inventoryPath: inventory.path, clusters: inventory.clusters.map(\.name),

@@ -37,7 +37,8 @@ public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
 /// One problem, with the sentence a person reads and the CLI lines that fix it.
 public struct Finding: Sendable, Equatable {
     public var kind: FindingKind
-    public var severity: Severity { kind.severity }
+    /// The kind's severity, except where the finding's cause decides (an `asymmetric-list` takes its differences').
+    public var severity: Severity
     public var cluster: String
     /// The node; nil for cluster-level findings, which name theirs in `hosts`.
     public var host: String?
@@ -47,9 +48,9 @@ public struct Finding: Sendable, Equatable {
     public var message: String
     public var remediation: [RemediationAction]
 
-    public init(kind: FindingKind, cluster: String, host: String?, hosts: [String] = [], list: ListKind?,
+    public init(kind: FindingKind, severity: Severity? = nil, cluster: String, host: String?, hosts: [String] = [], list: ListKind?,
                 origin: String? = nil, message: String, remediation: [RemediationAction] = []) {
-        self.kind = kind; self.cluster = cluster; self.host = host
+        self.kind = kind; self.severity = severity ?? kind.severity; self.cluster = cluster; self.host = host
         self.hosts = host.map { [$0] } ?? hosts
         // Notes belong in runbooks and the message: a finding's fix is what is typed (report v1 carries only lines).
         self.list = list; self.origin = origin; self.message = message; self.remediation = remediation.filter { $0.commandLine != nil }

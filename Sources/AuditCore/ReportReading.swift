@@ -35,6 +35,7 @@ public enum ReportReader {
 
     struct FindingEntry: Decodable {
         var kind: String?
+        var severity: String?
         var cluster: String?
         var host: String?
         var hosts: [String]?
@@ -103,7 +104,8 @@ public enum ReportReader {
             guard let remediation = RemediationAction.parse(lines: f.remediation ?? [], origin: f.origin) else {
                 throw Problem(description: "\(name): findings[\(i)].remediation holds a line cors-audit does not plan")
             }
-            findings.append(Finding(kind: kind, cluster: cluster, host: f.host, hosts: f.hosts ?? [],
+            // The severity as the report states it (an asymmetric-list's depends on its cause), else the kind's.
+            findings.append(Finding(kind: kind, severity: f.severity.flatMap(Severity.init(rawValue:)), cluster: cluster, host: f.host, hosts: f.hosts ?? [],
                                     list: f.list.flatMap(ListKind.init(rawValue:)), origin: f.origin,
                                     message: f.message ?? "", remediation: remediation))
         }

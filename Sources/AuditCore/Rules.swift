@@ -74,8 +74,10 @@ enum NodeRules {
 
 /// Findings that compare the nodes of one cluster.
 enum ClusterRules {
-    static func findings(cluster: Cluster, nodes: [NodeReport]) -> [Finding] {
+    /// `nodeFindings`: the cluster's node findings, so a difference already counted (a missing-origin) is not counted twice.
+    static func findings(cluster: Cluster, nodes: [NodeReport], nodeFindings: [Finding] = []) -> [Finding] {
         var findings: [Finding] = []
+        let reportedMissing = Set(nodeFindings.filter { $0.kind == .missingOrigin }.map { "\($0.host ?? "")\u{0}\($0.list?.rawValue ?? "")\u{0}\($0.origin ?? "")" })
         let good = Set(ExpectedOrigins.required(for: cluster).map(\.description) + cluster.expected.toleratedOrigins.map(\.description))
         for kind in ListKind.allCases {
             let holders = nodes.compactMap { n -> (host: String, entries: Set<String>)? in
@@ -85,6 +87,11 @@ enum ClusterRules {
             guard holders.count > 1, Set(holders.map(\.entries)).count > 1 else { continue }
             var parts: [String] = []
             var involved: [String] = []
+            // The severity of the difference behind the finding: an origin a node lacks that no missing-origin reports
+            // (a tolerated one, or any on Finesse) refuses browsers on that node only: error. One the node's own
+            // missing-origin already counts adds nothing (info). An entry on some nodes only that does not belong
+            // is tidy-up or risk: warning.
+            var severity = Severity.info
             for holder in holders {
                 let others = holders.filter { $0.host != holder.host }
                 let union = others.reduce(into: Set<String>()) { $0.formUnion($1.entries) }
@@ -93,16 +100,18 @@ enum ClusterRules {
                 let lacks = union.subtracting(holder.entries).filter(belongs).sorted()
                 let extra = holder.entries.filter { e in !belongs(e) && others.contains { !$0.entries.contains(e) } }.sorted()
                 for origin in lacks {
+                    severity = max(severity, reportedMissing.contains("\(holder.host)\u{0}\(kind.rawValue)\u{0}\(origin)") ? .info : .error)
                     let having = others.filter { $0.entries.contains(origin) }.map(\.host)
                     parts.append("\(holder.host) lacks \(origin) that \(having.joined(separator: ", ")) \(having.count == 1 ? "has" : "have")")
                 }
                 for origin in extra {
+                    severity = max(severity, .warning)
                     let without = others.filter { !$0.entries.contains(origin) }.map(\.host)
                     parts.append("\(holder.host) has \(Escaping.visible(origin)) that \(without.joined(separator: ", ")) \(without.count == 1 ? "does" : "do") not")
                 }
                 if !lacks.isEmpty || !extra.isEmpty { involved.append(holder.host) }
             }
-            findings.append(Finding(kind: .asymmetricList, cluster: cluster.name, host: nil, hosts: involved, list: kind,
+            findings.append(Finding(kind: .asymmetricList, severity: severity, cluster: cluster.name, host: nil, hosts: involved, list: kind,
                 message: "\(kind.displayName) lists differ between nodes of cluster \(cluster.name): " + parts.joined(separator: "; ") + "."))
         }
         for product in Product.allCases {

@@ -146,11 +146,11 @@ public struct ApplySummary: Sendable {
 
     static func cell(_ findings: [Finding]) -> String {
         guard !findings.isEmpty else { return "ok" }
-        var counts: [(FindingKind, Int)] = []
+        var counts: [(FindingKind, Int, Severity)] = []
         for f in findings {
-            if let i = counts.firstIndex(where: { $0.0 == f.kind }) { counts[i].1 += 1 } else { counts.append((f.kind, 1)) }
+            if let i = counts.firstIndex(where: { $0.0 == f.kind }) { counts[i].1 += 1; counts[i].2 = max(counts[i].2, f.severity) } else { counts.append((f.kind, 1, f.severity)) }
         }
-        return counts.map { "\(symbol($0.0.severity)) \($0.1) \($0.0.rawValue)" }.joined(separator: ", ")
+        return counts.map { "\(symbol($0.2)) \($0.1) \($0.0.rawValue)" }.joined(separator: ", ")
     }
 
     // MARK: Markdown

@@ -35,7 +35,7 @@ struct ReportingOptions: ParsableArguments {
     @Option(name: .customLong("fail-on"), help: "Lowest finding severity that makes the exit code 1: error, warning or info.")
     var failOn: Severity = .warning
 
-    @Flag(name: .long, help: "Print nothing unless there are findings or failures.")
+    @Flag(name: .long, help: "Print nothing unless the run is not clean: a finding at or above --fail-on, or a node or preflight not fully audited.")
     var quiet = false
 
     @Flag(name: .long, help: "At fleet scale (4+ clusters or 20+ nodes) show every cluster and skipped node in the table instead of collapsing the clean ones.")
@@ -70,7 +70,8 @@ struct ReportingOptions: ParsableArguments {
             // The verdict still stands; a lost report is worth a non-zero exit of its own when the run was clean.
             if verdict == .clean { return 2 }
         }
-        let silent = quiet && verdict == .clean && report.findings.isEmpty
+        // Quiet means "nothing to act on": a clean verdict under --fail-on, whatever lies below the threshold.
+        let silent = quiet && verdict == .clean
         if !silent {
             if format.formats.contains(.table) {
                 let color = Terminal.stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
