@@ -48,7 +48,7 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Simul
             #expect(r.stdout.contains("  applied  utils service restart Intelligence Center Reporting Service"))
             #expect(r.stdout.contains("  \(sub)   cuic       ✗ 1 missing-origin     ok"))
             #expect(r.stdout.contains("  \(sub)   live-data  ! 1 unexpected-origin  ok"))
-            #expect(r.stdout.contains("  cluster uccelab       cuic       ✗ 1 asymmetric-list    ok"))
+            #expect(r.stdout.contains("  cluster uccelab       cuic       i 1 asymmetric-list    ok"))
             #expect(r.stdout.contains("Result after apply: CLEAN (exit 0)\n"))
             #expect(!r.stdout.contains("restarts pending"))
 

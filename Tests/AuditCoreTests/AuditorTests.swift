@@ -199,6 +199,24 @@ private let sub = "cuicsub.uccelab.tac"
         #expect(report.findings[0].host == "cuicsub.uccelab.tac")
     }
 
+    /// Issue 20: one missing origin is one error; the asymmetry it causes names it without counting it again, and the
+    /// asymmetry a leftover extra entry causes is a warning like the leftover itself.
+    @Test func asymmetryTakesTheSeverityOfItsDifferences() throws {
+        let report = try labReport()
+        let asymmetric = report.findings.filter { $0.kind == .asymmetricList }
+        #expect(asymmetric.map(\.list) == [.cuic, .liveData])
+        #expect(asymmetric.map(\.severity) == [.info, .warning])
+        #expect(asymmetric[0].message.contains("cuicsub.uccelab.tac lacks https://finessep.uccelab.tac:8445"))
+        #expect((report.count(.error), report.count(.warning), report.count(.info)) == (1, 2, 1))
+        // A tolerated origin on one node only: no missing-origin reports its absence elsewhere, so browsers from it
+        // are refused on the other node only: error.
+        let (lab, observations) = try labObservations()
+        var inventory = lab
+        inventory.clusters[0].expected.toleratedOrigins = [try #require(Origin(canonical: "http://127.0.0.1:5500"))]
+        let tolerated = Auditor.audit(inventory: inventory, observations: observations, generatedAt: "2026-11-26T09:00:00Z")
+        #expect(tolerated.findings.filter { $0.kind == .asymmetricList }.map(\.severity) == [.info, .error])
+    }
+
     @Test func labReportJSONMatchesGolden() throws {
         expectGolden(try labReport().json().serialized(), "lab-report.json")
     }

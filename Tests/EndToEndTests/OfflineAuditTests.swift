@@ -90,6 +90,30 @@ func run(_ arguments: [String], environment: [String: String] = [:]) throws -> P
         let errorsOnly = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", dir, "--fail-on", "error", "--output", dir + "/b"])
         #expect(errorsOnly.status == 0, "\(errorsOnly.stdout)")
         #expect(errorsOnly.stdout.contains("Result: CLEAN"), "\(errorsOnly.stdout)")
+        // --quiet follows --fail-on: nothing to act on, nothing printed; the files are written all the same.
+        let quiet = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", dir, "--fail-on", "error", "--quiet", "--output", dir + "/c"])
+        #expect(quiet.status == 0 && quiet.stdout.isEmpty && quiet.stderr.isEmpty, "\(quiet.stdout)\(quiet.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/c/report.json"))
+    }
+
+    /// Issue 20: a leftover extra entry on one node only is tidy-up, not "agents affected": its asymmetric-list is a
+    /// warning like the entry itself, so `--fail-on error` passes the lab once its missing origin is added.
+    @Test func anAsymmetryFromAnExtraEntryOnlyIsAWarning() throws {
+        let dir = try temporaryDirectory("cors-audit-extra")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let lab = "\(repoRoot)/inventory/transcripts/lab"
+        for name in try FileManager.default.contentsOfDirectory(atPath: lab) {
+            try FileManager.default.copyItem(atPath: "\(lab)/\(name)", toPath: "\(dir)/\(name)")
+        }
+        let subPath = dir + "/cuicsub.uccelab.tac.txt"
+        let sub = try String(contentsOfFile: subPath, encoding: .utf8)
+        try patchedLists(sub: sub, pub: "").sub.write(toFile: subPath, atomically: true, encoding: .utf8)
+        let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", dir, "--fail-on", "error", "--format", "table,json", "--output", dir + "/a"])
+        #expect(r.status == 0, "\(r.stdout)")
+        #expect(r.stdout.contains("! Live Data lists differ between nodes of cluster uccelab: cuicsub.uccelab.tac has http://127.0.0.1:5500"), "\(r.stdout)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/a/report.json"))) as! [String: Any]
+        let asym = (json["findings"] as! [[String: Any]]).filter { $0["kind"] as? String == "asymmetric-list" }
+        #expect(asym.map { $0["severity"] as? String } == ["warning"])
     }
 
     /// cuicsub's CUIC list gains the origin it lacks; cuicpub's Live Data list gains the stray entry cuicsub's holds.
