@@ -54,7 +54,7 @@ func run(_ arguments: [String], environment: [String: String] = [:]) throws -> P
         defer { try? FileManager.default.removeItem(atPath: out) }
         let r = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", "inventory/transcripts/lab", "--format", "html", "--output", out])
         #expect(r.status == 1)
-        #expect(r.stdout == "Result: DRIFT (exit 1) · 1 of 1 cluster needs work: uccelab · 3 errors, 1 warning · report: \(out)/report.html\n", "\(r.stdout)")
+        #expect(r.stdout == "Result: DRIFT (exit 1) · 1 of 1 cluster needs work: uccelab · 1 error, 2 warnings, 1 info · report: \(out)/report.html\n", "\(r.stdout)")
         #expect(FileManager.default.fileExists(atPath: out + "/report.html"))
         let quiet = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", "inventory/transcripts/lab", "--format", "markdown,junit",
                              "--output", out + "/2"])
