@@ -33,6 +33,8 @@ public struct FleetOverview: Sendable {
         public var status: NodeStatus
         public var detail: String
         public var hosts: [String]
+        /// The first node's own detail, shown whole when the cause is that node's alone.
+        public var example: String
     }
 
     /// A table of more clusters or nodes than this starts with the summary and collapses clean clusters.
@@ -78,7 +80,7 @@ public struct FleetOverview: Sendable {
             if let i = causes.firstIndex(where: { $0.status == node.status && $0.detail == detail }) {
                 causes[i].hosts.append(node.host)
             } else {
-                causes.append(Cause(status: node.status, detail: detail, hosts: [node.host]))
+                causes.append(Cause(status: node.status, detail: detail, hosts: [node.host], example: node.detail))
             }
         }
         return causes
@@ -89,7 +91,7 @@ public struct FleetOverview: Sendable {
     static func normalized(_ detail: String, host: String) -> String {
         var text = host.isEmpty ? detail : detail.replacingOccurrences(of: host, with: "<node>")
         for (pattern, replacement) in [("SHA256:[A-Za-z0-9+/=]+", "SHA256:…"), ("AAAA[A-Za-z0-9+/=]{16,}", "…"),
-                                       ("\\b[0-9]{1,3}(\\.[0-9]{1,3}){3}(:[0-9]+)?\\b", "<address>")] {
+                                       ("\\b[0-9]{1,3}(\\.[0-9]{1,3}){3}(:[0-9]+)?\\b", "<address>"), ("\\]:[0-9]+", "]:<port>")] {
             text = text.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
         }
         return text
@@ -130,7 +132,7 @@ public struct FleetOverview: Sendable {
     /// A failure cause in one line: `AUTH_FAILED on 200 nodes (a, b, c and 197 more): detail`.
     public static func line(_ cause: Cause) -> String {
         let n = cause.hosts.count
-        return "\(cause.status.rawValue.uppercased()) on \(n) node\(n == 1 ? "" : "s") (\(abbreviate(cause.hosts))): \(cause.detail)"
+        return "\(cause.status.rawValue.uppercased()) on \(n) node\(n == 1 ? "" : "s") (\(abbreviate(cause.hosts))): \(n == 1 ? cause.example : cause.detail)"
     }
 
     /// The closing line's tail: how many clusters need work and which, then the finding counts.
