@@ -9,7 +9,8 @@ struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
         abstract: "List the audit runs recorded in the history database, newest first.",
-        discussion: "Exit codes: 0 listed (even when none are recorded); 64 no database at --history, or unreadable.")
+        discussion: "Exit codes: 0 listed (even when none are recorded); 64 no database at --history, or unreadable.",
+        subcommands: [HistoryPrune.self])
 
     @OptionGroup var location: HistoryLocation
 
