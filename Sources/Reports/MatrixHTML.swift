@@ -69,9 +69,9 @@ enum MatrixHTML {
         table.grid{width:auto;min-width:50%}table.grid th,table.grid td{border:1px solid #ccc;text-align:center;vertical-align:top}
         table.grid th[scope=row]{text-align:left;font-weight:400;max-width:28rem;overflow-wrap:anywhere}table.grid thead th{font-weight:600}
         .c{white-space:nowrap}.c .s{font-weight:700;font-size:1.1em}.c .w{font-size:.8em}.b{display:block;font-size:.75em;white-space:normal;max-width:11rem}
-        .present{background:#e6f4ea;color:#1e5e2c}.missing{background:#fdecea;color:#b00020;font-weight:600}
-        .ineffective{background:#fff0e0;color:#8a4b00}.unexpected{background:#fff8d6;color:#7a5a00}
-        .not-read{background:#eeeeee;color:#555}.absent{color:#999}
+        .c.present{background:#e6f4ea;color:#1e5e2c}.c.missing{background:#fdecea;color:#b00020;font-weight:600}
+        .c.ineffective{background:#fff0e0;color:#8a4b00}.c.unexpected{background:#fff8d6;color:#7a5a00}
+        .c.not-read{background:#eeeeee;color:#555}.c.absent{color:#999}
         td.cne,span.cne{background:repeating-linear-gradient(135deg,#e6f4ea 0 6px,#f7c6cc 6px 12px);outline:2px dashed #b00020}
         td.enc,span.enc{background:repeating-linear-gradient(135deg,#fff 0 6px,#ffe08a 6px 12px);outline:2px dashed #7a5a00}
         td.off{outline:2px dashed #b36b00}.b.refused,.b.no-answer{font-weight:600}

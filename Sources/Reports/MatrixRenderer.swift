@@ -13,9 +13,10 @@ public struct MatrixRenderer: Sendable {
     public func render(_ report: AuditReport) -> String {
         var out: [String] = []
         let probed = report.probe != nil
-        out.append(fit("Grid: ✓ present  ✗ missing  ~ ineffective  + unexpected  ? not read  · absent  ≠ nodes differ"))
+        out.append(fit("Cells: ✓ present  ✗ missing  ~ ineffective  + unexpected  ? not read  · absent"))
+        out.append(fit("Rows:  ≠ the nodes whose list was read differ"))
         if probed {
-            out.append(fit("Browser: A allowed  R refused  M mixed  N no answer;  ! not as the inventory wants"))
+            out.append(fit("Browser: A allowed  R refused  M mixed  N no answer  ! not as wanted"))
         }
         out.append("")
         for cluster in report.clusters {
@@ -54,7 +55,7 @@ public struct MatrixRenderer: Sendable {
             out.append(trimRight(header))
             for (r, row) in m.rows.enumerated() {
                 var line = "  " + pad(keys[r], keyWidth) + "  "
-                for c in block { line += paintCell(pad(cells[r][c], widths[c]), row.cells[c]) + "  " }
+                for c in block { line += paintCell(cells[r][c], row.cells[c]) + pad("", widths[c] - cells[r][c].count) + "  " }
                 line += row.asymmetric ? paint("≠", "1;33") : ""
                 out.append(trimRight(line))
             }
@@ -63,7 +64,7 @@ public struct MatrixRenderer: Sendable {
         let hidden = m.columns.indices.filter { labels[$0] != Escaping.terminal(m.columns[$0].host) }
         for (r, row) in m.rows.enumerated() {
             let tag = row.source == .probed ? "  (probed only)" : row.source == .expected ? "  (expected)" : ""
-            out.append(fit("  " + pad(keys[r], keyWidth) + "  " + Escaping.terminal(row.origin) + tag))
+            out.append(fit("  " + pad(keys[r], keyWidth) + " = " + Escaping.terminal(row.origin) + tag))
         }
         if !hidden.isEmpty {
             out.append(fit("  nodes: " + hidden.map { "\(labels[$0]) = \(Escaping.terminal(m.columns[$0].host))" }.joined(separator: ", ")))

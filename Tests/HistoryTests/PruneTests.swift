@@ -27,7 +27,7 @@ import History
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let db = "\(dir)/history.sqlite"
         let (store, ids) = try nightly(db, nights: 10)
-        let perRun = (node: try rows(db, "node") / 10, origin: try rows(db, "list_origin") / 10, finding: try rows(db, "finding") / 10)
+        let perRun = (node: try rows(db, "node") / 10, list: try rows(db, "node_list") / 10, origin: try rows(db, "list_origin") / 10, finding: try rows(db, "finding") / 10)
         #expect(perRun.node == 4 && perRun.origin > 0 && perRun.finding > 0)
 
         let result = try store.prune(keep: .runs(3))
@@ -35,7 +35,7 @@ import History
         #expect(try store.runs().map(\.id) == Array(ids.suffix(3).reversed()))
         // Nothing of a deleted run is left behind in any table.
         #expect(try rows(db, "node") == 3 * perRun.node)
-        #expect(try rows(db, "node_list") == 3 * 4)
+        #expect(try rows(db, "node_list") == 3 * perRun.list)
         #expect(try rows(db, "list_origin") == 3 * perRun.origin)
         #expect(try rows(db, "finding") == 3 * perRun.finding)
         #expect(try store.prune(keep: .runs(3)).deleted == 0)

@@ -130,7 +130,7 @@ func randomReport(seed: UInt64, nodes: Int) throws -> AuditReport {
             finesse:
         \(finesse.map { "      - host: \($0)" }.joined(separator: "\n"))
             cuic:
-        \(cuic.map { "      - {host: \($0), live_data: coresident}" }.joined(separator: "\n"))
+        \(cuic.enumerated().map { "      - {host: \($1), role: \($0 == 0 ? "publisher" : "subscriber"), live_data: coresident}" }.joined(separator: "\n"))
             expected:
               finesse_ports: [443, 8445]
               extra_origins: [https://proxy.site.example]
