@@ -74,10 +74,10 @@ enum MatrixHTML {
         .c.not-read{background:#eeeeee;color:#555}.c.absent{color:#999}
         td.cne,span.cne{background:repeating-linear-gradient(135deg,#e6f4ea 0 6px,#f7c6cc 6px 12px);outline:2px dashed #b00020}
         td.enc,span.enc{background:repeating-linear-gradient(135deg,#fff 0 6px,#ffe08a 6px 12px);outline:2px dashed #7a5a00}
-        td.off{outline:2px dashed #b36b00}.b.refused,.b.no-answer{font-weight:600}
+        td.c.enc .b,span.c.enc{color:#5a4300;font-weight:600}td.off{outline:2px dashed #b36b00}.b.refused,.b.no-answer{font-weight:600}
         tr.asym th[scope=row]{border-left:5px solid #b36b00;background:#fff8e1}td.d{font-size:.85em;white-space:nowrap}tr.asym td.d{font-weight:700;color:#8a4b00}
         td.same{color:#999}.legend{font-size:.9em;line-height:2}.legend .c{padding:.1rem .4rem;border:1px solid #ccc;border-radius:3px;margin-right:.2rem}
         .asym-key{border-left:5px solid #b36b00;background:#fff8e1;padding:.1rem .4rem}
-        @media (max-width:600px){.c .w{display:none}.b{max-width:6rem}body{padding:.5rem}}
+        @media (max-width:600px){.c .w{display:none}.b{max-width:6rem}body{padding:.5rem}table.grid th[scope=row]{min-width:11rem;font-size:.85em}}
         """
 }
