@@ -12,8 +12,8 @@ struct HistoryPrune: ParsableCommand {
         abstract: "Delete recorded runs older than a number of days, or beyond the newest N, in one transaction.",
         discussion: """
             The newest run and the run of the current baseline approval are always kept. For a nightly job, \
-            `--keep 90d` keeps a quarter of drift to compare against (about 4 MB for 50 nodes); add --vacuum \
-            now and then (e.g. weekly) to give the freed space back to the file system.
+            `--keep 90d` keeps a quarter of drift to compare against (about 4 MB for 50 nodes after VACUUM, \
+            README); add --vacuum weekly to give the freed space back to the file system.
             Exit codes: 0 pruned (or nothing to prune); 64 usage, no database at --history, or unreadable.
             """)
 
