@@ -5,6 +5,9 @@ import History
 
 extension KeepPolicy: ExpressibleByArgument {}
 
+/// `cors-audit history --format`.
+enum HistoryListFormat: String, ExpressibleByArgument, CaseIterable { case table, json }
+
 /// `cors-audit history prune --keep 90d|N`: the history made small again, in one transaction.
 struct HistoryPrune: ParsableCommand {
     static let configuration = CommandConfiguration(
