@@ -16,7 +16,7 @@ import Darwin
 public final class HistoryStore: Sendable {
     /// The database file.
     public let path: String
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// Opens (and, with `create`, makes) the database at `path`, bringing its schema up to date.
     ///

@@ -26,6 +26,7 @@ public struct HTMLRenderer: Sendable {
             }
             body.append("</section>")
         }
+        if report.nodes.contains(where: { !$0.lists.isEmpty }) { body.append(MatrixHTML.legend(probed: report.probe != nil)) }
         // An answer at an endpoint that serves no list (endpoint-not-serving) is shown, not flagged.
         let idle = Set(report.probe?.partition.idle.map(\.key) ?? [])
         // The probe's split into counted and idle results is made once for the whole report.
@@ -34,6 +35,8 @@ public struct HTMLRenderer: Sendable {
             let nodes = report.nodes.filter { $0.cluster == cluster }
             let findings = report.findings.filter { $0.cluster == cluster }
             body.append("<section><h2>Cluster \(h(cluster))</h2>")
+            // The grid first: which node lacks which origin, at a glance; the table and the prose follow.
+            body += OriginMatrix.all(report, cluster: cluster).map(MatrixHTML.grid)
             body.append("<table><thead><tr><th>Node</th><th>List</th><th>Status</th><th>CORS</th><th>Origins</th><th>Findings</th></tr></thead><tbody>")
             for node in nodes {
                 for list in node.lists {
@@ -99,7 +102,8 @@ public struct HTMLRenderer: Sendable {
 
     /// The observed list beside the expected one, each entry marked present, missing or extra.
     func evidence(observed: [String], expected: [String], highlight: String?) -> String {
-        let h = Escape.html
+        // Bidi overrides and zero-width characters shown as `\u{..}`: they would reorder or hide the entry on screen.
+        let h = { Escape.html(Escaping.terminal($0)) }
         let present = Set(observed)
         let wanted = Set(expected)
         var rows: [String] = []
@@ -128,6 +132,7 @@ public struct HTMLRenderer: Sendable {
         pre{background:#f5f5f7;padding:.6rem;border-radius:4px;overflow-x:auto;white-space:pre-wrap}
         .evidence{display:flex;gap:2rem;flex-wrap:wrap}.evidence h4{margin:.3rem 0}.evidence ol,.evidence ul{margin:0;padding-left:1.2rem}
         ul.numbered{list-style:none;padding-left:0}li .n{color:#888;display:inline-block;min-width:1.6em}
+        \(MatrixHTML.css)
         .banner code{background:rgba(255,255,255,.18);color:#fff}li.extra{color:#b36b00}li.missing{color:#b00020}li.hl{font-weight:700}code{background:#f5f5f7;padding:0 .2rem}
         """
 }

@@ -9,12 +9,16 @@ struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
         abstract: "List the audit runs recorded in the history database, newest first.",
-        discussion: "Exit codes: 0 listed (even when none are recorded); 64 no database at --history, or unreadable.")
+        discussion: "Exit codes: 0 listed (even when none are recorded); 64 no database at --history, or unreadable.",
+        subcommands: [HistoryPrune.self])
 
     @OptionGroup var location: HistoryLocation
 
     @Option(name: .long, help: "Show at most N runs.")
     var limit: Int = 20
+
+    @Option(name: .long, help: "table, or json (schema cors-audit/history/v1: each run's verdict, node and finding counts).")
+    var format: HistoryListFormat = .table
 
     func validate() throws {
         if limit < 1 { throw ValidationError("--limit must be at least 1") }
@@ -25,7 +29,10 @@ struct HistoryCommand: ParsableCommand {
             let store = try location.open()
             return (try store.runs(limit: limit), try store.runCount(), try store.baseline())
         }
-        print(HistoryListRenderer().text(runs: runs, total: total, baseline: baseline, database: location.history), terminator: "")
+        switch format {
+        case .table: print(HistoryListRenderer().text(runs: runs, total: total, baseline: baseline, database: location.history), terminator: "")
+        case .json: print(HistoryListRenderer().json(runs: runs, total: total, baseline: baseline, database: location.history).serialized(), terminator: "")
+        }
     }
 }
 

@@ -44,6 +44,13 @@ struct ReportingOptions: ParsableArguments {
     @Option(name: .long, help: "Folder that holds the timestamped run folders.")
     var reportsDir: String = "reports"
 
+    @Flag(name: .long, help: "Before the table, print each cluster's origin × node grid per list (80 columns, origins keyed by letter with a legend).")
+    var matrix = false
+
+    func validate() throws {
+        if matrix && !format.formats.contains(.table) { throw ValidationError("--matrix prints with the table: add table to --format") }
+    }
+
     /// Runs the pipeline on `inventory`, says on stderr what its stages could not do, and emits the report.
     func run(_ pipeline: AuditPipeline, _ inventory: Inventory) async throws -> Int32 {
         let result = await pipeline.run(inventory)
@@ -77,6 +84,7 @@ struct ReportingOptions: ParsableArguments {
                 let color = Terminal.stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
                 var text = TableRenderer(failOn: failOn, runbookLocation: runbooks.isEmpty ? nil : runbooks, color: color, showAll: all).render(report)
                 if format.formats.contains(.html) { text = text.dropLast() + " · report: \(Escaping.terminal(files.displayPath))/report.html\n" }
+                if matrix { text = MatrixRenderer(color: color).render(report) + text }
                 print(text, terminator: "")
             } else if format.formats.contains(.json) {
                 print(report.json(failOn: failOn).serialized(), terminator: "")
