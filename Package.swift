@@ -93,7 +93,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["AuditCore", "VOSSimulator"], path: "Tests/TestSupport"),
         .testTarget(name: "SSHClientTests", dependencies: ["SSHClient", "TestSupport"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "AuditCore", "TestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "AuditCore", "TestSupport"], resources: [.copy("Golden")]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "AuditCore", "VOSSimulator", "TestSupport"], resources: [.copy("Golden")]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "AuditCore", "Reports", "VOSSimulator", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["AuditCore", "cors-audit", "vos-sim", "VOSSimulator", "TestSupport"]),
         // Records one run and can stop inside its transaction, for the killed-writer test.

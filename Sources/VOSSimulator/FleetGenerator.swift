@@ -184,11 +184,11 @@ public struct FleetGenerator: Sendable {
 }
 
 /// A small seeded generator (SplitMix64): the same seed plants the same faults on every machine,
-/// which the system generator does not promise.
-struct SplitMix64 {
+/// which the system generator does not promise. Tests draw seeded data from it too.
+public struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -9,6 +9,14 @@ func run(_ arguments: [String], environment: [String: String] = [:]) throws -> P
     return try runProcess(product("cors-audit"), arguments, environment: environment.mapValues { Optional($0) })
 }
 
+/// Copies the lab's transcripts into `dir`, for a test that edits them.
+func copyLabTranscripts(to dir: String) throws {
+    let lab = "\(repoRoot)/inventory/transcripts/lab"
+    for name in try FileManager.default.contentsOfDirectory(atPath: lab) {
+        try FileManager.default.copyItem(atPath: "\(lab)/\(name)", toPath: "\(dir)/\(name)")
+    }
+}
+
 @Suite struct OfflineAuditTests {
     @Test func labAuditFindsTheSubscriberGapAndExits1() throws {
         let out = try temporaryDirectory("cors-audit-e2e")
@@ -75,10 +83,7 @@ func run(_ arguments: [String], environment: [String: String] = [:]) throws -> P
     @Test func failOnErrorPassesARunWithWarningsOnly() throws {
         let dir = try temporaryDirectory("cors-audit-failon")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let lab = "\(repoRoot)/inventory/transcripts/lab"
-        for name in try FileManager.default.contentsOfDirectory(atPath: lab) {
-            try FileManager.default.copyItem(atPath: "\(lab)/\(name)", toPath: "\(dir)/\(name)")
-        }
+        try copyLabTranscripts(to: dir)
         let subPath = dir + "/cuicsub.uccelab.tac.txt", pubPath = dir + "/cuicpub.uccelab.tac.txt"
         let sub = try String(contentsOfFile: subPath, encoding: .utf8)
         let pub = try String(contentsOfFile: pubPath, encoding: .utf8)
@@ -101,10 +106,7 @@ func run(_ arguments: [String], environment: [String: String] = [:]) throws -> P
     @Test func anAsymmetryFromAnExtraEntryOnlyIsAWarning() throws {
         let dir = try temporaryDirectory("cors-audit-extra")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let lab = "\(repoRoot)/inventory/transcripts/lab"
-        for name in try FileManager.default.contentsOfDirectory(atPath: lab) {
-            try FileManager.default.copyItem(atPath: "\(lab)/\(name)", toPath: "\(dir)/\(name)")
-        }
+        try copyLabTranscripts(to: dir)
         let subPath = dir + "/cuicsub.uccelab.tac.txt"
         let sub = try String(contentsOfFile: subPath, encoding: .utf8)
         try patchedLists(sub: sub, pub: "").sub.write(toFile: subPath, atomically: true, encoding: .utf8)

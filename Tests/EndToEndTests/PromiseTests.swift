@@ -12,10 +12,7 @@ import VOSSimulator
     /// The lab's transcripts with cuicsub's gap filled and its stray Live Data entry gone: a clean run.
     static func cleanTranscripts() throws -> String {
         let dir = try temporaryDirectory("cors-audit-clean")
-        let lab = "\(repoRoot)/inventory/transcripts/lab"
-        for name in try FileManager.default.contentsOfDirectory(atPath: lab) {
-            try FileManager.default.copyItem(atPath: "\(lab)/\(name)", toPath: "\(dir)/\(name)")
-        }
+        try copyLabTranscripts(to: dir)
         let sub = dir + "/cuicsub.uccelab.tac.txt"
         let text = try String(contentsOfFile: sub, encoding: .utf8)
             .replacingOccurrences(of: "3. https://finesses.uccelab.tac:8445 \n", with: "3. https://finesses.uccelab.tac:8445 \n4. https://finessep.uccelab.tac:8445 \n")

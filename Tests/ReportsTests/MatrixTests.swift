@@ -2,6 +2,7 @@ import AuditCore
 import Foundation
 @testable import Reports
 import Testing
+import VOSSimulator
 import TestSupport
 
 /// The origin × node grid: goldens for both drawings, and the grid held against the findings of the same report
@@ -119,7 +120,7 @@ func checkAgreement(_ report: AuditReport, sourceLocation: SourceLocation = #_so
 /// A cluster of Finesse and CUIC nodes whose lists are drawn at random from expected origins, their ineffective
 /// variants, tolerated, unexpected and duplicate entries, with random CORS states and some nodes not read.
 func randomReport(seed: UInt64, nodes: Int) throws -> AuditReport {
-    var rng = SeededGenerator(seed: seed)
+    var rng = SplitMix64(seed: seed)
     let finesse = ["fa.site.example", "fb.site.example"]
     let cuic = (1...nodes).map { "cuic\($0).site.example" }
     let yaml = """
@@ -175,17 +176,4 @@ func randomReport(seed: UInt64, nodes: Int) throws -> AuditReport {
         observations[node.host] = NodeObservation(host: node.host, captures: captures)
     }
     return Auditor.audit(inventory: inventory, observations: observations, generatedAt: "2026-11-26T09:00:00Z")
-}
-
-/// SplitMix64: the same lists for the same seed on every machine.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
