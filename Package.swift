@@ -35,7 +35,7 @@ let package = Package(
             providers: [.apt(["libssh2-1-dev"])]
         ),
         // The only importer of CLibssh2.
-        .target(name: "SSHClient", dependencies: ["CLibssh2"]),
+        .target(name: "SSHClient", dependencies: ["CLibssh2", "CFileSync"]),
         // The VOS CLI conversation as a pure state machine over bytes.
         .target(name: "VOSShell"),
         // One parser per VOS command; pure text in, typed values out.
@@ -56,6 +56,7 @@ let package = Package(
         ]),
         // The browser's CORS preflight against each web endpoint over HTTPS; knows nothing of SSH.
         .target(name: "Prober", dependencies: [
+            "CFileSync",
             "AuditCore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -104,7 +105,7 @@ let package = Package(
         ]),
         // A simulated fleet of VOS nodes over real SSH; shares AuditCore's inventory data, never the client's logic.
         .target(name: "VOSSimulator", dependencies: [
-            "AuditCore",
+            "AuditCore", "CFileSync",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -27,4 +29,15 @@ int cors_audit_exchange(const char *a, const char *b) {
     errno = ENOSYS;
     return -1;
 #endif
+}
+
+long cors_audit_raise_open_file_limit(void) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+    if (limit.rlim_cur < limit.rlim_max) {
+        struct rlimit wanted = limit;
+        wanted.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &wanted) == 0) limit = wanted;
+    }
+    return limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= (rlim_t)LONG_MAX ? LONG_MAX : (long)limit.rlim_cur;
 }

@@ -1,3 +1,4 @@
+import CFileSync
 import CLibssh2
 #if canImport(Glibc)
 import Glibc
@@ -42,13 +43,7 @@ enum LibSSH2 {
 enum FileDescriptorLimit {
     /// Raises the soft limit to the hard limit once; returns the soft limit now in force.
     static let raised: Int = {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
-        if limit.rlim_cur < limit.rlim_max {
-            var wanted = limit
-            wanted.rlim_cur = limit.rlim_max
-            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &wanted) == 0 { limit = wanted }
-        }
-        return limit.rlim_cur >= rlim_t(Int.max) ? Int.max : Int(limit.rlim_cur)
+        let limit = cors_audit_raise_open_file_limit()
+        return limit >= Int(Int.max) ? Int.max : Int(limit)
     }()
 }

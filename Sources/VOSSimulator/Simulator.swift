@@ -1,3 +1,4 @@
+import CFileSync
 import AuditCore
 import Crypto
 import Foundation
@@ -233,13 +234,7 @@ public final class SimulatedFleet: Sendable {
 
     /// Hundreds of nodes need a descriptor each plus their connections: lift the soft limit to the hard one.
     static func raiseOpenFileLimit() {
-        #if canImport(Glibc)
-        var limit = rlimit()
-        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max {
-            limit.rlim_cur = limit.rlim_max
-            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-        }
-        #endif
+        _ = cors_audit_raise_open_file_limit()
     }
 }
 
