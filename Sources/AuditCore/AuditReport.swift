@@ -131,6 +131,8 @@ extension NodeReport {
                 ("state", .optional(list.state?.rawValue)),
                 ("origins", list.origins.map { .strings($0) } ?? .null),
                 ("expected", .strings(list.expected)),
+                ("allowed_headers", list.allowedHeaders.map { .strings($0) } ?? .null),
+                ("exposed_headers", list.exposedHeaders.map { .strings($0) } ?? .null),
             ])))
         }
         let services: JSONValue = self.services.map { list in
@@ -149,6 +151,12 @@ extension NodeReport {
             // The release profile the runbook and the probe used (docs/releases.md).
             ("release", .string(release.rawValue)),
             ("lists", .object(lists)),
+        ] + (gadgetSourceCheck.map { g in [("gadget_source_check", JSONValue.object([
+            ("enabled", .optional(g.enabled)),
+            ("allowed_list", g.sources.map { .strings($0) } ?? .null),
+        ]))] } ?? [])
+          + (lists.contains { $0.kind == .cuic } ? [("private_network_access", privateNetworkAccess.map { JSONValue.string($0 ? "enabled" : "disabled") } ?? .null)] : [])
+          + [
             ("services", services),
             ("unparsed", .array(unparsed.map { .object([("command", .string($0.command)), ("reason", .string($0.reason)), ("raw", .string($0.raw))]) })),
             ("notes", .strings(notes)),
@@ -179,7 +187,8 @@ extension RemediationAction {
         case .delete(_, let index, let origin):
             .object([("type", .string("delete")), ("line", .string(commandLine!)), ("index", .int(index)), ("origin", .string(origin))])
         case .note(let n): .object([("type", .string("note")), ("text", .string(n))])
-        default: .object([("type", .string("command")), ("line", .string(commandLine!))])
+        default: commandLine.map { .object([("type", .string("command")), ("line", .string($0))]) }
+            ?? .object([("type", .string("note")), ("text", .string("not typed: \(self)"))])
         }
     }
 }
