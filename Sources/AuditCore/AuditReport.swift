@@ -140,7 +140,7 @@ extension NodeReport {
                 .object([("name", .string(s.name)), ("state", .string(s.rawState)), ("not_activated", .bool(s.notActivated))])
             })
         } ?? .null
-        return .object([
+        var fields: [(String, JSONValue)] = [
             ("cluster", .string(cluster)),
             ("host", .string(host)),
             ("product", .string(product.rawValue)),
@@ -151,16 +151,21 @@ extension NodeReport {
             // The release profile the runbook and the probe used (docs/releases.md).
             ("release", .string(release.rawValue)),
             ("lists", .object(lists)),
-        ] + (gadgetSourceCheck.map { g in [("gadget_source_check", JSONValue.object([
-            ("enabled", .optional(g.enabled)),
-            ("allowed_list", g.sources.map { .strings($0) } ?? .null),
-        ]))] } ?? [])
-          + (lists.contains { $0.kind == .cuic } ? [("private_network_access", privateNetworkAccess.map { JSONValue.string($0 ? "enabled" : "disabled") } ?? .null)] : [])
-          + [
+        ]
+        // Report v1 additions: present only on the nodes that hold the setting.
+        if let g = gadgetSourceCheck {
+            fields.append(("gadget_source_check", .object([("enabled", .optional(g.enabled)),
+                                                          ("allowed_list", g.sources.map { .strings($0) } ?? .null)])))
+        }
+        if self.lists.contains(where: { $0.kind == .cuic }) {
+            fields.append(("private_network_access", .optional(privateNetworkAccess.map { $0 ? "enabled" : "disabled" })))
+        }
+        fields += [
             ("services", services),
             ("unparsed", .array(unparsed.map { .object([("command", .string($0.command)), ("reason", .string($0.reason)), ("raw", .string($0.raw))]) })),
             ("notes", .strings(notes)),
-        ])
+        ]
+        return .object(fields)
     }
 }
 

@@ -65,7 +65,9 @@ extension InventoryNode {
     /// Every command a complete audit of this node needs whatever its release, in the order they are run; the
     /// commands that depend on the release follow, chosen by ``commands(afterVersion:)`` once the version is read.
     public var auditCommands: [VOSCommand] {
-        lists.flatMap { [VOSCommand.status(of: $0), VOSCommand.list(of: $0)] + HeaderListKind.allCases.map { VOSCommand.headers($0, of: $1) } }
+        lists.flatMap { list in
+            [VOSCommand.status(of: list), VOSCommand.list(of: list)] + HeaderListKind.allCases.map { VOSCommand.headers($0, of: list) }
+        }
             + (product == .finesse ? [.gadgetSourceStatus, .gadgetSourceList] : [])
             + [.version, .services]
     }

@@ -72,9 +72,10 @@ enum SettingRules {
         if finesse.count > 1 {
             var parts: [String] = []
             var involved: Set<String> = []
-            if Set(finesse.map(\.enabled)).count > 1 {
-                parts.append("the check is enabled on \(finesse.filter(\.enabled).map(\.host).joined(separator: ", ")) and disabled on \(finesse.filter { !$0.enabled }.map(\.host).joined(separator: ", "))")
-                involved.formUnion(finesse.map(\.host))
+            if Set(finesse.map { $0.enabled }).count > 1 {
+                let on = finesse.filter { $0.enabled }.map { $0.host }, off = finesse.filter { !$0.enabled }.map { $0.host }
+                parts.append("the check is enabled on \(on.joined(separator: ", ")) and disabled on \(off.joined(separator: ", "))")
+                involved.formUnion(finesse.map { $0.host })
             }
             parts += differences(finesse.map { ($0.host, $0.sources) }, involved: &involved)
             if !parts.isEmpty {
@@ -86,8 +87,8 @@ enum SettingRules {
 
         // Private network access: CUIC peers must agree; the nodes without it are the ones the fix enables.
         let pna = nodes.compactMap { n in n.privateNetworkAccess.map { (host: n.host, on: $0) } }
-        if Set(pna.map(\.on)).count > 1 {
-            let off = pna.filter { !$0.on }.map(\.host), on = pna.filter(\.on).map(\.host)
+        if Set(pna.map { $0.on }).count > 1 {
+            let off = pna.filter { !$0.on }.map { $0.host }, on = pna.filter { $0.on }.map { $0.host }
             let fix = nodes.first { $0.host == off.first }.map(privateNetworkAccessFix) ?? []
             findings.append(Finding(kind: .asymmetricPrivateNetworkAccess, cluster: cluster.name, host: nil, hosts: off, list: .cuic,
                 message: "CUIC private network access is enabled on \(on.joined(separator: ", ")) and disabled on \(off.joined(separator: ", ")) in cluster \(cluster.name): browsers that send Private Network Access preflights load gadgets from some nodes only. Enable it on \(off.joined(separator: ", ")) (each node, then restart Reporting, S2).",
@@ -116,7 +117,7 @@ enum SettingRules {
 
     /// "a has x that b, c do not" for each entry some holders lack.
     private static func differences(_ holders: [(String, Set<String>)], involved: inout Set<String>) -> [String] {
-        guard Set(holders.map(\.1)).count > 1 else { return [] }
+        guard Set(holders.map { $0.1 }).count > 1 else { return [] }
         var parts: [String] = []
         for (host, entries) in holders {
             for entry in entries.sorted() {
@@ -147,7 +148,11 @@ enum SettingRules {
         let checks = extra.filter { $0.isVerification && !steps.contains($0) }
         let afterCheck = (steps.lastIndex(where: \.isVerification) ?? steps.lastIndex(where: \.changesNode) ?? -1) + 1
         steps.insert(contentsOf: checks, at: afterCheck)
-        steps += extra.filter { if case .note = $0 { !steps.contains($0) } else { false } }
+        let present = steps
+        steps += extra.filter { step in
+            guard case .note = step else { return false }
+            return !present.contains(step)
+        }
         return RemediationPlan(cluster: cluster, host: host, steps: steps)
     }
 }

@@ -43,13 +43,16 @@ enum ApplyVerification {
                 guard let state = parsed.value else { return (i, "`\(line)` printed a status that cannot be read (\(reason(parsed)))") }
                 if state != .enabled { return (i, "`\(line)` says \(state.rawValue) after `\(RemediationAction.enable(list).commandLine!)`") }
             case .verifyGadgetSources:
-                let added = before.compactMap { if case .addGadgetSource(let url) = $0.step { url } else { nil } }
+                var added: [String] = []
+                for case .addGadgetSource(let url) in before.map(\.step) { added.append(url) }
                 guard !added.isEmpty else { continue }
                 let parsed = SettingListParser.parseGadgetSources(output)
                 guard let shown = parsed.value?.origins else { return (i, "`\(line)` printed a list that cannot be read (\(reason(parsed)))") }
                 if let missing = added.first(where: { !shown.contains($0) }) { return (i, "`\(line)` does not show \(Escaping.visible(missing)), which was added") }
             case .verifyPrivateNetworkAccess:
-                guard let wanted = before.compactMap({ if case .setPrivateNetworkAccess(let on) = $0.step { on } else { nil } }).last else { continue }
+                var set: [Bool] = []
+                for case .setPrivateNetworkAccess(let on) in before.map(\.step) { set.append(on) }
+                guard let wanted = set.last else { continue }
                 let parsed = SwitchStatusParser.parse(output)
                 guard let state = parsed.value else { return (i, "`\(line)` printed a status that cannot be read (\(reason(parsed)))") }
                 if state != wanted { return (i, "`\(line)` says \(state ? "enabled" : "disabled") after `\(RemediationAction.setPrivateNetworkAccess(wanted).commandLine!)`") }
