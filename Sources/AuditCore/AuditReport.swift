@@ -131,6 +131,8 @@ extension NodeReport {
                 ("state", .optional(list.state?.rawValue)),
                 ("origins", list.origins.map { .strings($0) } ?? .null),
                 ("expected", .strings(list.expected)),
+                ("allowed_headers", list.allowedHeaders.map { .strings($0) } ?? .null),
+                ("exposed_headers", list.exposedHeaders.map { .strings($0) } ?? .null),
             ])))
         }
         let services: JSONValue = self.services.map { list in
@@ -138,7 +140,7 @@ extension NodeReport {
                 .object([("name", .string(s.name)), ("state", .string(s.rawState)), ("not_activated", .bool(s.notActivated))])
             })
         } ?? .null
-        return .object([
+        var fields: [(String, JSONValue)] = [
             ("cluster", .string(cluster)),
             ("host", .string(host)),
             ("product", .string(product.rawValue)),
@@ -149,10 +151,21 @@ extension NodeReport {
             // The release profile the runbook and the probe used (docs/releases.md).
             ("release", .string(release.rawValue)),
             ("lists", .object(lists)),
+        ]
+        // Report v1 additions: present only on the nodes that hold the setting.
+        if let g = gadgetSourceCheck {
+            fields.append(("gadget_source_check", .object([("enabled", .optional(g.enabled)),
+                                                          ("allowed_list", g.sources.map { .strings($0) } ?? .null)])))
+        }
+        if self.lists.contains(where: { $0.kind == .cuic }) {
+            fields.append(("private_network_access", .optional(privateNetworkAccess.map { $0 ? "enabled" : "disabled" })))
+        }
+        fields += [
             ("services", services),
             ("unparsed", .array(unparsed.map { .object([("command", .string($0.command)), ("reason", .string($0.reason)), ("raw", .string($0.raw))]) })),
             ("notes", .strings(notes)),
-        ])
+        ]
+        return .object(fields)
     }
 }
 
@@ -179,7 +192,8 @@ extension RemediationAction {
         case .delete(_, let index, let origin):
             .object([("type", .string("delete")), ("line", .string(commandLine!)), ("index", .int(index)), ("origin", .string(origin))])
         case .note(let n): .object([("type", .string("note")), ("text", .string(n))])
-        default: .object([("type", .string("command")), ("line", .string(commandLine!))])
+        default: commandLine.map { .object([("type", .string("command")), ("line", .string($0))]) }
+            ?? .object([("type", .string("note")), ("text", .string("not typed: \(self)"))])
         }
     }
 }

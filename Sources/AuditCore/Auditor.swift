@@ -24,11 +24,18 @@ public enum Auditor {
                 next += 1
                 clusterNodes.append(report)
                 let nodeFindings = NodeRules.findings(for: report, node: node, cluster: cluster)
+                    + SettingRules.nodeFindings(for: report, cluster: cluster)
                 findings += nodeFindings
                 clusterFindings += nodeFindings
-                if let plan = RemediationPlanner.plan(for: report, cluster: cluster) { plans.append(plan) }
+            }
+            // Plans after the whole cluster is read: some settings are fixed by what the node's peers hold.
+            for report in clusterNodes {
+                let plan = SettingRules.merge(SettingRules.plannedSteps(for: report, cluster: cluster, peers: clusterNodes),
+                                              into: RemediationPlanner.plan(for: report, cluster: cluster), cluster: cluster.name, host: report.host)
+                if let plan { plans.append(plan) }
             }
             findings += ClusterRules.findings(cluster: cluster, nodes: clusterNodes, nodeFindings: clusterFindings)
+                + SettingRules.clusterFindings(cluster: cluster, nodes: clusterNodes)
             nodes += clusterNodes
         }
         return AuditReport(generatedAt: generatedAt, inventoryPath: inventory.path, clusters: inventory.clusters.map(\.name),
@@ -112,11 +119,37 @@ public enum Auditor {
                 report.lists[index].origins = accept(parsed, listCommand, raw: text)?.origins
             }
         }
+        for index in report.lists.indices {
+            let kind = report.lists[index].kind
+            for headers in HeaderListKind.allCases {
+                let command = VOSCommand.headers(headers, of: kind)
+                guard let text = output(command) else { continue }
+                let entries = accept(SettingListParser.parseHeaders(text), command, raw: text)?.origins
+                switch headers {
+                case .allowed: report.lists[index].allowedHeaders = entries
+                case .exposed: report.lists[index].exposedHeaders = entries
+                }
+            }
+        }
+        if node.product == .finesse {
+            var check = GadgetSourceCheck()
+            if let text = output(.gadgetSourceStatus) { check.enabled = accept(SwitchStatusParser.parse(text), .gadgetSourceStatus, raw: text) }
+            if let text = output(.gadgetSourceList) { check.sources = accept(SettingListParser.parseGadgetSources(text), .gadgetSourceList, raw: text)?.origins }
+            report.gadgetSourceCheck = check
+        }
         if let text = output(.version) {
             report.version = accept(VersionParser.parse(text), .version, raw: text)?.active
         }
         if let text = output(.services) {
             report.services = accept(ServiceListParser.parse(text), .services, raw: text)
+        }
+        // Sent only where the release has it: the version read (else the inventory's release) decides, as it did for
+        // the collector. An unknown release is not asked (12.5 lacks the command): said in a note, never guessed.
+        for command in node.releaseCommands(report.release) {
+            if let text = output(command) { report.privateNetworkAccess = accept(SwitchStatusParser.parse(text), command, raw: text) }
+        }
+        if node.lists.contains(.cuic), report.release == .unknown, observation.failure == nil {
+            report.notes.append("private network access not read: the release is unknown, and 12.5 has no `\(VOSCommand.cuicPrivateNetworkAccess.rawValue)`")
         }
         if !missing.isEmpty {
             problems.append((.partial, "the transcript lacks \(missing.map { "`\($0)`" }.joined(separator: ", "))"))

@@ -17,11 +17,22 @@ public enum FindingKind: String, Sendable, Codable, CaseIterable {
     /// An expected origin is let in (echoed, or `*`), yet the browser refuses the gadget's call for the answer's other
     /// headers (credentials, allowed headers or methods): the origin list is not the cause.
     case preflightResponseHeaders = "preflight-response-headers"
+    /// Finesse's gadget source check is enabled and its allow-list lacks a CUIC URL (`https://<cuic>`,
+    /// `https://<cuic>:8444`): "Finesse Desktop fails to load" (S9, S10).
+    case gadgetSourceMissing = "gadget-source-missing"
+    /// Finesse nodes of one cluster differ in their gadget source check (the switch or the list): node-specific.
+    case asymmetricGadgetSourceCheck = "asymmetric-gadget-source-check"
+    /// CUIC nodes of one cluster differ in private network access ("run the command on all nodes", S2).
+    case asymmetricPrivateNetworkAccess = "asymmetric-private-network-access"
+    /// Nodes of one kind differ in a CORS header list (`allowed_headers`, `exposed_headers`): no expected set.
+    case asymmetricHeaders = "asymmetric-headers"
 
     public var severity: Severity {
         switch self {
-        case .missingOrigin, .asymmetricList, .corsDisabled, .preflightRejected, .preflightResponseHeaders: .error
-        case .unexpectedOrigin, .ineffectiveOrigin, .corsPermissive, .versionSkew, .serviceStopped, .preflightUnexpectedAllow: .warning
+        case .missingOrigin, .asymmetricList, .corsDisabled, .preflightRejected, .preflightResponseHeaders, .gadgetSourceMissing,
+             .asymmetricPrivateNetworkAccess: .error
+        case .unexpectedOrigin, .ineffectiveOrigin, .corsPermissive, .versionSkew, .serviceStopped, .preflightUnexpectedAllow,
+             .asymmetricGadgetSourceCheck, .asymmetricHeaders: .warning
         case .duplicateOrigin, .endpointNotServing: .info
         }
     }

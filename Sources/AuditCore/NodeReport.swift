@@ -9,6 +9,13 @@ public struct ObservedList: Sendable, Equatable {
     public var origins: [String]?
     /// What the list must hold (empty for Finesse lists, which have no required set).
     public var expected: [String]
+    /// `allowed_headers list` / `exposed_headers list` entries as printed; nil when not received or not understood.
+    public var allowedHeaders: [String]? = nil
+    public var exposedHeaders: [String]? = nil
+
+    public func headers(_ kind: HeaderListKind) -> [String]? {
+        switch kind { case .allowed: allowedHeaders; case .exposed: exposedHeaders }
+    }
 
     /// `enabled` as the report schema states it: enable_all counts as enabled.
     public var enabled: Bool? { state.map { $0 != .disabled } }
@@ -37,7 +44,20 @@ public struct NodeReport: Sendable, Equatable {
     public var notes: [String]
     /// The inventory's `release:` for the node, used when its version was not read.
     public var inventoryRelease: ReleaseFamily? = nil
+    /// Finesse: `utils finesse gadget_source_check` as read; nil on other nodes.
+    public var gadgetSourceCheck: GadgetSourceCheck? = nil
+    /// CUIC: `private-network-access status` (true: enabled); nil when not read (not sent, or not understood).
+    public var privateNetworkAccess: Bool? = nil
 
     /// The release family the node runs: from `show version active`, else the inventory, else unknown.
     public var release: ReleaseFamily { version.map(ReleaseFamily.init(version:)) ?? inventoryRelease ?? .unknown }
+}
+
+/// Finesse's gadget source allow-list as read from one node (S9, S10).
+public struct GadgetSourceCheck: Sendable, Equatable {
+    /// The switch; nil when not received or not understood.
+    public var enabled: Bool?
+    /// Entries as printed; nil when not received or not understood.
+    public var sources: [String]?
+    public init(enabled: Bool? = nil, sources: [String]? = nil) { self.enabled = enabled; self.sources = sources }
 }

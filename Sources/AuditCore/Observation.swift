@@ -23,6 +23,17 @@ public enum VOSCommand: String, Sendable, CaseIterable, Codable {
     case finesseList = "utils finesse cors allowed_origin list"
     case version = "show version active"
     case services = "utils service list"
+    /// Finesse's gadget source allow-list (S9, S10): its switch and its entries.
+    case gadgetSourceStatus = "utils finesse gadget_source_check status"
+    case gadgetSourceList = "utils finesse gadget_source_check allowed_list list"
+    /// CUIC 12.6(2) and later (S2); sent only where the node's release profile has it.
+    case cuicPrivateNetworkAccess = "utils cuic cors private-network-access status"
+    case cuicAllowedHeaders = "utils cuic cors allowed_headers list"
+    case cuicExposedHeaders = "utils cuic cors exposed_headers list"
+    case liveDataAllowedHeaders = "utils live-data cors allowed_headers list"
+    case liveDataExposedHeaders = "utils live-data cors exposed_headers list"
+    case finesseAllowedHeaders = "utils finesse cors allowed_headers list"
+    case finesseExposedHeaders = "utils finesse cors exposed_headers list"
 
     public static func status(of list: ListKind) -> VOSCommand {
         switch list { case .cuic: .cuicStatus; case .liveData: .liveDataStatus; case .finesse: .finesseStatus }
@@ -31,12 +42,52 @@ public enum VOSCommand: String, Sendable, CaseIterable, Codable {
     public static func list(of list: ListKind) -> VOSCommand {
         switch list { case .cuic: .cuicList; case .liveData: .liveDataList; case .finesse: .finesseList }
     }
+
+    public static func headers(_ headers: HeaderListKind, of list: ListKind) -> VOSCommand {
+        switch (headers, list) {
+        case (.allowed, .cuic): .cuicAllowedHeaders
+        case (.exposed, .cuic): .cuicExposedHeaders
+        case (.allowed, .liveData): .liveDataAllowedHeaders
+        case (.exposed, .liveData): .liveDataExposedHeaders
+        case (.allowed, .finesse): .finesseAllowedHeaders
+        case (.exposed, .finesse): .finesseExposedHeaders
+        }
+    }
+}
+
+/// The two header lists each CORS family keeps beside its origins (S2, S6, S9).
+public enum HeaderListKind: String, Sendable, CaseIterable, Codable {
+    case allowed = "allowed_headers"
+    case exposed = "exposed_headers"
 }
 
 extension InventoryNode {
-    /// Every command a complete audit of this node needs, in the order they are run.
+    /// Every command a complete audit of this node needs whatever its release, in the order they are run; the
+    /// commands that depend on the release follow, chosen by ``commands(afterVersion:)`` once the version is read.
     public var auditCommands: [VOSCommand] {
-        lists.flatMap { [VOSCommand.status(of: $0), VOSCommand.list(of: $0)] } + [.version, .services]
+        lists.flatMap { list in
+            [VOSCommand.status(of: list), VOSCommand.list(of: list)] + HeaderListKind.allCases.map { VOSCommand.headers($0, of: list) }
+        }
+            + (product == .finesse ? [.gadgetSourceStatus, .gadgetSourceList] : [])
+            + [.version, .services]
+    }
+
+    /// The commands this node's release has beyond ``auditCommands``: `private-network-access` on a CUIC node
+    /// whose release profile has it. Never sent to a release that lacks it or is not known (docs/releases.md).
+    public func releaseCommands(_ release: ReleaseFamily) -> [VOSCommand] {
+        lists.contains(.cuic) && ReleaseProfiles[release].privateNetworkAccess != nil ? [.cuicPrivateNetworkAccess] : []
+    }
+
+    /// The release a node runs as far as a collection can tell: `show version active`'s output when it parses, else
+    /// the inventory's `release:`, else unknown.
+    public func release(versionOutput: String?) -> ReleaseFamily {
+        if let versionOutput, let active = VersionParser.parse(versionOutput).value?.active { return ReleaseFamily(version: active) }
+        return release ?? .unknown
+    }
+
+    /// What to send once `show version active` printed `versionOutput` (nil: not read).
+    public func commands(afterVersion versionOutput: String?) -> [VOSCommand] {
+        releaseCommands(release(versionOutput: versionOutput))
     }
 }
 

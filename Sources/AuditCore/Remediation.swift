@@ -21,6 +21,18 @@ public enum RemediationAction: Sendable, Equatable, Hashable {
     case verifyHeaders(ListKind)
     /// `utils service list`.
     case verifyServices
+    /// `utils <family> cors exposed_headers list`.
+    case verifyExposedHeaders(ListKind)
+    /// `utils finesse gadget_source_check allowed_list add <url>`, one URL per line as S9 prints it.
+    case addGadgetSource(String)
+    /// `utils finesse gadget_source_check status`.
+    case verifyGadgetSourceStatus
+    /// `utils finesse gadget_source_check allowed_list list`.
+    case verifyGadgetSources
+    /// `utils cuic cors private-network-access enable` (true) or `disable` (S2, 12.6(2)).
+    case setPrivateNetworkAccess(Bool)
+    /// `utils cuic cors private-network-access status`.
+    case verifyPrivateNetworkAccess
     /// A note for the person; never typed.
     case note(String)
 
@@ -28,6 +40,7 @@ public enum RemediationAction: Sendable, Equatable, Hashable {
     static let restartPrefix = "utils service restart "
     static let startPrefix = "utils service start "
     static let servicesLine = "utils service list"
+    static let gadgetSourceAddPrefix = "utils finesse gadget_source_check allowed_list add "
 
     /// The line typed at the prompt (for a delete, the command before its index prompt); nil for a note.
     public var commandLine: String? {
@@ -43,6 +56,14 @@ public enum RemediationAction: Sendable, Equatable, Hashable {
         case .verifyStatus(let list): return "\(Self.family(list)) status"
         case .verifyHeaders(let list): return "\(Self.family(list)) allowed_headers list"
         case .verifyServices: return Self.servicesLine
+        case .verifyExposedHeaders(let list): return "\(Self.family(list)) exposed_headers list"
+        case .addGadgetSource(let url):
+            // Only a grammar-valid URL reaches the command line; anything else renders as nothing (a note).
+            return OriginAnalysis.isSafeForCommandLine(url) ? Self.gadgetSourceAddPrefix + url : nil
+        case .verifyGadgetSourceStatus: return VOSCommand.gadgetSourceStatus.rawValue
+        case .verifyGadgetSources: return VOSCommand.gadgetSourceList.rawValue
+        case .setPrivateNetworkAccess(let on): return "utils cuic cors private-network-access " + (on ? "enable" : "disable")
+        case .verifyPrivateNetworkAccess: return VOSCommand.cuicPrivateNetworkAccess.rawValue
         case .note: return nil
         }
     }
@@ -61,7 +82,8 @@ public enum RemediationAction: Sendable, Equatable, Hashable {
     /// Reads state only (lists, statuses, services).
     public var isVerification: Bool {
         switch self {
-        case .verifyList, .verifyStatus, .verifyHeaders, .verifyServices: true
+        case .verifyList, .verifyStatus, .verifyHeaders, .verifyServices, .verifyExposedHeaders, .verifyGadgetSourceStatus,
+             .verifyGadgetSources, .verifyPrivateNetworkAccess: true
         default: false
         }
     }
@@ -69,8 +91,9 @@ public enum RemediationAction: Sendable, Equatable, Hashable {
     /// Typing it may change the node's configuration or running services.
     public var changesNode: Bool {
         switch self {
-        case .add, .enable, .delete, .restart, .start: true
-        case .verifyList, .verifyStatus, .verifyHeaders, .verifyServices, .note: false
+        case .add, .enable, .delete, .restart, .start, .addGadgetSource, .setPrivateNetworkAccess: true
+        case .verifyList, .verifyStatus, .verifyHeaders, .verifyServices, .note, .verifyExposedHeaders, .verifyGadgetSourceStatus,
+             .verifyGadgetSources, .verifyPrivateNetworkAccess: false
         }
     }
 
@@ -78,9 +101,13 @@ public enum RemediationAction: Sendable, Equatable, Hashable {
     /// nil for anything cors-audit does not plan. A report read back may have been edited, so only exact renderings pass.
     public init?(commandLine line: String) {
         // Each candidate is rendered and compared: the one rendering decides what reads back.
-        let fixed: [RemediationAction] = [.verifyServices] + ListKind.allCases.flatMap { [.enable($0), .verifyStatus($0), .verifyList($0), .verifyHeaders($0)] }
+        let fixed: [RemediationAction] = [.verifyServices, .verifyGadgetSourceStatus, .verifyGadgetSources, .setPrivateNetworkAccess(true),
+                                          .setPrivateNetworkAccess(false), .verifyPrivateNetworkAccess]
+            + ListKind.allCases.flatMap { [.enable($0), .verifyStatus($0), .verifyList($0), .verifyHeaders($0), .verifyExposedHeaders($0)] }
         var parsed = fixed.first { $0.commandLine == line }
-        if parsed == nil, line.hasPrefix(Self.restartPrefix) {
+        if parsed == nil, line.hasPrefix(Self.gadgetSourceAddPrefix) {
+            parsed = .addGadgetSource(String(line.dropFirst(Self.gadgetSourceAddPrefix.count)))
+        } else if parsed == nil, line.hasPrefix(Self.restartPrefix) {
             let name = String(line.dropFirst(Self.restartPrefix.count))
             if CORSServices.isKnown(name) { parsed = .restart(service: name) }
         } else if parsed == nil, line.hasPrefix(Self.startPrefix) {

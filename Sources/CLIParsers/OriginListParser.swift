@@ -27,7 +27,8 @@ public enum OriginListParser {
         parse(output, separator: ":")
     }
 
-    private static func parse(_ output: String, separator: Character) -> ParseOutcome<OriginList> {
+    /// `nouns`: what an empty-list message names ("no origins", "no sources", "no headers"), by word prefix.
+    static func parse(_ output: String, separator: Character, nouns: [String] = ["origin"]) -> ParseOutcome<OriginList> {
         let text = CommandText(output)
         if let marker = FailureMarker.detect(in: text) { return .failed(marker) }
         if let reason = text.notOneCommand { return .unparsed(reason) }
@@ -58,7 +59,7 @@ public enum OriginListParser {
                 sawSeparator = true
             } else if list.header == nil, isHeader(line) {
                 list.header = line
-            } else if isNoOriginsMessage(line) {
+            } else if isNoEntriesMessage(line, nouns: nouns) {
                 noOriginsMessage = noOriginsMessage ?? line
                 list.ignoredLines.append(line)
             } else {
@@ -115,15 +116,20 @@ public enum OriginListParser {
     private static func isHeader(_ line: String) -> Bool {
         let lower = line.lowercased()
         if lower == "cors_allowedorigins" || lower == "cors_allowed_origins" { return true }
+        // Header lists (docs/releases.md: assumed by analogy with the origin list's header).
+        if ["cors_allowedheaders", "cors_allowed_headers", "cors_exposedheaders", "cors_exposed_headers"].contains(lower) { return true }
         // Finesse introduces its lists with a sentence such as
         // "The following source(s) are configured in the frame access list:".
         return lower.hasPrefix("the following ") && lower.hasSuffix(":")
     }
 
     /// "no ... origin(s)" as whole words, e.g. "Currently no origins are configured in allowed origins.".
-    static func isNoOriginsMessage(_ line: String) -> Bool {
+    static func isNoOriginsMessage(_ line: String) -> Bool { isNoEntriesMessage(line, nouns: ["origin"]) }
+
+    /// "no ... <noun>(s)" as whole words.
+    static func isNoEntriesMessage(_ line: String, nouns: [String]) -> Bool {
         let w = words(line)
         guard let no = w.firstIndex(of: "no") else { return false }
-        return w[(no + 1)...].contains { $0.hasPrefix("origin") }
+        return w[(no + 1)...].contains { word in nouns.contains { word.hasPrefix($0) } }
     }
 }

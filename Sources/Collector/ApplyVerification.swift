@@ -42,6 +42,20 @@ enum ApplyVerification {
                 let parsed = CorsStatusParser.parse(output)
                 guard let state = parsed.value else { return (i, "`\(line)` printed a status that cannot be read (\(reason(parsed)))") }
                 if state != .enabled { return (i, "`\(line)` says \(state.rawValue) after `\(RemediationAction.enable(list).commandLine!)`") }
+            case .verifyGadgetSources:
+                var added: [String] = []
+                for case .addGadgetSource(let url) in before.map(\.step) { added.append(url) }
+                guard !added.isEmpty else { continue }
+                let parsed = SettingListParser.parseGadgetSources(output)
+                guard let shown = parsed.value?.origins else { return (i, "`\(line)` printed a list that cannot be read (\(reason(parsed)))") }
+                if let missing = added.first(where: { !shown.contains($0) }) { return (i, "`\(line)` does not show \(Escaping.visible(missing)), which was added") }
+            case .verifyPrivateNetworkAccess:
+                var set: [Bool] = []
+                for case .setPrivateNetworkAccess(let on) in before.map(\.step) { set.append(on) }
+                guard let wanted = set.last else { continue }
+                let parsed = SwitchStatusParser.parse(output)
+                guard let state = parsed.value else { return (i, "`\(line)` printed a status that cannot be read (\(reason(parsed)))") }
+                if state != wanted { return (i, "`\(line)` says \(state ? "enabled" : "disabled") after `\(RemediationAction.setPrivateNetworkAccess(wanted).commandLine!)`") }
             case .verifyServices:
                 let touched: [(name: String, verb: String)] = before.compactMap {
                     switch $0.step {
@@ -78,6 +92,8 @@ enum ApplyVerification {
             case .add(let list, _), .delete(let list, _, _): needed = .verifyList(list)
             case .enable(let list): needed = .verifyStatus(list)
             case .restart, .start: needed = .verifyServices
+            case .addGadgetSource: needed = .verifyGadgetSources
+            case .setPrivateNetworkAccess: needed = .verifyPrivateNetworkAccess
             default: continue
             }
             if !after.contains(needed) {

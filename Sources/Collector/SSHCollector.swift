@@ -65,7 +65,9 @@ public struct SSHCollector: Sendable {
             let target = SSHTarget(node: node, credential: credential, insecureHostKeys: options.insecureHostKeys)
             let commands = node.auditCommands.map(\.rawValue)
             let timeouts = node.connection.timeouts
-            jobs.append(SSHJob(target: target, makeDriver: { VOSDriver(commands: commands, timeouts: timeouts) }))
+            jobs.append(SSHJob(target: target, makeDriver: {
+                VOSDriver(commands: commands, timeouts: timeouts, followUp: Self.releaseCommands(for: node))
+            }))
             jobNodes.append(node)
         }
         let deadline = options.runTimeout.map { ContinuousClock.now + $0 }
@@ -89,6 +91,14 @@ public struct SSHCollector: Sendable {
             results[node.host] = result
         }
         return results
+    }
+
+    /// What to send once the node's version is read: the commands its release has (private network access).
+    static func releaseCommands(for node: InventoryNode) -> VOSConversation.FollowUp {
+        { results in
+            let version = results.first { $0.command == VOSCommand.version.rawValue && $0.outcome == .completed }?.output
+            return node.commands(afterVersion: version).map(\.rawValue)
+        }
     }
 
     /// Maps the SSH outcome and the conversation into the core's observation, failing closed.

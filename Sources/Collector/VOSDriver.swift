@@ -23,8 +23,8 @@ final class VOSDriver: ShellDriver {
     /// After `exit`, how long to wait for the node to close before closing ourselves.
     private static let closeGrace: Duration = .seconds(2)
 
-    init(commands: [String], timeouts: Timeouts, config: VOSConversationConfig = .init()) {
-        conversation = VOSConversation(commands: commands, config: config)
+    init(commands: [String], timeouts: Timeouts, config: VOSConversationConfig = .init(), followUp: VOSConversation.FollowUp? = nil) {
+        conversation = VOSConversation(commands: commands, config: config, followUp: followUp)
         self.timeouts = timeouts
         lastPhase = conversation.phase
         phaseStarted = .now

@@ -62,7 +62,10 @@ public struct JUnitRenderer: Sendable {
                     cases.append("    <testcase classname=\"\(Escape.xml(cluster))\" name=\"\(Escape.xml("preflight \(e.url) (\(e.list.rawValue))"))\">\(body)</testcase>")
                 }
             }
-            for kind in [FindingKind.asymmetricList, .versionSkew] {
+            // The settings' peer comparisons get a case when they found something (runs without keep their bytes).
+            let settingKinds = [FindingKind.asymmetricGadgetSourceCheck, .asymmetricPrivateNetworkAccess, .asymmetricHeaders]
+                .filter { kind in findings.contains { $0.kind == kind && $0.host == nil } }
+            for kind in [FindingKind.asymmetricList, .versionSkew] + settingKinds {
                 let mine = findings.filter { $0.kind == kind && $0.host == nil && $0.severity >= failOn }
                 var body = ""
                 if !mine.isEmpty {

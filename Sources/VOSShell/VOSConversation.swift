@@ -30,8 +30,12 @@
 ///
 /// Each command is one line: a command holding a line break would desynchronise the conversation.
 public struct VOSConversation: Sendable {
-    /// The commands to run, in order.
-    public let commands: [String]
+    /// The commands to run, in order; grows once when ``followUp`` gives more.
+    public private(set) var commands: [String]
+    /// Asked once, when the given commands have all run, for the commands that depend on their results (what a
+    /// release has, known only after `show version active`). Pure: the results in, the command lines out.
+    public typealias FollowUp = @Sendable ([CommandResult]) -> [String]
+    private var followUp: FollowUp?
     public let config: VOSConversationConfig
     /// Where the conversation is; after a failure, the phase that failed.
     public private(set) var phase: VOSPhase = .login
@@ -56,9 +60,10 @@ public struct VOSConversation: Sendable {
     private var bannerBytes = 0
 
     /// Prepares a conversation; nothing is sent before the node's first prompt.
-    public init(commands: [String], config: VOSConversationConfig = .init()) {
+    public init(commands: [String], config: VOSConversationConfig = .init(), followUp: FollowUp? = nil) {
         self.commands = commands
         self.config = config
+        self.followUp = followUp
         results = commands.map { CommandResult(command: $0, output: "", outcome: .notRun) }
     }
 
@@ -198,6 +203,12 @@ public struct VOSConversation: Sendable {
             next = index + 1
         case .exiting, .finished:
             return []
+        }
+        if next == commands.count, let ask = followUp {
+            followUp = nil
+            let more = ask(results).filter { !$0.contains(where: \.isNewline) }
+            commands += more
+            results += more.map { CommandResult(command: $0, output: "", outcome: .notRun) }
         }
         if next < commands.count { return start(commands[next], phase: .command(next)) }
         phase = .finished

@@ -15,10 +15,15 @@ public struct CORSList: Sendable, Equatable {
     public var status: CORSStatus
     /// Stored entries verbatim: a node may hold entries no browser origin matches.
     public var origins: [String]
+    /// `allowed_headers list` / `exposed_headers list` entries (custom headers only: the defaults are not listed).
+    public var allowedHeaders: [String]
+    public var exposedHeaders: [String]
 
-    public init(status: CORSStatus = .enabled, origins: [String] = []) {
+    public init(status: CORSStatus = .enabled, origins: [String] = [], allowedHeaders: [String] = [], exposedHeaders: [String] = []) {
         self.status = status
         self.origins = origins
+        self.allowedHeaders = allowedHeaders
+        self.exposedHeaders = exposedHeaders
     }
 }
 
@@ -197,6 +202,8 @@ public struct NodeDefinition: Sendable, Equatable {
     public var deleteMenu: DeleteMenuForm
     /// How its CORS filter answers beyond the list: as the field capture, or one way browsers refuse.
     public var preflight: PreflightBehaviour
+    /// Gadget source check (Finesse) and private network access (CUIC) as the node starts.
+    public var settings = NodeSettings()
 
     public init(host: String, product: Product, version: String, services: [ServiceEntry], lists: [ListKind: CORSList],
                 faults: [Fault] = [], startupDelay: Double, commandDelay: Double, restartDelay: Double,
@@ -265,6 +272,8 @@ public struct NodeState: Sendable, Equatable {
     public var pendingRestarts: [ListKind: Set<String>]
     /// Every `utils service restart` this node ran to its end, in the order they ended.
     public var restarts: [RestartWindow] = []
+    /// The settings beside the lists, as the CLI shows and edits them.
+    public var settings = NodeSettings()
 }
 
 /// One `utils service restart` on a node: from the command's start to the line that ends it (`[STARTED]`, or
@@ -312,8 +321,9 @@ public final class SimulatedNode: Sendable {
         self.port = port
         self.knownHostKey = knownHostKey
         self.httpsPorts = httpsPorts
-        box = NIOLockedValueBox(NodeState(configured: definition.lists, effective: definition.lists,
-                                          services: definition.services, pendingRestarts: [:]))
+        var initial = NodeState(configured: definition.lists, effective: definition.lists, services: definition.services, pendingRestarts: [:])
+        initial.settings = definition.settings
+        box = NIOLockedValueBox(initial)
     }
 
     public var host: String { definition.host }
@@ -395,4 +405,9 @@ public final class SimulatedNode: Sendable {
     }
 
     func services() -> [ServiceEntry] { box.withLockedValue { $0.services } }
+
+    /// The settings beside the lists as the CLI shows them.
+    public var settings: NodeSettings { box.withLockedValue { $0.settings } }
+
+    func updateSettings(_ change: (inout NodeSettings) -> Void) { box.withLockedValue { change(&$0.settings) } }
 }

@@ -93,6 +93,7 @@ public enum StateFile {
             var startup = timing.startupDelay, command = timing.commandDelay, restart = timing.restartDelay
             var deleteMenu = DeleteMenuForm.documented
             var preflight = PreflightBehaviour.field
+            var settings = NodeSettings()
             if let yaml {
                 for (k, v) in yaml.mapping ?? [:] {
                     let key = k.string ?? "?"
@@ -135,12 +136,37 @@ public enum StateFile {
                                     list.status = s
                                 case "origins":
                                     list.origins = (ev.sequence.map(Array.init) ?? []).compactMap(\.string)
+                                case "allowed_headers":
+                                    list.allowedHeaders = (ev.sequence.map(Array.init) ?? []).compactMap(\.string)
+                                case "exposed_headers":
+                                    list.exposedHeaders = (ev.sequence.map(Array.init) ?? []).compactMap(\.string)
                                 default:
-                                    fail(ek, "\(inv.host).lists.\(kind.rawValue): unknown key '\(ek.string ?? "?")' (status, origins)")
+                                    fail(ek, "\(inv.host).lists.\(kind.rawValue): unknown key '\(ek.string ?? "?")' (status, origins, allowed_headers, exposed_headers)")
                                 }
                             }
                             lists[kind] = list
                         }
+                    case "gadget_source_check":
+                        guard inv.product == .finesse else { fail(k, "\(inv.host).gadget_source_check: Finesse nodes only"); continue }
+                        for (gk, gv) in v.mapping ?? [:] {
+                            switch gk.string {
+                            case "status":
+                                guard let s = gv.string, s == "enabled" || s == "disabled" else {
+                                    fail(gv, "\(inv.host).gadget_source_check.status: use enabled or disabled"); continue
+                                }
+                                settings.gadgetSourceCheck = s == "enabled"
+                            case "allowed_list":
+                                settings.gadgetSources = (gv.sequence.map(Array.init) ?? []).compactMap(\.string)
+                            default:
+                                fail(gk, "\(inv.host).gadget_source_check: unknown key '\(gk.string ?? "?")' (status, allowed_list)")
+                            }
+                        }
+                    case "private_network_access":
+                        guard inv.product == .cuic else { fail(k, "\(inv.host).private_network_access: CUIC nodes only"); continue }
+                        guard let s = v.string, s == "enabled" || s == "disabled" else {
+                            fail(v, "\(inv.host).private_network_access: use enabled or disabled"); continue
+                        }
+                        settings.privateNetworkAccess = s == "enabled"
                     case "faults":
                         faults = parseFaults(v, host: inv.host, fail: fail)
                     case "delete_menu":
@@ -152,7 +178,7 @@ public enum StateFile {
                             fail(v, "\(inv.host).preflight: '\(v.string ?? "?")' is not one of \(PreflightBehaviour.allCases.map(\.rawValue).joined(separator: ", "))")
                         }
                     default:
-                        fail(k, "\(inv.host): unknown key '\(key)' (product, version, services, lists, faults, startup_delay, command_delay, restart_delay, delete_menu, preflight)")
+                        fail(k, "\(inv.host): unknown key '\(key)' (product, version, services, lists, faults, startup_delay, command_delay, restart_delay, delete_menu, preflight, gadget_source_check, private_network_access)")
                     }
                 }
             }
@@ -164,9 +190,11 @@ public enum StateFile {
                     services.append(ServiceEntry(name: name, state: state))
                 }
             }
-            result.append(NodeDefinition(host: inv.host, product: product, version: version, services: services, lists: lists,
-                                         faults: faults, startupDelay: startup, commandDelay: command, restartDelay: restart,
-                                         deleteMenu: deleteMenu, preflight: preflight))
+            var definition = NodeDefinition(host: inv.host, product: product, version: version, services: services, lists: lists,
+                                            faults: faults, startupDelay: startup, commandDelay: command, restartDelay: restart,
+                                            deleteMenu: deleteMenu, preflight: preflight)
+            definition.settings = settings
+            result.append(definition)
         }
         if !errors.isEmpty { throw StateFileError(messages: errors) }
         return result

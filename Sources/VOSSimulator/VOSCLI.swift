@@ -39,8 +39,8 @@ struct VOSCLI {
         case closed
     }
 
-    private let node: SimulatedNode
-    private let def: NodeDefinition
+    let node: SimulatedNode
+    let def: NodeDefinition
     private var mode = Mode.prompt
     private var pagination = true
     private var pending: [UInt8] = []
@@ -153,7 +153,7 @@ struct VOSCLI {
     }
 
     /// Output lines, paged when pagination is on and they are more than a page, then the prompt.
-    private mutating func output(_ lines: [String]) -> [CLIStep] {
+    mutating func output(_ lines: [String]) -> [CLIStep] {
         if pagination && lines.count > Self.pageLines {
             return page(lines, count: Self.pageLines)
         }
@@ -228,6 +228,7 @@ struct VOSCLI {
                                          "Time Zone        : UTC", "Locale           : en_US.UTF-8", ""])
             }
         case "utils":
+            if let steps = settingCommand(w, words: words) { return [delay] + steps }
             if w.count >= 3, w[1] == "service" {
                 return serviceCommand(words, delay: delay)
             }

@@ -31,8 +31,16 @@ extension Simulation {
     func record(_ host: String, in folder: String) throws -> [String: Any] { try readJSON("\(folder)/apply-\(host).json") }
 }
 
-/// Runs `body` against a started lab (`adjust` changes its node definitions first) and always shuts it down after.
-func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Simulation) async throws -> Void) async throws {
+/// The TAC case alone: the lab with finesses' gadget source list complete (the shipped lab lacks cuicsub's URLs there).
+func tacCase(_ nodes: inout [NodeDefinition]) {
+    let i = nodes.firstIndex { $0.host == "finesses.uccelab.tac" }!
+    nodes[i].settings.gadgetSources = ["https://cuicpub.uccelab.tac", "https://cuicpub.uccelab.tac:8444",
+                                       "https://cuicsub.uccelab.tac", "https://cuicsub.uccelab.tac:8444"]
+}
+
+/// Runs `body` against a started lab (`adjust` changes its node definitions first; by default the TAC case alone) and
+/// always shuts it down after.
+func withLab(adjust: (inout [NodeDefinition]) -> Void = tacCase, _ body: (Simulation) async throws -> Void) async throws {
     try await Simulation.lab(password: simPassword, adjust: adjust).use(body)
 }
 
@@ -111,7 +119,7 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Simul
 
     /// With the menus in the colon form (`N: origin`, a prompt ending `: `), which the guides do not show.
     @Test func aListChangedSinceTheAuditStopsTheNodeAndNothingIsDeleted() async throws {
-        try await withLab(adjust: { nodes in for i in nodes.indices { nodes[i].deleteMenu = .colon } }) { lab in
+        try await withLab(adjust: { nodes in tacCase(&nodes); for i in nodes.indices { nodes[i].deleteMenu = .colon } }) { lab in
             let report = try lab.auditBefore()
             // After the audit someone adds an origin in front of the stray one: index 5 now holds another entry.
             let node = lab.node(sub)
@@ -148,6 +156,7 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = { _ in }, _ body: (Simul
     @Test func theDocumentedMenusDeleteExactlyThePlannedEntries() async throws {
         let oldGadgets = "https://old-gadgets.uccelab.tac"
         try await withLab(adjust: { nodes in
+            tacCase(&nodes)
             let s = nodes.firstIndex { $0.host == sub }!
             nodes[s].lists[.cuic]!.origins.insert(oldGadgets, at: 1)
         }) { lab in

@@ -40,6 +40,9 @@ func isPlannedCommand(_ line: String) -> Bool {
         #"^utils (cuic|live-data|finesse) cors (enable|status)$"#,
         #"^[0-9]{1,4}$"#,
         #"^utils service restart [A-Za-z][A-Za-z ]*[a-z]$"#,
+        #"^utils finesse gadget_source_check allowed_list add \#(origin)$"#,
+        #"^utils finesse gadget_source_check (status|allowed_list list)$"#,
+        #"^utils cuic cors private-network-access (enable|status)$"#,
     ]
     return shapes.contains { line.range(of: $0, options: .regularExpression) != nil }
 }

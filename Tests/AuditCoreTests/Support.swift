@@ -20,6 +20,12 @@ enum Out {
     static func services(_ lines: [String]) -> String {
         "Requesting service status, please wait...\nSystem SSH [STARTED]\n" + lines.map { $0 + "\n" }.joined() + "\n"
     }
+    /// An empty header list as CUIC and Live Data print their lists (the form is assumed: docs/releases.md).
+    static let noHeaders = "\ncors_allowedheaders \n=========================== \n \n"
+    static let finesseNoHeaders = "Currently no headers are configured in allowed headers.\n"
+    static let gadgetDisabled = "Gadget source allowed list status: disabled\n"
+    static let noGadgetSources = "No sources are configured in the allowed list.\n"
+    static let pnaDisabled = "Private network access is disabled\n"
     static let cuicServices = services(["Intelligence Center Reporting Service[STARTED]", "Unified CCE Live Data NGINX Service[STARTED]"])
     static let finesseServices = services(["Cisco Finesse Tomcat[STARTED]", "Cisco Finesse Notification Service[STARTED]"])
 }
@@ -35,18 +41,28 @@ func cuic(_ host: String, cuic: [String] = allFour, liveData: [String] = allFour
     var outputs: [VOSCommand: String] = [
         .cuicStatus: Out.enabled, .cuicList: Out.numbered(cuic),
         .liveDataStatus: Out.enabled, .liveDataList: Out.numbered(liveData),
-        .version: Out.version(version), .services: Out.cuicServices,
+        .cuicAllowedHeaders: Out.noHeaders, .cuicExposedHeaders: Out.noHeaders,
+        .liveDataAllowedHeaders: Out.noHeaders, .liveDataExposedHeaders: Out.noHeaders,
+        .version: Out.version(version), .services: Out.cuicServices, .cuicPrivateNetworkAccess: Out.pnaDisabled,
     ]
     outputs.merge(override) { $1 }
-    let order: [VOSCommand] = [.cuicStatus, .cuicList, .liveDataStatus, .liveDataList, .version, .services]
+    var order: [VOSCommand] = [.cuicStatus, .cuicList, .cuicAllowedHeaders, .cuicExposedHeaders,
+                               .liveDataStatus, .liveDataList, .liveDataAllowedHeaders, .liveDataExposedHeaders, .version, .services]
+    // Sent only where the release has it, as the collector does.
+    if ReleaseProfiles[ReleaseFamily(version: version)].privateNetworkAccess != nil { order.append(.cuicPrivateNetworkAccess) }
     return NodeObservation(host: host, captures: order.filter { !drop.contains($0) }.map { CommandCapture(command: $0.rawValue, output: outputs[$0]!) })
 }
 
 func finesse(_ host: String, status: String = "enabled\n", list: String = "Currently no origins are configured in allowed origins.\n",
-             version: String = "12.6.2.10000-24") -> NodeObservation {
+             version: String = "12.6.2.10000-24", gadgetStatus: String = Out.gadgetDisabled, gadgetList: String = Out.noGadgetSources,
+             allowedHeaders: String = Out.finesseNoHeaders) -> NodeObservation {
     NodeObservation(host: host, captures: [
         CommandCapture(command: VOSCommand.finesseStatus.rawValue, output: status),
         CommandCapture(command: VOSCommand.finesseList.rawValue, output: list),
+        CommandCapture(command: VOSCommand.finesseAllowedHeaders.rawValue, output: allowedHeaders),
+        CommandCapture(command: VOSCommand.finesseExposedHeaders.rawValue, output: Out.finesseNoHeaders),
+        CommandCapture(command: VOSCommand.gadgetSourceStatus.rawValue, output: gadgetStatus),
+        CommandCapture(command: VOSCommand.gadgetSourceList.rawValue, output: gadgetList),
         CommandCapture(command: VOSCommand.version.rawValue, output: Out.version(version)),
         CommandCapture(command: VOSCommand.services.rawValue, output: Out.finesseServices),
     ])

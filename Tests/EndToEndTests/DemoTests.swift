@@ -17,13 +17,17 @@ import TestSupport
         #expect(kinds == [
             "missing-origin cuicsub.uccelab.tac https://finessep.uccelab.tac:8445",
             "unexpected-origin cuicsub.uccelab.tac http://127.0.0.1:5500",
+            // The lab's gadget source list on finesses lacks cuicsub's URLs (lab.sim.yaml).
+            "gadget-source-missing finesses.uccelab.tac https://cuicsub.uccelab.tac",
+            "gadget-source-missing finesses.uccelab.tac https://cuicsub.uccelab.tac:8444",
             "asymmetric-list - -",
             "asymmetric-list - -",
+            "asymmetric-gadget-source-check - -",
         ])
         // The live session transcripts replay offline to the same findings.
         let replay = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", out + "/transcripts", "--output", out + "/replay"])
         #expect(replay.status == 1)
         let again = try readJSON(out + "/replay/report.json")
-        #expect((again["findings"] as! [[String: Any]]).count == 4)
+        #expect((again["findings"] as! [[String: Any]]).count == 7)
     }
 }

@@ -27,7 +27,11 @@ import VOSSimulator
                 text += "admin:utils \(family) cors status\nCORS status: enabled\n\n"
                 text += "admin:utils \(family) cors allowed_origin list\n\ncors_allowedorigins \n=========================== \n"
                 text += origins.enumerated().map { "\($0 + 1). \($1) \n" }.joined() + " \n\n"
+                for headers in ["allowed_headers", "exposed_headers"] {
+                    text += "admin:utils \(family) cors \(headers) list\n\ncors_\(headers.replacingOccurrences(of: "_", with: "")) \n=========================== \n \n\n"
+                }
             }
+            if node.lists.contains(.cuic) { text += "admin:utils cuic cors private-network-access status\nPrivate network access is disabled\n\n" }
             text += "admin:show version active\nActive Master Version: 12.6.2.10000-19\n\n"
             text += "admin:utils service list\nRequesting service status, please wait...\nCisco Tomcat[STARTED]\n"
             text += "Intelligence Center Reporting Service[STARTED]\nUnified CCE Live Data NGINX Service[STARTED]\n\nadmin:exit\n"

@@ -133,6 +133,18 @@ def answer(cmd):
             return ["CORS status: " + args.cors_status]
         if key == "utils %s cors allowed_origin list" % product:
             return ["", "cors_allowedorigins ", "=========================== "] + numbered(origins, ".") + [" "]
+    for product in ("cuic", "live-data"):
+        for kind, title in (("allowed_headers", "cors_allowedheaders"), ("exposed_headers", "cors_exposedheaders")):
+            if key == "utils %s cors %s list" % (product, kind):
+                return ["", title + " ", "=========================== ", " "]
+    if key in ("utils finesse cors allowed_headers list", "utils finesse cors exposed_headers list"):
+        return ["Currently no headers are configured in %s headers." % words[3].split("_")[0]]
+    if key == "utils finesse gadget_source_check status":
+        return ["Gadget source allowed list status: disabled"]
+    if key == "utils finesse gadget_source_check allowed_list list":
+        return ["No sources are configured in the allowed list."]
+    if key == "utils cuic cors private-network-access status" and not args.version.startswith("12.5"):
+        return ["Private network access is disabled"]
     if key == "utils finesse cors status":
         return [args.cors_status]
     if key == "utils finesse cors allowed_origin list":
