@@ -31,6 +31,7 @@ public enum Auditor {
             findings += ClusterRules.findings(cluster: cluster, nodes: clusterNodes, nodeFindings: clusterFindings)
             nodes += clusterNodes
         }
+        findings += MembershipRules.findings(inventory: inventory, nodes: nodes)
         return AuditReport(generatedAt: generatedAt, inventoryPath: inventory.path, clusters: inventory.clusters.map(\.name),
                            nodes: nodes, findings: findings, plans: plans)
     }
@@ -117,6 +118,11 @@ public enum Auditor {
         }
         if let text = output(.services) {
             report.services = accept(ServiceListParser.parse(text), .services, raw: text)
+        }
+        // Transcripts saved before the membership audit lack it: their lists are still fully audited; the report then has
+        // no `membership` for the node (the membership rules need it and say nothing without it).
+        if observation.capture(.networkCluster) != nil, let text = output(.networkCluster) {
+            report.membership = accept(ClusterMembershipParser.parse(text), .networkCluster, raw: text)
         }
         if !missing.isEmpty {
             problems.append((.partial, "the transcript lacks \(missing.map { "`\($0)`" }.joined(separator: ", "))"))

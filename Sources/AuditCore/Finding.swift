@@ -17,12 +17,22 @@ public enum FindingKind: String, Sendable, Codable, CaseIterable {
     /// An expected origin is let in (echoed, or `*`), yet the browser refuses the gadget's call for the answer's other
     /// headers (credentials, allowed headers or methods): the origin list is not the cause.
     case preflightResponseHeaders = "preflight-response-headers"
+    /// A node in a cluster's `show network cluster` that the inventory does not list: it was never audited.
+    case nodeNotInInventory = "node-not-in-inventory"
+    /// An inventory node that its cluster's own `show network cluster` does not list.
+    case nodeNotInCluster = "node-not-in-cluster"
+    /// The inventory's publisher/subscriber role disagrees with the cluster's own view.
+    case clusterRoleMismatch = "cluster-role-mismatch"
+    /// `live_data: coresident` disagrees with the Live Data services the CUIC node runs.
+    case liveDataCoresidency = "live-data-coresidency"
 
     public var severity: Severity {
         switch self {
         case .missingOrigin, .asymmetricList, .corsDisabled, .preflightRejected, .preflightResponseHeaders: .error
         case .unexpectedOrigin, .ineffectiveOrigin, .corsPermissive, .versionSkew, .serviceStopped, .preflightUnexpectedAllow: .warning
         case .duplicateOrigin, .endpointNotServing: .info
+        case .nodeNotInInventory: .error
+        case .nodeNotInCluster, .clusterRoleMismatch, .liveDataCoresidency: .warning
         }
     }
 }

@@ -37,6 +37,8 @@ public struct NodeReport: Sendable, Equatable {
     public var notes: [String]
     /// The inventory's `release:` for the node, used when its version was not read.
     public var inventoryRelease: ReleaseFamily? = nil
+    /// The node's own `show network cluster`; nil when not read (a transcript without it) or not understood.
+    public var membership: ClusterMembership? = nil
 
     /// The release family the node runs: from `show version active`, else the inventory, else unknown.
     public var release: ReleaseFamily { version.map(ReleaseFamily.init(version:)) ?? inventoryRelease ?? .unknown }

@@ -23,6 +23,8 @@ public enum VOSCommand: String, Sendable, CaseIterable, Codable {
     case finesseList = "utils finesse cors allowed_origin list"
     case version = "show version active"
     case services = "utils service list"
+    /// The node's own view of its VOS cluster's members (every node runs it: nodes may disagree).
+    case networkCluster = "show network cluster"
 
     public static func status(of list: ListKind) -> VOSCommand {
         switch list { case .cuic: .cuicStatus; case .liveData: .liveDataStatus; case .finesse: .finesseStatus }
@@ -36,7 +38,7 @@ public enum VOSCommand: String, Sendable, CaseIterable, Codable {
 extension InventoryNode {
     /// Every command a complete audit of this node needs, in the order they are run.
     public var auditCommands: [VOSCommand] {
-        lists.flatMap { [VOSCommand.status(of: $0), VOSCommand.list(of: $0)] } + [.version, .services]
+        lists.flatMap { [VOSCommand.status(of: $0), VOSCommand.list(of: $0)] } + [.version, .services, .networkCluster]
     }
 }
 
