@@ -10,15 +10,16 @@ import TestSupport
 @Suite(.serialized) struct MembershipAuditTests {
     @Test func membershipAndCoresidencyFindingsOverSSH() async throws {
         let password = "membership-pw"
-        try await Simulation.lab(password: password, faults: [
-            // cuicpub's cluster has a third node the inventory lacks, and swaps the roles of cuicpub and cuicsub.
-            "cuicpub.uccelab.tac": "cluster_view: {extra: [{host: cuicsub3.uccelab.tac, address: 10.10.20.14, role: subscriber}], swap_role: [cuicpub.uccelab.tac, cuicsub.uccelab.tac]}",
+        try await Simulation.lab(password: password, adjust: { nodes in
+            func at(_ host: String) -> Int { nodes.firstIndex { $0.host == host }! }
+            // cuicpub's cluster has a node the inventory lacks, and swaps the roles of cuicpub and cuicsub.
+            nodes[at("cuicpub.uccelab.tac")].clusterView = ClusterViewDefinition(
+                extra: [SimulatedMember(host: "cuicsub3.uccelab.tac", address: "10.10.20.14", publisher: false, application: "cuic")],
+                swapRole: ["cuicpub.uccelab.tac", "cuicsub.uccelab.tac"])
             // finessep's cluster does not count finesses as a member.
-            "finessep.uccelab.tac": "cluster_view: {hide: [finesses.uccelab.tac]}",
-        ], adjust: { nodes in
+            nodes[at("finessep.uccelab.tac")].clusterView = ClusterViewDefinition(hide: ["finesses.uccelab.tac"])
             // cuicsub runs no Live Data although the inventory says coresident.
-            let s = nodes.firstIndex { $0.host == "cuicsub.uccelab.tac" }!
-            nodes[s].services.removeAll { $0.name.contains("Live Data") }
+            nodes[at("cuicsub.uccelab.tac")].services.removeAll { $0.name.contains("Live Data") }
         }).use { lab in
             let source = LiveSSHSource(options: .init(runTimeout: .seconds(60), environment: ["VOS_SIM_PASSWORD": password]))
             let report = await AuditPipeline(source: source).run(try lab.inventory()).report
