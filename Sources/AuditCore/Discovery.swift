@@ -95,7 +95,7 @@ public enum Discovery {
             p.problem = "\(failure.status.rawValue): \(failure.detail)"
             return p
         }
-        func parsed<T>(_ command: VOSCommand, _ parse: (String) -> ParseOutcome<T>) -> Result<T, DiscoveryError> {
+        func parsed<T: Sendable & Equatable>(_ command: VOSCommand, _ parse: (String) -> ParseOutcome<T>) -> Result<T, DiscoveryError> {
             guard let capture = observation.capture(command) else { return .failure(DiscoveryError("`\(command.rawValue)` was not answered")) }
             if let failure = capture.failure { return .failure(DiscoveryError("`\(command.rawValue)` did not complete: \(failure)")) }
             switch parse(capture.output) {
@@ -174,14 +174,14 @@ public enum Discovery {
             }
             out.append("    \(key):")
             for p in mine {
-                let members = members(of: p)
+                let listed = Self.members(of: p)
                 var about = "    # \(product.displayName) cluster of \(p.target.name): \(p.membership.map { "\($0.members.count) node\($0.members.count == 1 ? "" : "s") in its show network cluster" } ?? "its members not read")"
                 if let v = p.version { about += "; publisher version \(Escaping.visible(v))" }
                 out.append(about)
                 if product == .cuic && p.coresidentLiveData {
                     out.append("    # live_data: coresident because the publisher runs \(p.liveDataServices.prefix(2).map { Escaping.visible($0) }.joined(separator: ", ")); every audit checks it on each node")
                 }
-                for m in members {
+                for m in listed {
                     guard SafeName.isHostName(m.host), !written.contains(m.host) else {
                         out.append("    # skipped \(Escaping.visible(m.host)): \(written.contains(m.host) ? "already listed above" : "not a host name an inventory accepts")")
                         continue
