@@ -175,11 +175,11 @@ public enum Discovery {
             out.append("    \(key):")
             for p in mine {
                 let listed = Self.members(of: p)
-                var about = "    # \(product.displayName) cluster of \(p.target.name): \(p.membership.map { "\($0.members.count) node\($0.members.count == 1 ? "" : "s") in its show network cluster" } ?? "its members not read")"
+                var about = "      # \(product.displayName) cluster of \(p.target.name): \(p.membership.map { "\($0.members.count) node\($0.members.count == 1 ? "" : "s") in its show network cluster" } ?? "its members not read")"
                 if let v = p.version { about += "; publisher version \(Escaping.visible(v))" }
                 out.append(about)
                 if product == .cuic && p.coresidentLiveData {
-                    out.append("    # live_data: coresident because the publisher runs \(p.liveDataServices.prefix(2).map { Escaping.visible($0) }.joined(separator: ", ")); every audit checks it on each node")
+                    out.append("      # live_data: coresident because the publisher runs \(p.liveDataServices.prefix(2).map { Escaping.visible($0) }.joined(separator: ", ")); every audit checks it on each node")
                 }
                 for m in listed {
                     guard SafeName.isHostName(m.host), !written.contains(m.host) else {

@@ -140,7 +140,7 @@ import TestSupport
             #expect(written.clusters.map(\.name) == ["uccelab"])
             #expect(written.clusters[0].cuic.map(\.host) == ["cuicpub.uccelab.tac", "cuicsub.uccelab.tac"])
             #expect(written.clusters[0].cuic.map(\.role) == [.publisher, .subscriber])
-            #expect(written.clusters[0].cuic.allSatisfy(\.coresidentLiveData))
+            #expect(written.clusters[0].cuic.allSatisfy { $0.coresidentLiveData })
             #expect(written.clusters[0].finesse.map(\.host) == ["finessep.uccelab.tac", "finesses.uccelab.tac"])
             #expect(written.clusters[0].nodes.map(\.connection.address) == ["127.16.16.4", "127.16.16.5", "127.16.16.2", "127.16.16.3"])
 
