@@ -15,7 +15,7 @@ enum MembershipRules {
                 guard !viewers.isEmpty else { continue }
                 findings += unknownMembers(cluster: cluster, product: product, group: group, viewers: viewers, everyNode: everyNode, path: inventory.path)
                 for node in group {
-                    findings += viewOf(node, cluster: cluster, product: product, viewers: viewers, path: inventory.path)
+                    findings += viewOf(node, cluster: cluster, product: product, viewers: viewers, everyNode: everyNode, path: inventory.path)
                 }
             }
             for node in cluster.cuic {
@@ -27,12 +27,15 @@ enum MembershipRules {
         return findings
     }
 
-    /// Whether `member` is the inventory node `node`: by FQDN, alias or address; a bare short name by the FQDN's first label.
-    static func matches(_ member: ClusterMember, _ node: InventoryNode) -> Bool {
-        if member.host == node.host || node.aliases.contains(member.host) { return true }
-        if member.address == node.connection.address.lowercased() || node.aliases.contains(member.address) { return true }
-        if !member.host.contains("."), node.host.split(separator: ".").first.map(String.init) == member.host { return true }
-        return false
+    /// The inventory node `member` is: by FQDN or alias (a bare short name by the FQDN's first label); failing that, by
+    /// address when exactly one inventory node has it (nodes behind one address, as in port-forwarded labs, never match so).
+    static func resolve(_ member: ClusterMember, in nodes: [InventoryNode]) -> InventoryNode? {
+        if let byName = nodes.first(where: { node in
+            member.host == node.host || node.aliases.contains(member.host)
+                || (!member.host.contains(".") && node.host.split(separator: ".").first.map(String.init) == member.host)
+        }) { return byName }
+        let byAddress = nodes.filter { $0.connection.address.lowercased() == member.address || $0.aliases.contains(member.address) }
+        return byAddress.count == 1 ? byAddress[0] : nil
     }
 
     static func groupKey(_ product: Product) -> String {
@@ -56,7 +59,7 @@ enum MembershipRules {
         var order: [String] = []
         var seen: [String: (member: ClusterMember, viewers: [String])] = [:]
         for (viewer, view) in viewers {
-            for member in view.members where !everyNode.contains(where: { matches(member, $0) }) {
+            for member in view.members where resolve(member, in: everyNode) == nil {
                 if seen[member.host] == nil { order.append(member.host); seen[member.host] = (member, []) }
                 seen[member.host]!.viewers.append(viewer)
             }
@@ -74,9 +77,10 @@ enum MembershipRules {
 
     /// An inventory node missing from its cluster's views, or with another role there.
     static func viewOf(_ node: InventoryNode, cluster: Cluster, product: Product, viewers: [(host: String, view: ClusterMembership)],
-                       path: String) -> [Finding] {
+                       everyNode: [InventoryNode], path: String) -> [Finding] {
         var findings: [Finding] = []
-        let lacking = viewers.filter { v in !v.view.members.contains { matches($0, node) } }.map(\.host)
+        let isNode: (ClusterMember) -> Bool = { resolve($0, in: everyNode)?.host == node.host }
+        let lacking = viewers.filter { v in !v.view.members.contains(where: isNode) }.map(\.host)
         if !lacking.isEmpty {
             findings.append(Finding(kind: .nodeNotInCluster, cluster: cluster.name, host: node.host, list: nil,
                 message: "\(node.host) is one of cluster \(cluster.name)'s \(product.displayName) nodes in the inventory (\(path):\(node.line)) "
@@ -86,7 +90,7 @@ enum MembershipRules {
         if let role = node.role {
             var disagree: [(String, ClusterRole)] = []
             for v in viewers {
-                if let member = v.view.members.first(where: { matches($0, node) }), member.role.rawValue != role.rawValue {
+                if let member = v.view.members.first(where: isNode), member.role.rawValue != role.rawValue {
                     disagree.append((v.host, member.role))
                 }
             }

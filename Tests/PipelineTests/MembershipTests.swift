@@ -142,7 +142,7 @@ import TestSupport
             #expect(written.clusters[0].cuic.map(\.role) == [.publisher, .subscriber])
             #expect(written.clusters[0].cuic.allSatisfy { $0.coresidentLiveData })
             #expect(written.clusters[0].finesse.map(\.host) == ["finessep.uccelab.tac", "finesses.uccelab.tac"])
-            #expect(written.clusters[0].nodes.map(\.connection.address) == ["127.16.16.4", "127.16.16.5", "127.16.16.2", "127.16.16.3"])
+            #expect(written.clusters[0].nodes.map(\.connection.address) == ["127.16.16.2", "127.16.16.3", "127.16.16.4", "127.16.16.5"])
 
             // Audited with no edit, it finds what the simulator's own inventory finds.
             let source = LiveSSHSource(options: .init(runTimeout: .seconds(60), environment: environment))
