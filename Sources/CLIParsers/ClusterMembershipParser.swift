@@ -74,6 +74,9 @@ public enum ClusterMembershipParser {
                 // Before any member: only a table's header row (no address, column names such as Role and Host) is skipped.
                 guard header == nil, isHeaderRow(tokens) else { return .unparsed("a line that is no cluster member: \"\(line)\"") }
                 header = line
+            } else if tokens.contains(where: { role($0) != nil }) {
+                // A member line that does not start with an address is no wrapped rest: never folded into the one above.
+                return .unparsed("a member line that does not start with an address: \"\(line)\"")
             } else {
                 // Not starting with an address: the wrapped rest of the line above.
                 records[records.count - 1].append(line)

@@ -17,8 +17,9 @@ enum Membership {
                 // CUIC roles come from the inventory; Finesse and Live Data have none there: the first node publishes.
                 let publisher = group.first { $0.role == .publisher }?.host ?? group[0].host
                 let base = group.map { n in
-                    SimulatedMember(host: n.host, address: byHost[n.host]?.address ?? n.connection.address,
-                                    publisher: n.host == publisher, application: application(product))
+                    // An unresolvable node has no address: a loopback one where nothing listens stands in (a VOS line has one).
+                    let address = byHost[n.host].map(\.address).flatMap { StateFile.isIPAddress($0) ? $0 : nil } ?? "127.255.255.254"
+                    return SimulatedMember(host: n.host, address: address, publisher: n.host == publisher, application: application(product))
                 }
                 for n in group {
                     guard let node = byHost[n.host] else { continue }

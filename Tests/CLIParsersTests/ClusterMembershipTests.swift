@@ -51,6 +51,7 @@ struct ClusterMembershipTests {
             ("short name that is not the FQDN's", "admin:show network cluster\n10.0.0.1 a.lab b Publisher cuic\nadmin:"),
             ("two publishers", "admin:show network cluster\n10.0.0.1 a.lab a Publisher x\n10.0.0.2 b.lab b Publisher x\nadmin:"),
             ("twice", "admin:show network cluster\n10.0.0.1 a.lab a Publisher x\n10.0.0.1 a.lab a Subscriber x\nadmin:"),
+            ("a member without an address", "admin:show network cluster\n10.0.0.1 a.lab a Publisher x\nb.lab b.lab b Subscriber x\nadmin:"),
             ("processnode of several words", "admin:show network cluster\n10.0.0.1 a.lab a Publisher x\nServer Table (processnode) Entries\na.lab node 1\nadmin:"),
         ]
         for (name, text) in cases {
