@@ -168,6 +168,7 @@ public enum Discovery {
             if mine.isEmpty {
                 let hint = product == .finesse
                     ? "no Finesse publisher was read: list the Finesse nodes here (an audit needs them for the expected origins)"
+                    : product == .livedata ? "no standalone Live Data publisher was read (co-resident Live Data is on the CUIC nodes above)"
                     : "no \(product.displayName) publisher was read"
                 out += ["    # \(hint)", "    \(key): []"]
                 continue
