@@ -165,7 +165,18 @@ extension NodeReport {
             ("unparsed", .array(unparsed.map { .object([("command", .string($0.command)), ("reason", .string($0.reason)), ("raw", .string($0.raw))]) })),
             ("notes", .strings(notes)),
         ]
+        fields += membership.map { [("membership", $0.json)] } ?? []
         return .object(fields)
+    }
+}
+
+extension ClusterMembership {
+    /// Report v1's `membership` (present only when `show network cluster` was read and understood).
+    var json: JSONValue {
+        .array(members.map { m in
+            .object([("host", .string(m.host)), ("address", .string(m.address)), ("role", .string(m.role.rawValue)),
+                     ("application", .optional(m.application))])
+        })
     }
 }
 

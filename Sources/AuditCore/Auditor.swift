@@ -38,6 +38,7 @@ public enum Auditor {
                 + SettingRules.clusterFindings(cluster: cluster, nodes: clusterNodes)
             nodes += clusterNodes
         }
+        findings += MembershipRules.findings(inventory: inventory, nodes: nodes)
         return AuditReport(generatedAt: generatedAt, inventoryPath: inventory.path, clusters: inventory.clusters.map(\.name),
                            nodes: nodes, findings: findings, plans: plans)
     }
@@ -150,6 +151,11 @@ public enum Auditor {
         }
         if node.lists.contains(.cuic), report.release == .unknown, observation.failure == nil {
             report.notes.append("private network access not read: the release is unknown, and 12.5 has no `\(VOSCommand.cuicPrivateNetworkAccess.rawValue)`")
+        }
+        // Transcripts saved before the membership audit lack it: their lists are still fully audited; the report then has
+        // no `membership` for the node (the membership rules need it and say nothing without it).
+        if observation.capture(.networkCluster) != nil, let text = output(.networkCluster) {
+            report.membership = accept(ClusterMembershipParser.parse(text), .networkCluster, raw: text)
         }
         if !missing.isEmpty {
             problems.append((.partial, "the transcript lacks \(missing.map { "`\($0)`" }.joined(separator: ", "))"))

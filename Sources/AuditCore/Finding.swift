@@ -26,6 +26,14 @@ public enum FindingKind: String, Sendable, Codable, CaseIterable {
     case asymmetricPrivateNetworkAccess = "asymmetric-private-network-access"
     /// Nodes of one kind differ in a CORS header list (`allowed_headers`, `exposed_headers`): no expected set.
     case asymmetricHeaders = "asymmetric-headers"
+    /// A node in a cluster's `show network cluster` that the inventory does not list: it was never audited.
+    case nodeNotInInventory = "node-not-in-inventory"
+    /// An inventory node that its cluster's own `show network cluster` does not list.
+    case nodeNotInCluster = "node-not-in-cluster"
+    /// The inventory's publisher/subscriber role disagrees with the cluster's own view.
+    case clusterRoleMismatch = "cluster-role-mismatch"
+    /// `live_data: coresident` disagrees with the Live Data services the CUIC node runs.
+    case liveDataCoresidency = "live-data-coresidency"
 
     public var severity: Severity {
         switch self {
@@ -34,6 +42,8 @@ public enum FindingKind: String, Sendable, Codable, CaseIterable {
         case .unexpectedOrigin, .ineffectiveOrigin, .corsPermissive, .versionSkew, .serviceStopped, .preflightUnexpectedAllow,
              .asymmetricGadgetSourceCheck, .asymmetricHeaders: .warning
         case .duplicateOrigin, .endpointNotServing: .info
+        case .nodeNotInInventory: .error
+        case .nodeNotInCluster, .clusterRoleMismatch, .liveDataCoresidency: .warning
         }
     }
 }

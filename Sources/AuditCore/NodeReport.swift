@@ -48,6 +48,8 @@ public struct NodeReport: Sendable, Equatable {
     public var gadgetSourceCheck: GadgetSourceCheck? = nil
     /// CUIC: `private-network-access status` (true: enabled); nil when not read (not sent, or not understood).
     public var privateNetworkAccess: Bool? = nil
+    /// The node's own `show network cluster`; nil when not read (a transcript without it) or not understood.
+    public var membership: ClusterMembership? = nil
 
     /// The release family the node runs: from `show version active`, else the inventory, else unknown.
     public var release: ReleaseFamily { version.map(ReleaseFamily.init(version:)) ?? inventoryRelease ?? .unknown }

@@ -34,6 +34,8 @@ public enum VOSCommand: String, Sendable, CaseIterable, Codable {
     case liveDataExposedHeaders = "utils live-data cors exposed_headers list"
     case finesseAllowedHeaders = "utils finesse cors allowed_headers list"
     case finesseExposedHeaders = "utils finesse cors exposed_headers list"
+    /// The node's own view of its VOS cluster's members (every node runs it: nodes may disagree).
+    case networkCluster = "show network cluster"
 
     public static func status(of list: ListKind) -> VOSCommand {
         switch list { case .cuic: .cuicStatus; case .liveData: .liveDataStatus; case .finesse: .finesseStatus }
@@ -69,7 +71,7 @@ extension InventoryNode {
             [VOSCommand.status(of: list), VOSCommand.list(of: list)] + HeaderListKind.allCases.map { VOSCommand.headers($0, of: list) }
         }
             + (product == .finesse ? [.gadgetSourceStatus, .gadgetSourceList] : [])
-            + [.version, .services]
+            + [.version, .services, .networkCluster]
     }
 
     /// The commands this node's release has beyond ``auditCommands``: `private-network-access` on a CUIC node

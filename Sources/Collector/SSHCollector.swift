@@ -16,6 +16,8 @@ public struct SSHCollector: Sendable {
         public var passwords: PromptedPasswords
         /// `--insecure-host-keys`: nodes with host_key_policy off may still be sent their password.
         public var insecureHostKeys: Bool
+        /// Run these on every node instead of its audit commands (`cors-audit discover`); nil: the audit's.
+        public var commands: [String]? = nil
         public init(concurrency: Int? = nil, runTimeout: Duration? = nil,
                     environment: [String: String] = ProcessInfo.processInfo.environment,
                     passwords: PromptedPasswords = .init(), insecureHostKeys: Bool = false) {
@@ -63,10 +65,12 @@ public struct SSHCollector: Sendable {
                 continue
             }
             let target = SSHTarget(node: node, credential: credential, insecureHostKeys: options.insecureHostKeys)
-            let commands = node.auditCommands.map(\.rawValue)
+            let commands = options.commands ?? node.auditCommands.map(\.rawValue)
             let timeouts = node.connection.timeouts
+            // Discovery's fixed commands have no release-dependent follow-up.
+            let followUp = options.commands == nil ? Self.releaseCommands(for: node) : nil
             jobs.append(SSHJob(target: target, makeDriver: {
-                VOSDriver(commands: commands, timeouts: timeouts, followUp: Self.releaseCommands(for: node))
+                VOSDriver(commands: commands, timeouts: timeouts, followUp: followUp)
             }))
             jobNodes.append(node)
         }

@@ -124,6 +124,12 @@ enum TextChecks {
         _ = try common(output, CorsStatusParser.parse)
         _ = try common(output, VersionParser.parse)
         _ = try common(output, ServiceListParser.parse)
+        if case .parsed(let membership) = try common(output, ClusterMembershipParser.parse) {
+            // Never "no other nodes": a parsed view has members, unique, with at most one publisher.
+            try require(!membership.members.isEmpty, "a parsed cluster membership without members")
+            try require(Set(membership.members.map(\.host)).count == membership.members.count, "a member listed twice: \(membership.members.map(\.host))")
+            try require(membership.members.filter { $0.role == .publisher }.count <= 1, "several publishers: \(membership.members)")
+        }
     }
 
     /// What holds for every parser: determinism, the failure marker decides `.failed`, reasons are

@@ -174,6 +174,32 @@ public enum PreflightBehaviour: String, Sendable, CaseIterable {
     case forbiddenWithHeaders = "forbidden_with_headers"
 }
 
+/// One member line of `show network cluster` as the simulator prints it.
+public struct SimulatedMember: Sendable, Equatable {
+    public var host: String
+    public var address: String
+    public var publisher: Bool
+    /// The application word after the role; what CUIC, Live Data and Finesse print there is not known publicly (assumed).
+    public var application: String
+
+    public init(host: String, address: String, publisher: Bool, application: String) {
+        self.host = host; self.address = address; self.publisher = publisher; self.application = application
+    }
+}
+
+/// How a node's `show network cluster` departs from the inventory's cluster (state file `cluster_view`).
+public struct ClusterViewDefinition: Sendable, Equatable {
+    /// Members the node lists beyond the simulated ones (nodes the inventory lacks).
+    public var extra: [SimulatedMember] = []
+    /// Simulated hosts the node leaves out of its view.
+    public var hide: [String] = []
+    /// Simulated hosts whose role this node prints the other way round.
+    public var swapRole: [String] = []
+    public init(extra: [SimulatedMember] = [], hide: [String] = [], swapRole: [String] = []) {
+        self.extra = extra; self.hide = hide; self.swapRole = swapRole
+    }
+}
+
 /// One preflight as the node received it.
 public struct ReceivedPreflight: Sendable, Equatable {
     public var list: ListKind
@@ -204,6 +230,8 @@ public struct NodeDefinition: Sendable, Equatable {
     public var preflight: PreflightBehaviour
     /// Gadget source check (Finesse) and private network access (CUIC) as the node starts.
     public var settings = NodeSettings()
+    /// What its `show network cluster` adds to, or leaves out of, the simulated cluster.
+    public var clusterView = ClusterViewDefinition()
 
     public init(host: String, product: Product, version: String, services: [ServiceEntry], lists: [ListKind: CORSList],
                 faults: [Fault] = [], startupDelay: Double, commandDelay: Double, restartDelay: Double,
@@ -310,6 +338,7 @@ public final class SimulatedNode: Sendable {
     public let httpsPorts: [Int: Int]
     private let box: NIOLockedValueBox<NodeState>
     private let preflights = NIOLockedValueBox<[ReceivedPreflight]>([])
+    private let members = NIOLockedValueBox<[SimulatedMember]>([])
     /// Where each finished restart is also appended as a JSON line (`vos-sim --restart-log`).
     let restartLog: RestartLog?
 
@@ -327,6 +356,11 @@ public final class SimulatedNode: Sendable {
     }
 
     public var host: String { definition.host }
+
+    /// The members its `show network cluster` lists, set once every node of the fleet has its address.
+    public var membership: [SimulatedMember] { members.withLockedValue { $0 } }
+
+    func setMembership(_ list: [SimulatedMember]) { members.withLockedValue { $0 = list } }
 
     /// A snapshot of the whole state.
     public var state: NodeState { box.withLockedValue { $0 } }

@@ -162,6 +162,7 @@ public final class SimulatedFleet: Sendable {
             if let e = error as? SimulatorError { throw e }
             throw SimulatorError("cannot start the simulator: \(error)")
         }
+        Membership.assign(nodes: nodes, inventory: inventory)
         return SimulatedFleet(nodes: nodes, inventory: inventory, caPEM: ca.pem, group: group, listeners: listeners, reservations: reservations)
     }
 

@@ -94,6 +94,7 @@ public enum StateFile {
             var deleteMenu = DeleteMenuForm.documented
             var preflight = PreflightBehaviour.field
             var settings = NodeSettings()
+            var clusterView = ClusterViewDefinition()
             if let yaml {
                 for (k, v) in yaml.mapping ?? [:] {
                     let key = k.string ?? "?"
@@ -177,8 +178,10 @@ public enum StateFile {
                         if let b = v.string.flatMap(PreflightBehaviour.init(rawValue:)) { preflight = b } else {
                             fail(v, "\(inv.host).preflight: '\(v.string ?? "?")' is not one of \(PreflightBehaviour.allCases.map(\.rawValue).joined(separator: ", "))")
                         }
+                    case "cluster_view":
+                        clusterView = parseClusterView(v, inv: inv, inventory: inventory, fail: fail)
                     default:
-                        fail(k, "\(inv.host): unknown key '\(key)' (product, version, services, lists, faults, startup_delay, command_delay, restart_delay, delete_menu, preflight, gadget_source_check, private_network_access)")
+                        fail(k, "\(inv.host): unknown key '\(key)' (product, version, services, lists, faults, startup_delay, command_delay, restart_delay, delete_menu, preflight, gadget_source_check, private_network_access, cluster_view)")
                     }
                 }
             }
@@ -194,10 +197,54 @@ public enum StateFile {
                                             faults: faults, startupDelay: startup, commandDelay: command, restartDelay: restart,
                                             deleteMenu: deleteMenu, preflight: preflight)
             definition.settings = settings
+            definition.clusterView = clusterView
             result.append(definition)
         }
         if !errors.isEmpty { throw StateFileError(messages: errors) }
         return result
+    }
+
+    /// `cluster_view: {extra: [{host, address, role}], hide: [host], swap_role: [host]}`: how this node's `show network
+    /// cluster` departs from the simulated cluster (members the inventory lacks, members it leaves out, roles it flips).
+    static func parseClusterView(_ node: Node, inv: InventoryNode, inventory: Inventory, fail: (Node?, String) -> Void) -> ClusterViewDefinition {
+        var view = ClusterViewDefinition()
+        let at = "\(inv.host).cluster_view"
+        guard let map = node.mapping else { fail(node, "\(at): expected a mapping (extra, hide, swap_role)"); return view }
+        let known = Set(inventory.nodes.map(\.node.host))
+        for (k, v) in map {
+            switch k.string {
+            case "extra":
+                for item in v.sequence.map(Array.init) ?? [] {
+                    guard let m = item.mapping, let host = m["host"]?.string?.lowercased(), let address = m["address"]?.string,
+                          isIPAddress(address) else {
+                        fail(item, "\(at).extra: each member needs host and address (an IP address), and role publisher or subscriber"); continue
+                    }
+                    let role = m["role"]?.string ?? "subscriber"
+                    guard role == "publisher" || role == "subscriber" else { fail(item, "\(at).extra: role '\(role)' is not publisher or subscriber"); continue }
+                    view.extra.append(SimulatedMember(host: host, address: address, publisher: role == "publisher",
+                                                      application: m["application"]?.string ?? Membership.application(inv.product)))
+                }
+            case "hide", "swap_role":
+                var hosts: [String] = []
+                for item in v.sequence.map(Array.init) ?? [] {
+                    guard let host = item.string?.lowercased(), known.contains(host) else {
+                        fail(item, "\(at).\(k.string!): '\(item.string ?? "?")' is not a node of the inventory"); continue
+                    }
+                    hosts.append(host)
+                }
+                if k.string == "hide" { view.hide = hosts } else { view.swapRole = hosts }
+            default:
+                fail(k, "\(at): unknown key '\(k.string ?? "?")' (extra, hide, swap_role)")
+            }
+        }
+        return view
+    }
+
+    /// A dotted IPv4 quad or hex-and-colon IPv6 text: what a member line starts with.
+    static func isIPAddress(_ s: String) -> Bool {
+        let quads = s.split(separator: ".", omittingEmptySubsequences: false)
+        if quads.count == 4 && quads.allSatisfy({ q in !q.isEmpty && q.count <= 3 && q.allSatisfy { $0.isASCII && $0.isNumber } && Int(q)! <= 255 }) { return true }
+        return s.contains(":") && s.allSatisfy { $0 == ":" || $0.isHexDigit }
     }
 
     private static func nv_mapping(_ node: Node) -> [(Node, Node)] {

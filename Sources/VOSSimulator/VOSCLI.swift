@@ -217,6 +217,10 @@ struct VOSCLI {
                                          "Active Version Installed Software Options:",
                                          "No Installed Software Options Found."])
             }
+            if w == ["show", "network", "cluster"] {
+                if def.has(.garbageOutput) { return [delay] + garbage() }
+                return [delay] + output(Self.networkCluster(node.membership))
+            }
             if w == ["show", "myself"] {
                 return [delay] + output(["Machine Name    : \(def.host.split(separator: ".").first.map(String.init) ?? def.host)",
                                          "account name    : admin", "privilege level : 4",
@@ -455,6 +459,18 @@ struct VOSCLI {
     }
 
     static func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
+
+    /// `show network cluster` in the shape of Cisco's CUCM/IM&P samples: one line per member, then the processnode
+    /// table. The application word and the DBSub role word are assumed (README.md).
+    static func networkCluster(_ members: [SimulatedMember]) -> [String] {
+        var lines = members.map { m in
+            let short = m.host.split(separator: ".").first.map(String.init) ?? m.host
+            return "\(m.address) \(m.host) \(short) \(m.publisher ? "Publisher" : "Subscriber") \(m.application) "
+                + "\(m.publisher ? "DBPub" : "DBSub") authenticated using TCP since Mon Jan  5 09:00:00 2026"
+        }
+        lines += ["", "Server Table (processnode) Entries", "----------------------------------"] + members.map(\.host) + [""]
+        return lines
+    }
 }
 
 /// The origin syntax `allowed_origin add` accepts: `http[s]://host[:port]`, optionally with a

@@ -46,14 +46,17 @@ private func writeInventory(_ nodes: [TestNode], knownHosts: [String], dir: Stri
 @Suite(.serialized) struct CollectorTests {
     @Test(.enabled(if: SSHDFleet.skipReason == nil, Comment(rawValue: SSHDFleet.skipReason ?? "")))
     func everyFailureGetsItsStatusAndTheOthersAreStillAudited() async throws {
+        // Every node's `show network cluster` lists the inventory's CUIC nodes, so membership adds no finding here.
+        let members = ["--cluster-members", ["healthy", "lacking", "noprompt", "drops", "fails", "kbdint", "changedkey", "unknownkey",
+                                             "refused", "silent", "nosecret", "wrongpass"].map { $0 + ".test" }.joined(separator: ",")]
         let fleet = try SSHDFleet.start(instances: [
-            SSHDInstanceConfig(emulatorArguments: ["--cuic-origins", all4, "--livedata-origins", all4]),      // 0 healthy
-            SSHDInstanceConfig(emulatorArguments: ["--livedata-origins", all4]),                                // 1 lacks finessep:8445
+            SSHDInstanceConfig(emulatorArguments: ["--cuic-origins", all4, "--livedata-origins", all4] + members),      // 0 healthy
+            SSHDInstanceConfig(emulatorArguments: ["--livedata-origins", all4] + members),                                // 1 lacks finessep:8445
             SSHDInstanceConfig(neverPrompt: true),                                                              // 2
             SSHDInstanceConfig(dropAfterBytes: 700),                                                            // 3
-            SSHDInstanceConfig(failCommands: ["utils cuic cors status"]),                                       // 4
+            SSHDInstanceConfig(failCommands: ["utils cuic cors status"], emulatorArguments: members),           // 4
             SSHDInstanceConfig(auth: [.keyboardInteractive], pager: true,
-                               emulatorArguments: ["--cuic-origins", all4, "--livedata-origins", all4]),       // 5
+                               emulatorArguments: ["--cuic-origins", all4, "--livedata-origins", all4] + members),       // 5
         ])
         defer { fleet.stop() }
         let silent = try TestListener(.silent)

@@ -23,11 +23,16 @@ import TestSupport
             "asymmetric-list - -",
             "asymmetric-list - -",
             "asymmetric-gadget-source-check - -",
+            // The lab's planted third CUIC node, listed by both CUIC nodes' `show network cluster`.
+            "node-not-in-inventory - -",
         ])
+        let unknown = (json["findings"] as! [[String: Any]]).last!
+        #expect(unknown["hosts"] as? [String] == ["cuicpub.uccelab.tac", "cuicsub.uccelab.tac"])
+        #expect((unknown["message"] as? String)?.contains("cuicsub2.uccelab.tac (127.0.0.254, subscriber)") == true)
         // The live session transcripts replay offline to the same findings.
         let replay = try run(["audit", "--inventory", "inventory/lab.yaml", "--transcripts", out + "/transcripts", "--output", out + "/replay"])
         #expect(replay.status == 1)
         let again = try readJSON(out + "/replay/report.json")
-        #expect((again["findings"] as! [[String: Any]]).count == 7)
+        #expect((again["findings"] as! [[String: Any]]).count == 8)
     }
 }

@@ -34,7 +34,9 @@ import VOSSimulator
             if node.lists.contains(.cuic) { text += "admin:utils cuic cors private-network-access status\nPrivate network access is disabled\n\n" }
             text += "admin:show version active\nActive Master Version: 12.6.2.10000-19\n\n"
             text += "admin:utils service list\nRequesting service status, please wait...\nCisco Tomcat[STARTED]\n"
-            text += "Intelligence Center Reporting Service[STARTED]\nUnified CCE Live Data NGINX Service[STARTED]\n\nadmin:exit\n"
+            // Live Data services only where the inventory says Live Data runs: the audit checks the flag against them.
+            text += "Intelligence Center Reporting Service[STARTED]\n" + (node.lists.contains(.liveData) ? "Unified CCE Live Data NGINX Service[STARTED]\n" : "")
+                + "\nadmin:exit\n"
             try text.write(toFile: "\(dir)/transcripts/\(node.host).txt", atomically: true, encoding: .utf8)
         }
         return (dir, generated)

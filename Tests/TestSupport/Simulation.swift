@@ -54,8 +54,10 @@ public final class Simulation: @unchecked Sendable {
 
     /// The uccelab lab (inventory/lab.yaml + inventory/lab.sim.yaml) in this process, with short start-up and restart
     /// delays. `faults`: extra state-file lines per host, e.g. `[pub: "faults: [refuse]"]`; `adjust` then changes the
-    /// parsed node definitions (hostile lists and the like).
-    public static func lab(password: String, faults: [String: String] = [:],
+    /// parsed node definitions (hostile lists and the like). `membership`: keep the lab's planted extra cluster member
+    /// (`cluster_view`, a node-not-in-inventory finding no CLI change fixes); left out by default, so tests of the CORS
+    /// lists and of apply see only the lab's CORS drift.
+    public static func lab(password: String, faults: [String: String] = [:], membership: Bool = false,
                            adjust: (inout [NodeDefinition]) -> Void = { _ in }) async throws -> Simulation {
         let inventory = try InventoryLoader.load(path: repoRoot + "/inventory/lab.yaml")
         var state = try String(contentsOfFile: repoRoot + "/inventory/lab.sim.yaml", encoding: .utf8)
@@ -65,6 +67,7 @@ public final class Simulation: @unchecked Sendable {
             state = state.replacingOccurrences(of: "  \(host):\n", with: "  \(host):\n    \(line)\n")
         }
         var nodes = try StateFile.parse(yaml: state, inventory: inventory, path: "lab.sim.yaml")
+        if !membership { for i in nodes.indices { nodes[i].clusterView.extra = [] } }
         adjust(&nodes)
         return try await start(inventory: inventory, nodes: nodes, options: SimulatorOptions(password: password, threads: 1))
     }

@@ -24,6 +24,8 @@ p.add_argument("--livedata-origins", default="https://finessep.uccelab.tac,https
 p.add_argument("--finesse-origins", default="")
 p.add_argument("--cors-status", default="enabled")
 p.add_argument("--command-delay", type=float, default=0.0)
+# `show network cluster`: the members' host names, the publisher first (default: a one-node cluster).
+p.add_argument("--cluster-members", default="vos.test")
 args = p.parse_args()
 
 written = 0
@@ -127,6 +129,11 @@ def answer(cmd):
                 "No Installed Software Options Found."]
     if key == "utils service list":
         return SERVICES
+    if key == "show network cluster":
+        # The line shape of Cisco's CUCM/IM&P samples; the application word is a placeholder.
+        members = [m for m in args.cluster_members.split(",") if m]
+        return ["127.0.0.1 %s %s %s cuic DBPub authenticated" % (m, m.split(".")[0], "Publisher" if i == 0 else "Subscriber")
+                for i, m in enumerate(members)] + ["", "Server Table (processnode) Entries"] + members
     for product, origins in (("cuic", args.cuic_origins), ("live-data", args.livedata_origins)):
         if key == "utils %s cors status" % product:
             # Placeholder text: no public capture of this output exists.
