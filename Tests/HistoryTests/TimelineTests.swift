@@ -19,24 +19,28 @@ func expectHistoryGolden(_ actual: String, _ name: String, sourceLocation: Sourc
     /// included) and a version change on the 22nd; the inventory edited on the 23rd, the publisher unreachable.
     static func history(_ store: HistoryStore) throws {
         let labels = RunLabels(inventory: identity)
+        // Written a minute after each run started, as a nightly job does: the same bytes on every test run.
+        func record(_ report: AuditReport, labels: RunLabels) throws {
+            try store.record(report, recordedAt: ISOTime.parse(report.generatedAt)!.addingTimeInterval(60), labels: labels)
+        }
         let missing = Finding(kind: .missingOrigin, cluster: "uccelab", host: "cuicsub.uccelab.tac", list: .cuic,
                               origin: "https://finesses.uccelab.tac:8445", message: "cuicsub.uccelab.tac lacks https://finesses.uccelab.tac:8445")
         let gap = node("cuicsub.uccelab.tac", role: .subscriber, lists: [list(.cuic, Array(allFour.dropLast())), list(.liveData)])
-        try store.record(report(labNodes(), at: "2026-11-20T02:15:00Z"), labels: labels)
-        try store.record(report(labNodes(replacing: [gap]), at: "2026-11-21T02:15:00Z", findings: [missing]), labels: labels)
-        try store.record(report(labNodes(replacing: [gap]), at: "2026-11-21T10:00:00Z", findings: [missing]),
+        try record(report(labNodes(), at: "2026-11-20T02:15:00Z"), labels: labels)
+        try record(report(labNodes(replacing: [gap]), at: "2026-11-21T02:15:00Z", findings: [missing]), labels: labels)
+        try record(report(labNodes(replacing: [gap]), at: "2026-11-21T10:00:00Z", findings: [missing]),
                          labels: RunLabels(inventory: identity, tag: .applyBefore))
-        try store.record(report([node("cuicsub.uccelab.tac", role: .subscriber)], at: "2026-11-21T10:05:00Z"),
+        try record(report([node("cuicsub.uccelab.tac", role: .subscriber)], at: "2026-11-21T10:05:00Z"),
                          labels: RunLabels(inventory: identity, tag: .applyAfter, planRun: 3))
         let stale = node("cuicpub.uccelab.tac", role: .publisher, version: "12.6.2.10000-21",
                          lists: [list(.cuic, allFour + [hostile]), list(.liveData)])
         let unexpected = Finding(kind: .unexpectedOrigin, cluster: "uccelab", host: "cuicpub.uccelab.tac", list: .cuic, origin: hostile,
                                  message: "cuicpub.uccelab.tac allows an origin the inventory does not name")
         let skew = Finding(kind: .versionSkew, cluster: "uccelab", host: nil, list: nil, message: "the CUIC nodes run different versions")
-        try store.record(report(labNodes(replacing: [stale]), at: "2026-11-22T02:15:00Z", findings: [unexpected, skew]), labels: labels)
+        try record(report(labNodes(replacing: [stale]), at: "2026-11-22T02:15:00Z", findings: [unexpected, skew]), labels: labels)
         let down = node("cuicpub.uccelab.tac", role: .publisher, status: .unreachable, detail: "phase connect: timed out", version: nil,
                         lists: [list(.cuic, nil, state: nil), list(.liveData, nil, state: nil)])
-        try store.record(report(labNodes(replacing: [down]), at: "2026-11-23T02:15:00Z", findings: [skew]),
+        try record(report(labNodes(replacing: [down]), at: "2026-11-23T02:15:00Z", findings: [skew]),
                          labels: RunLabels(inventory: InventoryIdentity(key: identity.key, digest: "fedcba9876543210")))
     }
 
