@@ -98,8 +98,14 @@ public final class HistoryStore: Sendable {
                        beforeCommit: () throws -> Void) throws -> Int64 {
         let epoch = ISOTime.parse(report.generatedAt)?.timeIntervalSince1970 ?? recordedAt.timeIntervalSince1970
         // Encoded before the transaction: the write lock is held only for the inserts.
-        let expected = try Blob.expected(report), plans = try Blob.plans(report.plans)
+        let expected = try Blob.expected(report)
         let services = try report.nodes.map { try $0.services.map(Blob.encode) }
+        // A plan per node, stored with the node: a drift that lasts repeats the same plan night after night, stored once.
+        // Plans that are not one per node of the run (none of the audit's) are stored together with the run.
+        let hosts = Set(report.nodes.map(\.host)), planHosts = report.plans.map(\.host)
+        let perNode = Set(planHosts).count == planHosts.count && planHosts.allSatisfy(hosts.contains)
+        let nodePlans = perNode ? try Dictionary(uniqueKeysWithValues: report.plans.map { ($0.host, try Blob.plans([$0])) }) : [:]
+        let runPlans = perNode ? nil : try Blob.plans(report.plans)
         return try pool.write { db in
             var cache: [String: Int64] = [:]
             try db.execute(sql: """
@@ -115,16 +121,17 @@ public final class HistoryStore: Sendable {
                     report.nodes.filter { $0.status == .skipped }.count, report.incompleteNodes.count,
                     report.count(.error), report.count(.warning), report.count(.info),
                     labels.inventory?.key, labels.inventory?.digest, labels.tag?.rawValue, labels.planRun,
-                    try Blob.id(db, expected, cache: &cache), try Blob.id(db, plans, cache: &cache),
+                    try Blob.id(db, expected, cache: &cache), try runPlans.map { try Blob.id(db, $0, cache: &cache) },
                 ])
             let runID = db.lastInsertedRowID
             for (position, node) in report.nodes.enumerated() {
                 let servicesID = try services[position].map { try Blob.id(db, $0, cache: &cache) }
+                let planID = try nodePlans[node.host].map { try Blob.id(db, $0, cache: &cache) }
                 try db.execute(sql: """
-                    INSERT INTO node (run_id, position, cluster, host, product, role, status, detail, version, services_blob)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO node (run_id, position, cluster, host, product, role, status, detail, version, services_blob, plan_blob)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [runID, position, node.cluster, node.host, node.product.rawValue, node.role?.rawValue,
-                                     node.status.rawValue, node.detail, node.version, servicesID])
+                                     node.status.rawValue, node.detail, node.version, servicesID, planID])
                 let nodeID = db.lastInsertedRowID
                 for list in node.lists {
                     try db.execute(sql: "INSERT INTO node_list (node_id, kind, state, received) VALUES (?, ?, ?, ?)",
@@ -446,8 +453,10 @@ public final class HistoryStore: Sendable {
                                                                  origins: received ? origins[listID] ?? [] : nil))
         }
         var services: [Int64: ServiceList] = [:]
+        var nodePlans: [RemediationPlan] = []
         let nodes = try Row.fetchAll(db, sql: "SELECT * FROM node WHERE run_id = ? ORDER BY position", arguments: [id]).map { row in
             let host: String = row["host"]
+            if let plan = try Blob.body(db, row["plan_blob"]) { nodePlans += try Blob.decodePlans(plan, run: id) }
             let servicesID: Int64? = row["services_blob"]
             var serviceList: ServiceList?
             if let servicesID {
@@ -473,8 +482,9 @@ public final class HistoryStore: Sendable {
                                  list: listRaw.flatMap(ListKind.init(rawValue:)), origin: row["origin"], message: row["message"])
         }
         var context: RunContext?
-        if let expected = try Blob.body(db, runRow["expected_blob"]), let plans = try Blob.body(db, runRow["plans_blob"]) {
-            context = RunContext(expected: try Blob.decodeExpected(expected, run: id), plans: try Blob.decodePlans(plans, run: id))
+        if let expected = try Blob.body(db, runRow["expected_blob"]) {
+            let plans = try Blob.body(db, runRow["plans_blob"]).map { try Blob.decodePlans($0, run: id) } ?? nodePlans
+            context = RunContext(expected: try Blob.decodeExpected(expected, run: id), plans: plans)
         }
         return RunSnapshot(summary: summary, nodes: nodes, findings: findings, context: context)
     }

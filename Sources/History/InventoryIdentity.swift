@@ -1,5 +1,8 @@
 import AuditCore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Which inventory a run audited, as the history tells inventories apart.
 ///
@@ -49,12 +52,7 @@ public struct InventoryIdentity: Sendable, Equatable {
     }
 
     public static func digest(_ inventory: Inventory) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in canonical(inventory).utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
+        let hex = String(Blob.fnv1a(canonical(inventory)), radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }

@@ -54,6 +54,16 @@ enum Blob {
         return try encode(map)
     }
 
+    /// FNV-1a, 64 bits: a look-up key and a content digest, not a security check.
+    static func fnv1a(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+
     /// The plans as report v1's `remediation` array, wrapped so `ReportReader` reads them back with its checks.
     static func plans(_ plans: [RemediationPlan]) throws -> String {
         let report = AuditReport(generatedAt: "", inventoryPath: "", clusters: [], nodes: [], findings: [], plans: plans)
@@ -88,9 +98,13 @@ enum Blob {
     /// The id of the row holding `body`, inserting it when new; `cache` spares the look-up within one run.
     static func id(_ db: Database, _ body: String, cache: inout [String: Int64]) throws -> Int64 {
         if let id = cache[body] { return id }
-        try db.execute(sql: "INSERT INTO blob (body) VALUES (?) ON CONFLICT (body) DO NOTHING", arguments: [body])
-        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM blob WHERE body = ?", arguments: [body]) else {
-            throw HistoryError.unreadable("a stored document vanished while recording")
+        let digest = Int64(bitPattern: fnv1a(body))
+        let id: Int64
+        if let found = try Int64.fetchOne(db, sql: "SELECT id FROM blob WHERE digest = ? AND body = ?", arguments: [digest, body]) {
+            id = found
+        } else {
+            try db.execute(sql: "INSERT INTO blob (digest, body) VALUES (?, ?)", arguments: [digest, body])
+            id = db.lastInsertedRowID
         }
         cache[body] = id
         return id
@@ -107,7 +121,8 @@ enum Blob {
             DELETE FROM blob WHERE id NOT IN (
                 SELECT expected_blob FROM run WHERE expected_blob IS NOT NULL
                 UNION SELECT plans_blob FROM run WHERE plans_blob IS NOT NULL
-                UNION SELECT services_blob FROM node WHERE services_blob IS NOT NULL)
+                UNION SELECT services_blob FROM node WHERE services_blob IS NOT NULL
+                UNION SELECT plan_blob FROM node WHERE plan_blob IS NOT NULL)
             """)
     }
 }

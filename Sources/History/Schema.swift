@@ -10,7 +10,8 @@ import GRDB
 /// - `finding`: one finding of a run;
 /// - `baseline`: one approval of a run as the reference for `drift --baseline` (the newest wins);
 /// - `blob` (v2): one JSON document, stored once however many runs name it: what a verdict rested on (the expected
-///   origins, a node's services, the remediation plans) barely changes from night to night.
+///   origins, a node's services, a node's remediation plan) barely changes from night to night. Looked up by a 64-bit
+///   digest without a unique index on the text, which would store every document twice.
 ///
 /// Nothing secret is ever stored: the report these rows come from holds no credentials.
 enum Schema {
@@ -94,16 +95,19 @@ enum Schema {
         migrator.registerMigration(v2) { db in
             try db.execute(sql: """
                 CREATE TABLE blob (
-                    id   INTEGER PRIMARY KEY,
-                    body TEXT    NOT NULL UNIQUE         -- canonical JSON (sorted keys): equal content is one row
+                    id     INTEGER PRIMARY KEY,
+                    digest INTEGER NOT NULL,             -- FNV-1a 64 of body, the look-up key (bodies then compared in full)
+                    body   TEXT    NOT NULL              -- canonical JSON (sorted keys): equal content is one row
                 );
+                CREATE INDEX blob_by_digest ON blob (digest);
                 ALTER TABLE run ADD COLUMN inventory_key    TEXT;     -- the inventory's identity: its file's real path
                 ALTER TABLE run ADD COLUMN inventory_digest TEXT;     -- its canonical content (clusters, nodes, expected)
                 ALTER TABLE run ADD COLUMN tag              TEXT CHECK (tag IN ('apply-before', 'apply-after'));
                 ALTER TABLE run ADD COLUMN plan_run_id      INTEGER;  -- apply runs: the run the applied plans came from
                 ALTER TABLE run ADD COLUMN expected_blob    INTEGER;  -- blob: cluster → list → expected origins
-                ALTER TABLE run ADD COLUMN plans_blob       INTEGER;  -- blob: the remediation plans, as report v1 writes them
+                ALTER TABLE run ADD COLUMN plans_blob       INTEGER;  -- blob: plans not one per node of the run (else NULL)
                 ALTER TABLE node ADD COLUMN services_blob   INTEGER;  -- blob: the services the node listed
+                ALTER TABLE node ADD COLUMN plan_blob       INTEGER;  -- blob: the node's remediation plan, as report v1 writes it
                 CREATE INDEX run_by_inventory ON run (inventory_key, generated_epoch, id);
                 """)
         }
