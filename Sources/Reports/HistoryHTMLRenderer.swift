@@ -59,7 +59,8 @@ public struct HistoryHTMLRenderer: Sendable {
                 + "<td class=\"num\">\(r.audited)/\(r.nodes)</td><td class=\"num\">\(r.errors)</td><td class=\"num\">\(r.warnings)</td>"
                 + "<td class=\"num\">\(r.infos)</td><td>\(h(r.inventory))</td><td>\(note)</td></tr>"
         }
-        return "<details open><summary>Runs, newest first</summary><div class=\"scroll\"><table><thead><tr><th>Run</th><th>Started</th><th>Result</th>"
+        // Open when short; a long list folded, so the charts come first.
+        return "<details\(list.runs.count <= 10 ? " open" : "")><summary>Runs, newest first (\(list.runs.count))</summary><div class=\"scroll\"><table><thead><tr><th>Run</th><th>Started</th><th>Result</th>"
             + "<th>Audited</th><th>Errors</th><th>Warnings</th><th>Info</th><th>Inventory</th><th></th></tr></thead><tbody>\(rows)</tbody></table></div></details>"
     }
 
@@ -132,7 +133,7 @@ public struct HistoryHTMLRenderer: Sendable {
             let (label, text) = DriftRenderer.line(e.change)
             let kind = e.change.kind == .originAdded ? "added" : e.change.kind == .originRemoved ? "removed" : "other"
             rows += "<tr class=\"\(kind)\"><td class=\"num\">\(e.run)</td><td>\(h(e.at))</td><td>\(h(e.change.host))</td><td>\(h(label))</td>"
-                + "<td>\(h(text))</td><td>\(e.change.appliedBy.map { "apply run \($0)" } ?? "")</td></tr>"
+                + "<td class=\"wrap\">\(h(text))</td><td>\(e.change.appliedBy.map { "apply run \($0)" } ?? "")</td></tr>"
         }
         return "<h3>Changes</h3><div class=\"scroll\"><table><thead><tr><th>Run</th><th>Started</th><th>Node</th><th>What</th><th>Change</th>"
             + "<th>Made by</th></tr></thead><tbody>\(rows)</tbody></table></div>"
@@ -144,7 +145,7 @@ public struct HistoryHTMLRenderer: Sendable {
         for o in cluster.open {
             let f = o.finding
             rows += "<tr class=\"\(f.severity.rawValue)\"><td>\(f.severity.rawValue)</td><td>\(f.kind.rawValue)</td><td>\(h(f.host ?? "(cluster)"))</td>"
-                + "<td>\(h(f.list?.rawValue ?? ""))</td><td>\(h(f.origin ?? ""))</td>"
+                + "<td>\(h(f.list?.rawValue ?? ""))</td><td class=\"wrap\">\(h(f.origin ?? ""))</td>"
                 + "<td>run \(o.firstSeen) (\(h(o.firstSeenAt)))\(o.beforeWindow ? " or earlier" : "")</td></tr>"
         }
         return "<h3>Open findings</h3><div class=\"scroll\"><table><thead><tr><th>Severity</th><th>Kind</th><th>Node</th><th>List</th><th>Origin</th>"
@@ -159,13 +160,13 @@ public struct HistoryHTMLRenderer: Sendable {
         tr.drift td:nth-child(3){color:#b36b00;font-weight:600}tr.incomplete td:nth-child(3),tr.error td:first-child{color:#b00020;font-weight:600}
         tr.warning td:first-child{color:#b36b00}
         section{border-top:2px solid #ddd;margin-top:1.5rem}figure{margin:.5rem 0}
-        .chart svg{display:block;width:100%;min-width:560px;height:auto}
+        .chart svg{display:block;width:100%;min-width:720px;height:auto}
         .chart .grid{stroke:#ccc;stroke-width:1}.chart .axis{font-size:11px;fill:#555}.chart .total{font-size:11px;fill:#1d1d1f;font-weight:600}
         .chart .seg{stroke:#1d1d1f;stroke-width:.5}
         .legend{font-size:.9em;color:#333}.sw{display:inline-block;width:1em;height:1em;vertical-align:-.15em;border:1px solid #1d1d1f;margin:0 .25em 0 .6em}
         .sw.err{background:#b00020}
         .sw.warn{background:repeating-linear-gradient(45deg,#b36b00 0 2px,#fbe3bf 2px 5px)}
         .sw.info{background:radial-gradient(circle,#0b6bcb 30%,#dbe9fa 35%) 0 0/5px 5px}
-        td{overflow-wrap:anywhere}summary{cursor:pointer;font-weight:600;margin:.5rem 0}
+        td{white-space:nowrap}td.wrap{white-space:normal;overflow-wrap:anywhere;min-width:14em}summary{cursor:pointer;font-weight:600;margin:.5rem 0}
         """
 }

@@ -42,18 +42,24 @@ extension HistoryListRenderer {
                 out += "  No changes between these runs.\n"
             } else {
                 out += "  Changes:\n"
+                let runWidth = cluster.events.map { String($0.run).count }.max() ?? 0
+                let hostWidth = cluster.events.map { t($0.change.host).count }.max() ?? 0
                 for e in cluster.events {
                     let (label, text) = DriftRenderer.line(e.change)
-                    out += "    run \(e.run)  \(t(e.change.host))  " + t(label).padding(toLength: 11, withPad: " ", startingAt: 0) + t(text)
+                    out += "    run " + String(e.run).padding(toLength: runWidth, withPad: " ", startingAt: 0) + "  "
+                        + t(e.change.host).padding(toLength: hostWidth, withPad: " ", startingAt: 0) + "  "
+                        + t(label).padding(toLength: 11, withPad: " ", startingAt: 0) + t(text)
                         + (e.change.appliedBy.map { "  (changed by apply run \($0))" } ?? "") + "\n"
                 }
             }
             if !cluster.open.isEmpty {
                 out += "  Open findings, with the run that first saw each:\n"
+                let kindWidth = cluster.open.map(\.finding.kind.rawValue.count).max() ?? 0
                 for o in cluster.open {
                     let f = o.finding
-                    let place = [f.host, f.list?.rawValue, f.origin].compactMap { $0 }.map(t).joined(separator: " ")
-                    out += "    " + f.severity.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0) + f.kind.rawValue + "  " + place
+                    let place = [f.host ?? "(cluster)", f.list?.rawValue, f.origin].compactMap { $0 }.map(t).joined(separator: " ")
+                    out += "    " + f.severity.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
+                        + f.kind.rawValue.padding(toLength: kindWidth, withPad: " ", startingAt: 0) + "  " + place
                         + "  since run \(o.firstSeen) (\(t(o.firstSeenAt)))\(o.beforeWindow ? " or earlier" : "")\n"
                 }
             }
