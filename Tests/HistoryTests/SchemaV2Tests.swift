@@ -60,6 +60,21 @@ import CLIParsers
         #expect(try store.runCount() == 2)
     }
 
+    @Test func aMigrationThatFailsChangesNothing() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = "\(dir)/history.sqlite"
+        try v1Database(path)
+        // An index in the way of v2's last statement (a hand-edited database): v2 fails once its table and columns are made,
+        // and they are rolled back with it.
+        try DatabaseQueue(path: path).write { try $0.execute(sql: "CREATE TABLE hand_made (x); CREATE INDEX run_by_inventory ON hand_made (x)") }
+        #expect(throws: (any Error).self) { try HistoryStore(path: path) }
+        let columns = try DatabaseQueue(path: path).read { db in try db.columns(in: "run").map(\.name) }
+        #expect(!columns.contains("inventory_key"))
+        #expect(try DatabaseQueue(path: path).read { try $0.tableExists("blob") } == false)
+        #expect(try DatabaseQueue(path: path).read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") } == [Schema.v1])
+    }
+
     @Test func aRunKeepsWhatItsVerdictRestedOnAndIsReRenderedFromIt() throws {
         let t = try TempStore()
         let report = try labAudit()
