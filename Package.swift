@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "HistoryTests", dependencies: [
             "History", "AuditCore", "CLIParsers", "Reports", "history-test-writer", "cors-audit", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        ], exclude: ["Golden"]),
         // A simulated fleet of VOS nodes over real SSH; shares AuditCore's inventory data, never the client's logic.
         .target(name: "VOSSimulator", dependencies: [
             "AuditCore", "CFileSync",

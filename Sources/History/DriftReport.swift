@@ -38,6 +38,8 @@ public struct DriftChange: Sendable, Equatable {
     public var before: String?
     /// The new value.
     public var after: String?
+    /// The apply whose re-audit saw this change made (its apply-after run), when one did.
+    public var appliedBy: Int64? = nil
 
     public init(kind: Kind, cluster: String, host: String, list: ListKind? = nil, origin: String? = nil,
                 before: String? = nil, after: String? = nil) {
@@ -88,6 +90,8 @@ public struct DriftReport: Sendable, Equatable {
         /// The instant given to `--since`, ISO 8601.
         case since(String)
         case baseline(approvedAt: String)
+        /// Two runs named on the command line (`drift RUN_A RUN_B`).
+        case runs
     }
 
     public var from: RunSummary
@@ -105,6 +109,27 @@ public struct DriftReport: Sendable, Equatable {
     }
 
     public var hasDrift: Bool { !changes.isEmpty }
+
+    /// Marks each change an apply made: one that the apply's re-audit (`after`) shows against the run its plans came
+    /// from (`before`, limited to the re-audited nodes). The latest such apply wins.
+    public mutating func explain(applies: [(after: RunSnapshot, before: RunSnapshot)]) {
+        for (after, before) in applies {
+            let hosts = Set(after.nodes.map(\.host))
+            var scoped = before
+            scoped.nodes = before.nodes.filter { hosts.contains($0.host) }
+            let made = Self.changes(from: scoped, to: after).map(Key.init)
+            for i in changes.indices where made.contains(Key(changes[i])) { changes[i].appliedBy = after.summary.id }
+        }
+    }
+
+    /// A change without its attribution, to match one seen elsewhere.
+    private struct Key: Equatable {
+        var kind: DriftChange.Kind, host: String, list: ListKind?, origin: String?, after: String?
+        init(_ c: DriftChange) { kind = c.kind; host = c.host; list = c.list; origin = c.origin; after = c.after }
+    }
+
+    /// How many changes an apply explains.
+    public var appliedCount: Int { changes.filter { $0.appliedBy != nil }.count }
 
     /// Like `audit`: 2 when the latest run is incomplete (whatever changed), 1 when anything changed, else 0.
     public var exitCode: Int32 {

@@ -76,7 +76,8 @@ public final class HistoryStore: Sendable {
 
     // MARK: - Recording
 
-    /// Records one run: the run, its nodes with their lists and origins, and its findings.
+    /// Records one run: the run, its nodes with their lists, origins and services, its findings, the expected origins
+    /// and plans its verdict rested on, and `labels` (whose inventory, and why).
     ///
     /// All rows go in one transaction: a crash or a kill before the commit leaves no trace of the run.
     /// - Parameters:
@@ -84,37 +85,53 @@ public final class HistoryStore: Sendable {
     ///   - recordedAt: when the run is written (the run's own time is the report's `generatedAt`).
     /// - Returns: the new run's id.
     @discardableResult
-    public func record(_ report: AuditReport, failOn: Severity = .warning, recordedAt: Date = Date()) throws -> Int64 {
-        try record(report, failOn: failOn, recordedAt: recordedAt, beforeCommit: {})
+    public func record(_ report: AuditReport, failOn: Severity = .warning, recordedAt: Date = Date(),
+                       labels: RunLabels = RunLabels()) throws -> Int64 {
+        try record(report, failOn: failOn, recordedAt: recordedAt, labels: labels, beforeCommit: {})
     }
 
     /// `record`, with `beforeCommit` called inside the transaction once every row is written: the hook the
     /// killed-writer test uses to stop a writer at the worst moment.
     @_spi(Testing)
     @discardableResult
-    public func record(_ report: AuditReport, failOn: Severity, recordedAt: Date,
+    public func record(_ report: AuditReport, failOn: Severity, recordedAt: Date, labels: RunLabels = RunLabels(),
                        beforeCommit: () throws -> Void) throws -> Int64 {
         let epoch = ISOTime.parse(report.generatedAt)?.timeIntervalSince1970 ?? recordedAt.timeIntervalSince1970
+        // Encoded before the transaction: the write lock is held only for the inserts.
+        let expected = try Blob.expected(report)
+        let services = try report.nodes.map { try $0.services.map(Blob.encode) }
+        // A plan per node, stored with the node: a drift that lasts repeats the same plan night after night, stored once.
+        // Plans that are not one per node of the run (none of the audit's) are stored together with the run.
+        let hosts = Set(report.nodes.map(\.host)), planHosts = report.plans.map(\.host)
+        let perNode = Set(planHosts).count == planHosts.count && planHosts.allSatisfy(hosts.contains)
+        let nodePlans = perNode ? try Dictionary(uniqueKeysWithValues: report.plans.map { ($0.host, try Blob.plans([$0])) }) : [:]
+        let runPlans = perNode ? nil : try Blob.plans(report.plans)
         return try pool.write { db in
+            var cache: [String: Int64] = [:]
             try db.execute(sql: """
                 INSERT INTO run (generated_at, generated_epoch, recorded_at, inventory, verdict, fail_on, complete,
                                  node_count, audited_count, skipped_count, incomplete_count,
-                                 error_count, warning_count, info_count)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 error_count, warning_count, info_count,
+                                 inventory_key, inventory_digest, tag, plan_run_id, expected_blob, plans_blob)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [
                     report.generatedAt, epoch, ISOTime.format(recordedAt), report.inventoryPath,
                     report.verdict(failOn: failOn).rawValue, failOn.rawValue, report.complete,
                     report.nodes.count, report.nodes.filter { $0.status == .audited }.count,
                     report.nodes.filter { $0.status == .skipped }.count, report.incompleteNodes.count,
                     report.count(.error), report.count(.warning), report.count(.info),
+                    labels.inventory?.key, labels.inventory?.digest, labels.tag?.rawValue, labels.planRun,
+                    try Blob.id(db, expected, cache: &cache), try runPlans.map { try Blob.id(db, $0, cache: &cache) },
                 ])
             let runID = db.lastInsertedRowID
             for (position, node) in report.nodes.enumerated() {
+                let servicesID = try services[position].map { try Blob.id(db, $0, cache: &cache) }
+                let planID = try nodePlans[node.host].map { try Blob.id(db, $0, cache: &cache) }
                 try db.execute(sql: """
-                    INSERT INTO node (run_id, position, cluster, host, product, role, status, detail, version)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO node (run_id, position, cluster, host, product, role, status, detail, version, services_blob, plan_blob)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [runID, position, node.cluster, node.host, node.product.rawValue, node.role?.rawValue,
-                                     node.status.rawValue, node.detail, node.version])
+                                     node.status.rawValue, node.detail, node.version, servicesID, planID])
                 let nodeID = db.lastInsertedRowID
                 for list in node.lists {
                     try db.execute(sql: "INSERT INTO node_list (node_id, kind, state, received) VALUES (?, ?, ?, ?)",
@@ -138,22 +155,70 @@ public final class HistoryStore: Sendable {
         }
     }
 
+    /// The run a report was recorded as: the newest of this inventory with the report's start time (how apply finds the
+    /// run its `--from` report came from).
+    public func run(generatedAt: String, scope: HistoryScope) throws -> Int64? {
+        try pool.read { db in
+            let (condition, arguments) = scope.condition()
+            return try Int64.fetchOne(db, sql: "SELECT id FROM run WHERE generated_at = ? AND \(condition) \(Self.newestFirst) LIMIT 1",
+                                      arguments: StatementArguments([generatedAt] + arguments))
+        }
+    }
+
+    /// The scope of one inventory: its key, and the paths runs recorded before schema v2 gave for the same file.
+    public func scope(for identity: InventoryIdentity) throws -> HistoryScope {
+        let legacy = try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT inventory FROM run WHERE inventory_key IS NULL ORDER BY inventory")
+        }
+        return .inventory(key: identity.key, legacyPaths: legacy.filter { InventoryIdentity.key(path: $0) == identity.key })
+    }
+
+    /// The scope a command gets when it is not told the inventory: all runs when they are all of one inventory,
+    /// else `HistoryError.severalInventories` naming them by real path (runs recorded before schema v2 by the path they
+    /// recorded, resolved from the current directory).
+    public func soleInventoryScope() throws -> HistoryScope {
+        let inventories = try pool.read { db in
+            Set(try Row.fetchAll(db, sql: "SELECT DISTINCT inventory_key, inventory FROM run").map { row -> String in
+                let key: String? = row["inventory_key"]
+                return key ?? InventoryIdentity.key(path: row["inventory"])
+            }).sorted()
+        }
+        if inventories.count > 1 { throw HistoryError.severalInventories(inventories) }
+        return .all
+    }
+
     // MARK: - Reading
 
     /// The "latest" order everywhere: by the run's start time, then by insertion for runs started together.
     private static let newestFirst = "ORDER BY generated_epoch DESC, id DESC"
 
-    /// Recorded runs, newest first; at most `limit` of them.
-    public func runs(limit: Int? = nil) throws -> [RunSummary] {
+    /// Recorded runs of `scope`, newest first; at most `limit` of them.
+    public func runs(limit: Int? = nil, scope: HistoryScope = .all) throws -> [RunSummary] {
         try pool.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM run \(Self.newestFirst) LIMIT ?", arguments: [limit ?? -1])
+            let (condition, arguments) = scope.condition()
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM run WHERE \(condition) \(Self.newestFirst) LIMIT ?",
+                                        arguments: StatementArguments(arguments) + [limit ?? -1])
             return try rows.map(Self.summary)
         }
     }
 
-    /// How many runs are recorded.
-    public func runCount() throws -> Int {
-        try pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM run") ?? 0 }
+    /// How many runs of `scope` are recorded.
+    public func runCount(scope: HistoryScope = .all) throws -> Int {
+        try pool.read { db in
+            let (condition, arguments) = scope.condition()
+            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE \(condition)", arguments: StatementArguments(arguments)) ?? 0
+        }
+    }
+
+    /// The runs of `scope` with everything they observed, oldest first: the newest `limit` of them, read in one
+    /// snapshot of the database.
+    public func snapshots(limit: Int, scope: HistoryScope = .all) throws -> [RunSnapshot] {
+        try pool.read { db in
+            let (condition, arguments) = scope.condition()
+            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM run WHERE \(condition) \(Self.newestFirst) LIMIT ?",
+                                         arguments: StatementArguments(arguments) + [limit])
+            return try ids.reversed().compactMap { try Self.snapshot(db, run: $0) }
+        }
     }
 
     /// The run with this id, with everything it observed; nil when there is none.
@@ -207,16 +272,22 @@ public final class HistoryStore: Sendable {
         }
     }
 
-    /// Approves a run (default: the latest) as the baseline for `drift --baseline`.
+    /// Approves a run (default: the latest of `scope`) as the baseline for `drift --baseline`.
     @discardableResult
-    public func approveBaseline(run id: Int64? = nil, approvedAt: Date = Date()) throws -> Baseline {
+    public func approveBaseline(run id: Int64? = nil, approvedAt: Date = Date(), scope: HistoryScope = .all) throws -> Baseline {
         try pool.write { db in
+            let (condition, arguments) = scope.condition()
             let row: Row?
             if let id {
                 row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [id])
-                if row == nil { throw HistoryError.noSuchRun(id) }
+                guard let found = row else { throw HistoryError.noSuchRun(id) }
+                if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE id = ? AND \(condition)",
+                                    arguments: StatementArguments([id]) + StatementArguments(arguments)) == 0 {
+                    throw HistoryError.runOfAnotherInventory(id, found["inventory"])
+                }
             } else {
-                row = try Row.fetchOne(db, sql: "SELECT * FROM run \(Self.newestFirst) LIMIT 1")
+                row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE \(condition) AND \(Self.wholeRun) \(Self.newestFirst) LIMIT 1",
+                                       arguments: StatementArguments(arguments))
                 if row == nil { throw HistoryError.noRuns }
             }
             let run = try Self.summary(row!)
@@ -226,26 +297,36 @@ public final class HistoryStore: Sendable {
         }
     }
 
-    /// The most recent approval, if any.
-    public func baseline() throws -> Baseline? {
-        try pool.read { db in
-            guard let b = try Row.fetchOne(db, sql: "SELECT run_id, approved_at FROM baseline ORDER BY id DESC LIMIT 1") else {
-                return nil
-            }
-            let runID: Int64 = b["run_id"]
-            guard let run = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [runID]) else {
-                throw HistoryError.unreadable("the baseline names run \(runID), which is not in the history")
-            }
-            return Baseline(run: try Self.summary(run), approvedAt: b["approved_at"])
-        }
+    /// The most recent approval of a run of `scope`, if any: each inventory has its own baseline.
+    public func baseline(scope: HistoryScope = .all) throws -> Baseline? {
+        try pool.read { db in try Self.baseline(db, scope: scope) }
     }
 
-    /// What `drift` compares: the latest run and the run `base` names, read in one snapshot of the database
-    /// so a run landing meanwhile cannot mix into the answer.
-    public func drift(against base: DriftBase) throws -> DriftReport {
+    private static func baseline(_ db: Database, scope: HistoryScope) throws -> Baseline? {
+        let (condition, arguments) = scope.condition("r")
+        guard let b = try Row.fetchOne(db, sql: """
+            SELECT b.run_id, b.approved_at FROM baseline b JOIN run r ON r.id = b.run_id WHERE \(condition) ORDER BY b.id DESC LIMIT 1
+            """, arguments: StatementArguments(arguments)) else { return nil }
+        let runID: Int64 = b["run_id"]
+        guard let run = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [runID]) else {
+            throw HistoryError.unreadable("the baseline names run \(runID), which is not in the history")
+        }
+        return Baseline(run: try summary(run), approvedAt: b["approved_at"])
+    }
+
+    /// Runs that audited their whole inventory: an apply's re-audit covers only the clusters it changed, so it is never
+    /// the latest or the previous run of a drift (it explains the drift's changes instead).
+    static let wholeRun = "(tag IS NULL OR tag <> 'apply-after')"
+
+    /// What `drift` compares: the latest run of `scope` and the run `base` names, read in one snapshot of the database
+    /// so a run landing meanwhile cannot mix into the answer. Changes an apply made between them name its run.
+    public func drift(against base: DriftBase, scope: HistoryScope = .all) throws -> DriftReport {
         try pool.read { db in
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run") ?? 0
-            guard let latestID = try Int64.fetchOne(db, sql: "SELECT id FROM run \(Self.newestFirst) LIMIT 1"),
+            let (condition, arguments) = scope.condition()
+            let whole = "WHERE \(condition) AND \(Self.wholeRun)"
+            let args = StatementArguments(arguments)
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run \(whole)", arguments: args) ?? 0
+            guard let latestID = try Int64.fetchOne(db, sql: "SELECT id FROM run \(whole) \(Self.newestFirst) LIMIT 1", arguments: args),
                   let latest = try Self.snapshot(db, run: latestID) else {
                 throw base == .previous ? HistoryError.notEnoughRuns(count) : HistoryError.noRuns
             }
@@ -253,7 +334,7 @@ public final class HistoryStore: Sendable {
             let against: DriftReport.Against
             switch base {
             case .previous:
-                guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM run \(Self.newestFirst) LIMIT 1 OFFSET 1") else {
+                guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM run \(whole) \(Self.newestFirst) LIMIT 1 OFFSET 1", arguments: args) else {
                     throw HistoryError.notEnoughRuns(count)
                 }
                 fromID = id
@@ -263,22 +344,63 @@ public final class HistoryStore: Sendable {
                 guard latest.summary.generatedEpoch >= date.timeIntervalSince1970 else {
                     throw HistoryError.noRunSince(date: shown, latest: latest.summary.generatedAt)
                 }
-                guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM run WHERE generated_epoch < ? \(Self.newestFirst) LIMIT 1",
-                                                  arguments: [date.timeIntervalSince1970]) else {
+                guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM run \(whole) AND generated_epoch < ? \(Self.newestFirst) LIMIT 1",
+                                                  arguments: args + [date.timeIntervalSince1970]) else {
                     throw HistoryError.noRunBefore(shown)
                 }
                 fromID = id
                 against = .since(shown)
             case .baseline:
-                guard let b = try Row.fetchOne(db, sql: "SELECT run_id, approved_at FROM baseline ORDER BY id DESC LIMIT 1") else {
-                    throw HistoryError.noBaseline
-                }
-                fromID = b["run_id"]
-                against = .baseline(approvedAt: b["approved_at"])
+                guard let b = try Self.baseline(db, scope: scope) else { throw HistoryError.noBaseline }
+                fromID = b.run.id
+                against = .baseline(approvedAt: b.approvedAt)
             }
             guard let from = try Self.snapshot(db, run: fromID) else { throw HistoryError.noSuchRun(fromID) }
-            return DriftReport(from: from, to: latest, against: against)
+            var report = DriftReport(from: from, to: latest, against: against)
+            try Self.explainApplies(db, &report, from: from, scope: scope)
+            return report
         }
+    }
+
+    /// `drift RUN_A RUN_B`: what changed from run `a` to run `b`, any two runs of `scope`.
+    public func drift(from a: Int64, to b: Int64, scope: HistoryScope = .all) throws -> DriftReport {
+        try pool.read { db in
+            let (condition, arguments) = scope.condition()
+            var snapshots: [RunSnapshot] = []
+            for id in [a, b] {
+                guard let row = try Row.fetchOne(db, sql: "SELECT inventory FROM run WHERE id = ?", arguments: [id]) else {
+                    throw HistoryError.noSuchRun(id)
+                }
+                if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE id = ? AND \(condition)",
+                                    arguments: StatementArguments([id]) + StatementArguments(arguments)) == 0 {
+                    throw HistoryError.runOfAnotherInventory(id, row["inventory"])
+                }
+                guard let snapshot = try Self.snapshot(db, run: id) else { throw HistoryError.noSuchRun(id) }
+                snapshots.append(snapshot)
+            }
+            var report = DriftReport(from: snapshots[0], to: snapshots[1], against: .runs)
+            try Self.explainApplies(db, &report, from: snapshots[0], scope: scope)
+            return report
+        }
+    }
+
+    /// Names, on each change of `report`, the apply whose re-audit saw that very change made: the apply-after runs of
+    /// `scope` between the two runs, each compared with the run its plans came from (or, pruned, with `from`).
+    private static func explainApplies(_ db: Database, _ report: inout DriftReport, from: RunSnapshot, scope: HistoryScope) throws {
+        guard report.hasDrift else { return }
+        let (condition, arguments) = scope.condition()
+        let (lo, hi) = (min(report.from.generatedEpoch, report.to.generatedEpoch), max(report.from.generatedEpoch, report.to.generatedEpoch))
+        let ids = try Int64.fetchAll(db, sql: """
+            SELECT id FROM run WHERE \(condition) AND tag = 'apply-after' AND generated_epoch >= ? AND generated_epoch <= ?
+            ORDER BY generated_epoch, id
+            """, arguments: StatementArguments(arguments) + [lo, hi])
+        var applies: [(after: RunSnapshot, before: RunSnapshot)] = []
+        for id in ids {
+            guard let after = try snapshot(db, run: id) else { continue }
+            let before = try after.summary.planRun.flatMap { try snapshot(db, run: $0) } ?? from
+            applies.append((after, before))
+        }
+        report.explain(applies: applies)
     }
 
     // MARK: - Row mapping
@@ -288,11 +410,17 @@ public final class HistoryStore: Sendable {
         guard let verdict = Verdict(rawValue: row["verdict"]), let failOn = Severity(rawValue: row["fail_on"]) else {
             throw HistoryError.unreadable("run \(id) has an unknown verdict or fail_on")
         }
-        return RunSummary(id: id, generatedAt: row["generated_at"], generatedEpoch: row["generated_epoch"],
+        var summary = RunSummary(id: id, generatedAt: row["generated_at"], generatedEpoch: row["generated_epoch"],
                           recordedAt: row["recorded_at"], inventory: row["inventory"], verdict: verdict, failOn: failOn,
                           complete: row["complete"], nodes: row["node_count"], audited: row["audited_count"],
                           skipped: row["skipped_count"], incomplete: row["incomplete_count"], errors: row["error_count"],
                           warnings: row["warning_count"], infos: row["info_count"])
+        summary.inventoryKey = row["inventory_key"]
+        summary.inventoryDigest = row["inventory_digest"]
+        let tag: String? = row["tag"]
+        summary.tag = tag.flatMap(RunTag.init(rawValue:))
+        summary.planRun = row["plan_run_id"]
+        return summary
     }
 
     private static func snapshot(_ db: Database, run id: Int64) throws -> RunSnapshot? {
@@ -324,14 +452,26 @@ public final class HistoryStore: Sendable {
             lists[row["node_id"], default: []].append(StoredList(kind: kind, state: state,
                                                                  origins: received ? origins[listID] ?? [] : nil))
         }
+        var services: [Int64: ServiceList] = [:]
+        var nodePlans: [RemediationPlan] = []
         let nodes = try Row.fetchAll(db, sql: "SELECT * FROM node WHERE run_id = ? ORDER BY position", arguments: [id]).map { row in
             let host: String = row["host"]
+            if let plan = try Blob.body(db, row["plan_blob"]) { nodePlans += try Blob.decodePlans(plan, run: id) }
+            let servicesID: Int64? = row["services_blob"]
+            var serviceList: ServiceList?
+            if let servicesID {
+                if services[servicesID] == nil, let body = try Blob.body(db, servicesID) {
+                    services[servicesID] = try JSONDecoder().decode(ServiceList.self, from: Data(body.utf8))
+                }
+                serviceList = services[servicesID]
+            }
             let roleRaw: String? = row["role"]
             guard let product = Product(rawValue: row["product"]), let status = NodeStatus(rawValue: row["status"]) else {
                 throw HistoryError.unreadable("run \(id), node \(host): unknown product or status")
             }
             return StoredNode(cluster: row["cluster"], host: host, product: product, role: roleRaw.flatMap(CUICRole.init(rawValue:)),
-                              status: status, detail: row["detail"], version: row["version"], lists: lists[row["id"]] ?? [])
+                              status: status, detail: row["detail"], version: row["version"], lists: lists[row["id"]] ?? [],
+                              services: serviceList)
         }
         let findings = try Row.fetchAll(db, sql: "SELECT * FROM finding WHERE run_id = ? ORDER BY position", arguments: [id]).map { row in
             let listRaw: String? = row["list"]
@@ -341,7 +481,12 @@ public final class HistoryStore: Sendable {
             return StoredFinding(kind: kind, severity: severity, cluster: row["cluster"], host: row["host"],
                                  list: listRaw.flatMap(ListKind.init(rawValue:)), origin: row["origin"], message: row["message"])
         }
-        return RunSnapshot(summary: summary, nodes: nodes, findings: findings)
+        var context: RunContext?
+        if let expected = try Blob.body(db, runRow["expected_blob"]) {
+            let plans = try Blob.body(db, runRow["plans_blob"]).map { try Blob.decodePlans($0, run: id) } ?? nodePlans
+            context = RunContext(expected: try Blob.decodeExpected(expected, run: id), plans: plans)
+        }
+        return RunSnapshot(summary: summary, nodes: nodes, findings: findings, context: context)
     }
 }
 

@@ -33,15 +33,25 @@ public struct PruneResult: Sendable, Equatable {
 
 extension HistoryStore {
     /// Deletes every run the policy does not keep, with its nodes, lists, origins and findings, in one transaction: a
-    /// reader sees the history before or after, never half pruned. The newest run and the run of the current baseline
-    /// approval are always kept (deleting it would drop the approval with it).
+    /// reader sees the history before or after, never half pruned. The policy applies to each inventory's runs apart
+    /// (`--keep 30` keeps 30 runs of each); each inventory's newest run and the run of its current baseline approval are
+    /// always kept (deleting it would drop the approval with it). Stored documents no kept run names go too.
     /// - Parameter vacuum: afterwards, give the freed pages back to the file system (rewrites the whole file).
     @discardableResult
     public func prune(keep: KeepPolicy, now: Date = Date(), dryRun: Bool = false, vacuum: Bool = false) throws -> PruneResult {
         let result: PruneResult = try pool.write { db in
-            let newest = try Int64.fetchOne(db, sql: "SELECT id FROM run ORDER BY generated_epoch DESC, id DESC LIMIT 1")
-            let baseline = try Int64.fetchOne(db, sql: "SELECT run_id FROM baseline ORDER BY id DESC LIMIT 1")
-            var protected = [newest, baseline].compactMap { $0 }
+            let inventory = "COALESCE(inventory_key, 'path:' || inventory)"
+            let newest = Set(try Int64.fetchAll(db, sql: """
+                SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY \(inventory) ORDER BY generated_epoch DESC, id DESC) AS n FROM run)
+                WHERE n = 1
+                """))
+            // Each inventory's latest approval.
+            let baselines = Set(try Int64.fetchAll(db, sql: """
+                SELECT run_id FROM (SELECT b.run_id, ROW_NUMBER() OVER (PARTITION BY COALESCE(r.inventory_key, 'path:' || r.inventory)
+                                                                        ORDER BY b.id DESC) AS n
+                                    FROM baseline b JOIN run r ON r.id = b.run_id)
+                WHERE n = 1
+                """))
             let doomed: String
             let arguments: StatementArguments
             switch keep {
@@ -49,20 +59,26 @@ extension HistoryStore {
                 doomed = "SELECT id FROM run WHERE generated_epoch < ?"
                 arguments = [now.timeIntervalSince1970 - Double(n) * 86_400]
             case .runs(let n):
-                doomed = "SELECT id FROM run ORDER BY generated_epoch DESC, id DESC LIMIT -1 OFFSET ?"
+                doomed = """
+                    SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY \(inventory) ORDER BY generated_epoch DESC, id DESC) AS n FROM run)
+                    WHERE n > ?
+                    """
                 arguments = [n]
             }
             var ids = Set(try Int64.fetchAll(db, sql: doomed, arguments: arguments))
-            let keptBaseline = baseline.flatMap { ids.contains($0) && $0 != newest ? $0 : nil }
-            protected = protected.filter { ids.contains($0) }
-            ids.subtract(protected)
+            let keptBaseline = baselines.filter { ids.contains($0) && !newest.contains($0) }.max()
+            ids.subtract(newest)
+            ids.subtract(baselines)
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run") ?? 0
             var newestDeleted: String?
             if !ids.isEmpty {
                 let list = ids.sorted().map(String.init).joined(separator: ",")
                 newestDeleted = try String.fetchOne(db, sql: "SELECT generated_at FROM run WHERE id IN (\(list)) ORDER BY generated_epoch DESC, id DESC LIMIT 1")
                 // ON DELETE CASCADE takes each run's nodes, lists, origins, findings and approvals with it.
-                if !dryRun { try db.execute(sql: "DELETE FROM run WHERE id IN (\(list))") }
+                if !dryRun {
+                    try db.execute(sql: "DELETE FROM run WHERE id IN (\(list))")
+                    try Blob.deleteUnused(db)
+                }
             }
             return PruneResult(deleted: ids.count, kept: total - ids.count, newestDeleted: newestDeleted, keptBaseline: keptBaseline)
         }

@@ -8,14 +8,17 @@ import GRDB
 /// - `node_list`: one CORS list of a node (its state, and whether its origins were read);
 /// - `list_origin`: one entry of a list, with its 1-based index as the node numbered it;
 /// - `finding`: one finding of a run;
-/// - `baseline`: one approval of a run as the reference for `drift --baseline` (the newest wins).
+/// - `baseline`: one approval of a run as the reference for `drift --baseline` (the newest wins);
+/// - `blob` (v2): one JSON document, stored once however many runs name it: what a verdict rested on (the expected
+///   origins, a node's services, a node's remediation plan) barely changes from night to night. Looked up by a 64-bit
+///   digest without a unique index on the text, which would store every document twice.
 ///
 /// Nothing secret is ever stored: the report these rows come from holds no credentials.
 enum Schema {
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
         // Never edit a registered migration: databases in the field have already applied it. Add a new one.
-        migrator.registerMigration("v1: runs, nodes, lists, origins, findings, baselines") { db in
+        migrator.registerMigration(v1) { db in
             try db.execute(sql: """
                 CREATE TABLE run (
                     id               INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -87,6 +90,31 @@ enum Schema {
                 );
                 """)
         }
+        // v2: what each run's verdict rested on, and whose run it is. Existing runs keep NULL in every new column:
+        // their inventory is matched by the path they recorded, and what they did not store stays unknown.
+        migrator.registerMigration(v2) { db in
+            try db.execute(sql: """
+                CREATE TABLE blob (
+                    id     INTEGER PRIMARY KEY,
+                    digest INTEGER NOT NULL,             -- FNV-1a 64 of body, the look-up key (bodies then compared in full)
+                    body   TEXT    NOT NULL              -- canonical JSON (sorted keys): equal content is one row
+                );
+                CREATE INDEX blob_by_digest ON blob (digest);
+                ALTER TABLE run ADD COLUMN inventory_key    TEXT;     -- the inventory's identity: its file's real path
+                ALTER TABLE run ADD COLUMN inventory_digest TEXT;     -- its canonical content (clusters, nodes, expected)
+                ALTER TABLE run ADD COLUMN tag              TEXT CHECK (tag IN ('apply-before', 'apply-after'));
+                ALTER TABLE run ADD COLUMN plan_run_id      INTEGER;  -- apply runs: the run the applied plans came from
+                ALTER TABLE run ADD COLUMN expected_blob    INTEGER;  -- blob: cluster → list → expected origins
+                ALTER TABLE run ADD COLUMN plans_blob       INTEGER;  -- blob: plans not one per node of the run (else NULL)
+                ALTER TABLE node ADD COLUMN services_blob   INTEGER;  -- blob: the services the node listed
+                ALTER TABLE node ADD COLUMN plan_blob       INTEGER;  -- blob: the node's remediation plan, as report v1 writes it
+                CREATE INDEX run_by_inventory ON run (inventory_key, generated_epoch, id);
+                """)
+        }
         return migrator
     }()
+
+    /// The first migration: a test builds a database as the versions before v2 left it.
+    static let v1 = "v1: runs, nodes, lists, origins, findings, baselines"
+    static let v2 = "v2: inventory identity, apply tags, expected origins, services and plans"
 }

@@ -22,6 +22,13 @@ public struct RunSummary: Sendable, Equatable {
     public var errors: Int
     public var warnings: Int
     public var infos: Int
+    /// The inventory's identity and content digest (`InventoryIdentity`); nil for runs recorded before schema v2.
+    public var inventoryKey: String? = nil
+    public var inventoryDigest: String? = nil
+    /// Why the run was recorded, when it was part of an apply.
+    public var tag: RunTag? = nil
+    /// For an apply's runs: the run the applied plans came from.
+    public var planRun: Int64? = nil
 
     public init(id: Int64, generatedAt: String, generatedEpoch: Double, recordedAt: String, inventory: String,
                 verdict: Verdict, failOn: Severity, complete: Bool, nodes: Int, audited: Int, skipped: Int,
@@ -57,11 +64,13 @@ public struct StoredNode: Sendable, Equatable {
     public var detail: String
     public var version: String?
     public var lists: [StoredList]
+    /// The services the node listed; nil when not read, or recorded before schema v2.
+    public var services: ServiceList? = nil
 
     public init(cluster: String, host: String, product: Product, role: CUICRole? = nil, status: NodeStatus,
-                detail: String = "", version: String?, lists: [StoredList]) {
+                detail: String = "", version: String?, lists: [StoredList], services: ServiceList? = nil) {
         self.cluster = cluster; self.host = host; self.product = product; self.role = role; self.status = status
-        self.detail = detail; self.version = version; self.lists = lists
+        self.detail = detail; self.version = version; self.lists = lists; self.services = services
     }
 
     /// The list of this kind, if the node holds one.
@@ -91,9 +100,11 @@ public struct RunSnapshot: Sendable, Equatable {
     /// In inventory order.
     public var nodes: [StoredNode]
     public var findings: [StoredFinding]
+    /// What the verdict rested on; nil for runs recorded before schema v2.
+    public var context: RunContext? = nil
 
-    public init(summary: RunSummary, nodes: [StoredNode], findings: [StoredFinding]) {
-        self.summary = summary; self.nodes = nodes; self.findings = findings
+    public init(summary: RunSummary, nodes: [StoredNode], findings: [StoredFinding], context: RunContext? = nil) {
+        self.summary = summary; self.nodes = nodes; self.findings = findings; self.context = context
     }
 }
 
@@ -115,6 +126,10 @@ public enum HistoryError: Error, Equatable, CustomStringConvertible {
     case noSuchRun(Int64)
     case noRuns
     case noBaseline
+    /// The history holds runs of several inventories and the command was not told which.
+    case severalInventories([String])
+    /// `drift RUN_A RUN_B`: a run outside the inventory the command is scoped to.
+    case runOfAnotherInventory(Int64, String)
     /// `--since`: no run started before the date.
     case noRunBefore(String)
     /// `--since`: the latest run itself is older than the date.
@@ -133,6 +148,10 @@ public enum HistoryError: Error, Equatable, CustomStringConvertible {
         case .noSuchRun(let id): "no run \(id) in the history (see `cors-audit history`)"
         case .noRuns: "the history holds no runs yet: run `cors-audit audit` first"
         case .noBaseline: "no approved baseline: approve one with `cors-audit baseline approve [RUN]`"
+        case .severalInventories(let paths):
+            "the history holds runs of \(paths.count) inventories (\(paths.joined(separator: ", "))): name one with --inventory FILE, or give --all-inventories"
+        case .runOfAnotherInventory(let id, let inventory):
+            "run \(id) audited another inventory (\(inventory)); give --all-inventories to compare across inventories"
         case .noRunBefore(let date): "no run started before \(date) to compare with (see `cors-audit history`)"
         case .noRunSince(let date, let latest):
             "no run since \(date): the latest run started at \(latest)"

@@ -1,6 +1,7 @@
 import AuditCore
 import Collector
 import Foundation
+import History
 import Reports
 
 /// `remediate --apply`, stage by stage: match each plan to its inventory node → show the order → confirm per node →
@@ -19,6 +20,10 @@ public struct ApplyPipeline {
     /// Clusters applied side by side; within a cluster always one node at a time.
     public var parallelClusters = 1
     public var failOn: Severity = .warning
+    /// Where the re-audit is recorded (tagged apply-after, naming `planRun`); nil: not recorded.
+    public var history: String?
+    /// The recorded run the plans came from, when known.
+    public var planRun: Int64?
 
     public init(plans: [RemediationPlan], before: [Finding], inventory: Inventory, restart: Bool, timeout: Double?, concurrency: Int?) {
         self.plans = plans; self.before = before; self.inventory = inventory; self.restart = restart
@@ -100,12 +105,26 @@ public struct ApplyPipeline {
         // Re-audit every cluster in which something was typed: asymmetry is judged across the cluster.
         let changedClusters = Set(ordered.filter(\.typedAnything).map(\.cluster))
         var after: AuditReport?
+        var historyWarnings: [String] = []
+        var recordedAfter: Int64?
         if !changedClusters.isEmpty {
             var scope = inventory
             scope.clusters = inventory.clusters.filter { changedClusters.contains($0.name) }
-            after = await AuditPipeline(source: reauditSource(scope)).run(scope).report
+            // Recorded as the whole inventory's, tagged: drift never takes this partial run for a whole one, and names
+            // it beside the changes it made.
+            let record = history.map { path in
+                AuditPipeline.HistoryStage(path: path, recordFailOn: failOn, readFormerEntries: false,
+                                           labels: RunLabels(inventory: InventoryIdentity(inventory), tag: .applyAfter, planRun: planRun))
+            }
+            let result = await AuditPipeline(source: reauditSource(scope), history: record).run(scope)
+            after = result.report
+            historyWarnings = result.warnings
+            recordedAfter = result.recordedRun
         }
-        return ApplySummary(records: ordered, before: before, after: after, restart: restart, failOn: failOn)
+        var summary = ApplySummary(records: ordered, before: before, after: after, restart: restart, failOn: failOn)
+        summary.historyWarnings = historyWarnings
+        summary.afterRun = recordedAfter
+        return summary
     }
 
     /// `apply-<host>.json` per node, raw sessions, the after-state report and `apply.md`, each written atomically.

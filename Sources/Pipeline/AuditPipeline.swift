@@ -31,8 +31,11 @@ public struct AuditPipeline: Sendable {
         public var recordFailOn: Severity?
         /// Read the lists' former entries for the probe.
         public var readFormerEntries: Bool
-        public init(path: String, recordFailOn: Severity?, readFormerEntries: Bool) {
-            self.path = path; self.recordFailOn = recordFailOn; self.readFormerEntries = readFormerEntries
+        /// Recorded with the run: its tag and plan run; the inventory's identity, when not the audited inventory's own
+        /// (apply's re-audit audits part of an inventory and records it as the whole one's).
+        public var labels: RunLabels
+        public init(path: String, recordFailOn: Severity?, readFormerEntries: Bool, labels: RunLabels = RunLabels()) {
+            self.path = path; self.recordFailOn = recordFailOn; self.readFormerEntries = readFormerEntries; self.labels = labels
         }
     }
 
@@ -41,6 +44,8 @@ public struct AuditPipeline: Sendable {
         public var transcripts: [String: [UInt8]]
         /// Problems of stages that did not stop the run (a history not written or not read), for stderr.
         public var warnings: [String]
+        /// The run's id in the history, when recorded.
+        public var recordedRun: Int64? = nil
     }
 
     public init(source: (any ObservationSource)?, probe: ProbeStage? = nil, history: HistoryStage? = nil) {
@@ -77,21 +82,30 @@ public struct AuditPipeline: Sendable {
             report = report.merging(probe: result, inventory: inventory)
         }
         if let inventoryLabel { report.inventoryPath = inventoryLabel }
-        if let history, let failOn = history.recordFailOn, let problem = HistoryStage.record(report, failOn: failOn, path: history.path) {
-            warnings.append(problem)
+        var recordedRun: Int64?
+        if let history, let failOn = history.recordFailOn {
+            var labels = history.labels
+            if labels.inventory == nil { labels.inventory = InventoryIdentity(inventory) }
+            switch HistoryStage.record(report, failOn: failOn, path: history.path, labels: labels) {
+            case .success(let id): recordedRun = id
+            case .failure(let problem): warnings.append(problem.message)
+            }
         }
-        return Result(report: report, transcripts: observed.transcripts, warnings: warnings)
+        var result = Result(report: report, transcripts: observed.transcripts, warnings: warnings)
+        result.recordedRun = recordedRun
+        return result
     }
 }
 
 extension AuditPipeline.HistoryStage {
-    /// Records the run; the problem, if it could not be, for stderr (the run's reports and exit code still stand).
-    static func record(_ report: AuditReport, failOn: Severity, path: String) -> String? {
+    struct Problem: Error { var message: String }
+
+    /// Records the run: its id, or the problem for stderr (the run's reports and exit code still stand).
+    static func record(_ report: AuditReport, failOn: Severity, path: String, labels: RunLabels) -> Swift.Result<Int64, Problem> {
         do {
-            try HistoryStore(path: path).record(report, failOn: failOn)
-            return nil
+            return .success(try HistoryStore(path: path).record(report, failOn: failOn, labels: labels))
         } catch {
-            return "could not record this run in the history \(path): \(error)"
+            return .failure(Problem(message: "could not record this run in the history \(path): \(error)"))
         }
     }
 

@@ -7,6 +7,10 @@ public struct ApplySummary: Sendable {
     public var after: AuditReport?
     public var restart: Bool
     public var failOn: Severity
+    /// The re-audit's id in the history (tagged apply-after), when recorded.
+    public var afterRun: Int64? = nil
+    /// Why the re-audit could not be recorded, for stderr.
+    public var historyWarnings: [String] = []
 
     public init(records: [NodeApplyRecord], before: [Finding], after: AuditReport?, restart: Bool, failOn: Severity) {
         self.records = records; self.before = before; self.after = after; self.restart = restart; self.failOn = failOn

@@ -10,6 +10,7 @@ public struct DriftRenderer: Sendable {
         case .previous: "the previous run"
         case .since(let d): "the latest run before \(d)"
         case .baseline(let at): "the baseline approved \(at)"
+        case .runs: "as asked"
         }
     }
 
@@ -37,7 +38,8 @@ public struct DriftRenderer: Sendable {
                 out += "  \(t(host))\n"
                 for c in inCluster where c.host == host {
                     let (label, text) = Self.line(c)
-                    out += "    " + t(label).padding(toLength: 11, withPad: " ", startingAt: 0) + t(text) + "\n"
+                    let by = c.appliedBy.map { "  (changed by apply run \($0))" } ?? ""
+                    out += "    " + t(label).padding(toLength: 11, withPad: " ", startingAt: 0) + t(text) + by + "\n"
                 }
             }
         }
@@ -46,7 +48,10 @@ public struct DriftRenderer: Sendable {
         }
         switch exitCode {
         case 0: out += "Result: NO DRIFT (exit 0)\n"
-        case 1: out += "Result: DRIFT, \(Self.count(changes.count, "change")) (exit 1)\n"
+        case 1:
+            let applied = drift.appliedCount
+            out += "Result: DRIFT, \(Self.count(changes.count, "change"))"
+                + (applied == 0 ? "" : ", \(applied == changes.count ? "all" : "\(applied)") made by cors-audit's apply") + " (exit 1)\n"
         default: out += "Result: INCOMPLETE, \(Self.count(changes.count, "change")) (exit 2)\n"
         }
         return out
@@ -72,6 +77,7 @@ public struct DriftRenderer: Sendable {
         case .previous: .object([("type", .string("previous"))])
         case .since(let d): .object([("type", .string("since")), ("date", .string(d))])
         case .baseline(let at): .object([("type", .string("baseline")), ("approved_at", .string(at))])
+        case .runs: .object([("type", .string("runs"))])
         }
         return .object([
             ("schema", .string(DriftReport.schema)),
@@ -90,6 +96,7 @@ public struct DriftRenderer: Sendable {
                     ("before", .optional(c.before)),
                     ("after", .optional(c.after)),
                     ("message", .string(c.message)),
+                    ("applied_by", c.appliedBy.map { .int(Int($0)) } ?? .null),
                 ])
             })),
         ])

@@ -18,6 +18,10 @@ struct ApplyRun {
     var timeout: Double?
     var concurrency: Int?
     var parallelClusters = 1
+    /// Where the re-audit is recorded (tagged apply-after); nil: not recorded.
+    var history: String? = nil
+    /// The recorded run the plans came from, when known.
+    var planRun: Int64? = nil
 
     /// Refuses early when the per-node confirmation cannot be asked.
     static func requireConfirmationChannel(yes: Bool) throws {
@@ -31,6 +35,8 @@ struct ApplyRun {
         var pipeline = ApplyPipeline(plans: plans, before: before, inventory: inventory, restart: restart,
                                      timeout: timeout, concurrency: concurrency)
         pipeline.parallelClusters = parallelClusters
+        pipeline.history = history
+        pipeline.planRun = planRun
         let work: [ApplyPipeline.Work]
         switch pipeline.match() {
         case .success(let matched): work = matched
@@ -51,6 +57,7 @@ struct ApplyRun {
             },
             reauditSource: { liveSource($0, options: .init(concurrency: concurrency), quiet: false) })
         try pipeline.writeRecords(summary, to: folder)
+        summary.historyWarnings.forEach(Terminal.error)
         print(summary.text(), terminator: "")
         let folder = Escaping.terminal(self.folder)
         print("Records: \(folder)/apply.md, \(folder)/apply-<host>.json" + (summary.after == nil ? "" : ", after-state report \(folder)/after/report.json"))

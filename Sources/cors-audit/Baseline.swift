@@ -12,7 +12,7 @@ struct BaselineCommand: ParsableCommand {
 
     struct Approve: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Approve a run (default: the latest) as the baseline.",
+            abstract: "Approve a run (default: the latest whole run of the inventory) as the inventory's baseline.",
             discussion: "Exit codes: 0 approved; 64 no database, no such run, or no runs.")
 
         @Argument(help: ArgumentHelp("The run id, as `cors-audit history` lists it (default: the latest run).", valueName: "RUN"))
@@ -20,8 +20,13 @@ struct BaselineCommand: ParsableCommand {
 
         @OptionGroup var location: HistoryLocation
 
+        @OptionGroup var scope: InventoryScopeOptions
+
         func run() throws {
-            let approved = try withHistory { try location.open().approveBaseline(run: runID) }
+            let approved = try withHistory {
+                let store = try location.open()
+                return try store.approveBaseline(run: runID, scope: try scope.resolve(store))
+            }
             let r = approved.run
             print("Approved run \(r.id) (\(Escaping.terminal(r.generatedAt)), \(r.verdict.rawValue), \(r.audited)/\(r.nodes) nodes audited) as the baseline.")
             if !r.complete {
@@ -38,9 +43,12 @@ struct BaselineCommand: ParsableCommand {
 
         @OptionGroup var location: HistoryLocation
 
+        @OptionGroup var scope: InventoryScopeOptions
+
         func run() throws {
             let baseline = try withHistory {
-                guard let b = try location.open().baseline() else { throw HistoryError.noBaseline }
+                let store = try location.open()
+                guard let b = try store.baseline(scope: try scope.resolve(store)) else { throw HistoryError.noBaseline }
                 return b
             }
             let r = baseline.run

@@ -6,7 +6,7 @@ import History
 extension KeepPolicy: ExpressibleByArgument {}
 
 /// `cors-audit history --format`.
-enum HistoryListFormat: String, ExpressibleByArgument, CaseIterable { case table, json }
+enum HistoryListFormat: String, ExpressibleByArgument, CaseIterable { case table, json, html }
 
 /// `cors-audit history prune --keep 90d|N`: the history made small again, in one transaction.
 struct HistoryPrune: ParsableCommand {
@@ -14,7 +14,8 @@ struct HistoryPrune: ParsableCommand {
         commandName: "prune",
         abstract: "Delete recorded runs older than a number of days, or beyond the newest N, in one transaction.",
         discussion: """
-            The newest run and the run of the current baseline approval are always kept. For a nightly job, \
+            The policy applies to each inventory's runs apart; each inventory's newest run and the run of its current \
+            baseline approval are always kept. For a nightly job, \
             `--keep 90d` keeps a quarter of drift to compare against (about 4 MB for 50 nodes after VACUUM, \
             README); add --vacuum weekly to give the freed space back to the file system.
             Exit codes: 0 pruned (or nothing to prune); 64 usage, no database at --history, or unreadable.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AuditCore
 import Foundation
+import History
 import Pipeline
 import Reports
 
@@ -35,6 +36,12 @@ struct Remediate: AsyncParsableCommand {
     @Option(name: .long, help: "With --apply: clusters applied side by side (default 1); within a cluster always one node at a time.")
     var parallelClusters: Int?
 
+    @Option(name: .long, help: "With --apply: record the audit planned from (tagged apply-before) and the re-audit (apply-after) in this history database.")
+    var history: String = "reports/history.sqlite"
+
+    @Flag(name: .customLong("no-history"), help: "With --apply: record nothing in the history database.")
+    var noHistory = false
+
     @OptionGroup var planning: PlanningOptions
 
     func validate() throws {
@@ -56,10 +63,14 @@ struct Remediate: AsyncParsableCommand {
         let findings: [Finding]
         var folder = output
         var beforeCode: Int32 = 0
+        // With --apply, the run the plans came from: the audit recorded here, or the --from report's recorded run.
+        var planRun: Int64?
+        let record = apply && !noHistory
         if let from {
             let read = try ReportReader.read(path: from)
             plans = read.plans
             findings = read.findings
+            if record, let path = inventory { planRun = recordedRun(of: from, inventory: path) }
             if folder == nil { folder = ((from as NSString).deletingLastPathComponent as NSString).appendingPathComponent("remediation") }
         } else if let path = self.inventory {
             let inventory = planning.applied(to: try loadInventory(path))
@@ -71,7 +82,12 @@ struct Remediate: AsyncParsableCommand {
             } else {
                 throw ValidationError("live planning needs `cors-audit audit` first; pass --transcripts DIR or use --from REPORT.json")
             }
-            let report = await AuditPipeline(source: source).run(inventory).report
+            // Apply's audit is recorded (tagged apply-before), so the re-audit can name it and drift can explain both.
+            let result = await AuditPipeline(source: source, history: record ? .init(path: history, recordFailOn: .warning, readFormerEntries: false,
+                                                                                     labels: RunLabels(tag: .applyBefore)) : nil).run(inventory)
+            result.warnings.forEach(Terminal.error)
+            planRun = result.recordedRun
+            let report = result.report
             plans = report.plans
             findings = report.findings
             beforeCode = report.verdict().exitCode
@@ -94,8 +110,23 @@ struct Remediate: AsyncParsableCommand {
         if apply, let path = self.inventory {
             let code = try await ApplyRun(plans: plans, before: findings, inventory: try loadInventory(path), yes: yes,
                                           restart: restart, folder: folder, timeout: timeout, concurrency: nil,
-                                          parallelClusters: parallelClusters ?? 1).run()
+                                          parallelClusters: parallelClusters ?? 1, history: record ? history : nil, planRun: planRun).run()
             throw ExitCode(code)
+        }
+    }
+
+    /// The history's run of the report at `path` (same start time, same inventory); nil when it was not recorded there.
+    func recordedRun(of path: String, inventory: String) -> Int64? {
+        guard FileManager.default.fileExists(atPath: history),
+              let data = FileManager.default.contents(atPath: path),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let generatedAt = object["generated_at"] as? String else { return nil }
+        do {
+            let store = try HistoryStore(path: history, create: false)
+            return try store.run(generatedAt: generatedAt, scope: store.scope(for: InventoryIdentity(key: InventoryIdentity.key(path: inventory), digest: "")))
+        } catch {
+            Terminal.error("could not read the history \(history) for the run \(path) came from: \(error)")
+            return nil
         }
     }
 }

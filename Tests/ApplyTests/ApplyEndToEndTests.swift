@@ -49,7 +49,7 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = tacCase, _ body: (Simula
         try await withLab { lab in
             let report = try lab.auditBefore()
             let out = lab.directory + "/apply"
-            let r = try corsAudit(["remediate", "--from", report, "--inventory", lab.inventoryPath, "--apply", "--yes", "--restart", "--output", out])
+            let r = try corsAudit(["remediate", "--from", report, "--inventory", lab.inventoryPath, "--apply", "--no-history", "--yes", "--restart", "--output", out])
             #expect(r.status == 0, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
             #expect(r.stdout.contains("\(sub) (cluster uccelab): APPLIED"))
             #expect(r.stdout.contains("  applied  utils live-data cors allowed_origin delete → 5 (http://127.0.0.1:5500)"))
@@ -95,7 +95,7 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = tacCase, _ body: (Simula
         try await withLab { lab in
             // Straight from the inventory: a live audit plans, then the plan is applied.
             let out = lab.directory + "/apply"
-            let r = try corsAudit(["remediate", "--inventory", lab.inventoryPath, "--apply", "--yes", "--output", out])
+            let r = try corsAudit(["remediate", "--inventory", lab.inventoryPath, "--apply", "--no-history", "--yes", "--output", out])
             #expect(r.status == 0, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
             #expect(r.stdout.contains("  skipped  utils service restart Unified CCE Live Data NGINX Service  (service restarts run only with --restart)"))
             #expect(r.stdout.contains("  ! configured but not effective until restarted: utils service restart Intelligence Center Reporting Service; utils service restart Unified CCE Live Data NGINX Service"))
@@ -128,7 +128,7 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = tacCase, _ body: (Simula
             #expect(changed[4] == "https://finesses.uccelab.tac:8445")
 
             let out = lab.directory + "/apply"
-            let r = try corsAudit(["remediate", "--from", report, "--inventory", lab.inventoryPath, "--apply", "--yes", "--restart", "--output", out])
+            let r = try corsAudit(["remediate", "--from", report, "--inventory", lab.inventoryPath, "--apply", "--no-history", "--yes", "--restart", "--output", out])
             #expect(r.status == 2, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
             let message = "index 5 holds https://finesses.uccelab.tac:8445, not http://127.0.0.1:5500; list changed since the audit"
             #expect(r.stdout.contains("\(sub) (cluster uccelab): STOPPED — stopped at `utils live-data cors allowed_origin delete`: \(message)"))
@@ -161,7 +161,7 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = tacCase, _ body: (Simula
             nodes[s].lists[.cuic]!.origins.insert(oldGadgets, at: 1)
         }) { lab in
             let out = lab.directory + "/apply"
-            let r = try corsAudit(["remediate", "--inventory", lab.inventoryPath, "--apply", "--yes", "--output", out])
+            let r = try corsAudit(["remediate", "--inventory", lab.inventoryPath, "--apply", "--no-history", "--yes", "--output", out])
             #expect(r.status == 0, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
             #expect(r.stdout.contains("  applied  utils cuic cors allowed_origin delete → 2 (\(oldGadgets))"), "\(r.stdout)")
             #expect(r.stdout.contains("  applied  utils live-data cors allowed_origin delete → 5 (http://127.0.0.1:5500)"), "\(r.stdout)")
@@ -180,11 +180,11 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = tacCase, _ body: (Simula
         try await withLab { lab in
             let report = try lab.auditBefore()
             // No terminal, no --yes: refused before any connection.
-            var r = try corsAudit(["remediate", "--from", report, "--inventory", lab.inventoryPath, "--apply"])
+            var r = try corsAudit(["remediate", "--from", report, "--inventory", lab.inventoryPath, "--apply", "--no-history"])
             #expect(r.status == 64)
             #expect(r.stderr.contains("--apply asks before changing each node and stdin is not a terminal; pass --yes"))
             // --apply with --from needs the inventory to reach the nodes.
-            r = try corsAudit(["remediate", "--from", report, "--apply", "--yes"])
+            r = try corsAudit(["remediate", "--from", report, "--apply", "--no-history", "--yes"])
             #expect(r.status == 64)
             #expect(r.stderr.contains("--apply needs --inventory FILE"))
             r = try corsAudit(["remediate", "--from", report, "--restart"])
@@ -200,7 +200,7 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = tacCase, _ body: (Simula
     func onATerminalTheStepsAreShownAndNoDeclines() async throws {
         try await withLab { lab in
             let report = try lab.auditBefore()
-            let command = [binary, "remediate", "--from", report, "--inventory", lab.inventoryPath, "--apply", "--output", lab.directory + "/declined"]
+            let command = [binary, "remediate", "--from", report, "--inventory", lab.inventoryPath, "--apply", "--no-history", "--output", lab.directory + "/declined"]
                 .map { "'" + $0 + "'" }.joined(separator: " ")
             let r = try corsAudit([], stdin: "n\n", through: ["/usr/bin/script", "-qec", command, "/dev/null"])
             #expect(r.stdout.contains("Apply to \(sub)? [y/N]"), "\(r.stdout)")

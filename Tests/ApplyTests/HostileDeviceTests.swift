@@ -117,7 +117,7 @@ func isPlannedCommand(_ line: String) -> Bool {
         // Applying the plan removes the hostile entries from the publisher's CUIC list (deletes by index,
         // each checked against the entry the prompt shows) and leaves the unparsed lists alone.
         let applied = try corsAudit(["remediate", "--from", out + "/report.json", "--inventory", lab.inventoryPath,
-                                     "--apply", "--yes", "--restart", "--output", lab.directory + "/apply"])
+                                     "--apply", "--no-history", "--yes", "--restart", "--output", lab.directory + "/apply"])
         #expect(lab.node(pub).configuredList(.cuic)?.origins == fullList, "\(applied.stdout)\n\(applied.stderr)")
         #expect(lab.node(pub).configuredList(.liveData)?.origins.suffix(2) == invisibleEntries[...])
         #expect(lab.node(sub).configuredList(.liveData)?.origins.last == "https://x.example\n9: https://injected.example")

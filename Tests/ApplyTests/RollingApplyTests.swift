@@ -46,7 +46,7 @@ struct RollingLab {
     }
 
     func apply(_ extra: [String] = []) throws -> ProcessResult {
-        try corsAudit(["remediate", "--inventory", simulation.inventoryPath, "--apply", "--yes", "--restart",
+        try corsAudit(["remediate", "--inventory", simulation.inventoryPath, "--apply", "--no-history", "--yes", "--restart",
                        "--output", simulation.directory + "/apply"] + extra)
     }
 

@@ -140,7 +140,7 @@ func simulate(database: String, nodes: Int, nights: Int, keepDays: Int?) throws 
         var report = Auditor.audit(inventory: inventory, observations: observations, generatedAt: ISOTime.format(at))
         report.inventoryPath = "inventory/site.yaml"
         let began = Date()
-        try store.record(report, recordedAt: at)
+        try store.record(report, recordedAt: at, labels: RunLabels(inventory: InventoryIdentity(inventory)))
         if let keepDays { try store.prune(keep: .days(keepDays), now: at) }
         recordTime += Date().timeIntervalSince(began)
         if night == 0 || night == nights - 1 {

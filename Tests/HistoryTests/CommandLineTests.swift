@@ -47,7 +47,8 @@ import History
 
         r = try runProcess(binary, ["history", "--history", db, "--limit", "2"])
         #expect(r.status == 0)
-        let lines = r.stdout.split(separator: "\n").map(String.init)
+        // The run table, then (after a blank line) the timeline.
+        let lines = r.stdout.components(separatedBy: "\n\n")[0].split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("RUN  STARTED") == true)
         #expect(lines.count == 4)
         #expect(lines[1].contains("incomplete  3/4"))
@@ -65,7 +66,7 @@ import History
         #expect((json["from"] as? [String: Any])?["id"] as? Int == 1)
         #expect((json["against"] as? [String: Any])?["type"] as? String == "baseline")
         r = try runProcess(binary, ["history", "--history", db])
-        #expect(r.stdout.split(separator: "\n").last?.hasSuffix("(baseline)") == true)
+        #expect(r.stdout.components(separatedBy: "\n\n")[0].split(separator: "\n").last?.hasSuffix("(baseline)") == true)
 
         r = try runProcess(binary, ["drift", "--since", "not-a-date", "--history", db])
         #expect(r.status == 64)

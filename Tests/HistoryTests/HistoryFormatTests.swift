@@ -31,7 +31,9 @@ import History
 
         let table = try runProcess(binary, ["history", "--history", db, "--format", "table"])
         #expect(table.status == 0 && table.stdout.hasPrefix("RUN  STARTED"))
-        let bad = try runProcess(binary, ["history", "--history", db, "--format", "html"])
+        let html = try runProcess(binary, ["history", "--history", db, "--format", "html"])
+        #expect(html.status == 0 && html.stdout.hasPrefix("<!DOCTYPE html>") && html.stdout.contains("<svg"))
+        let bad = try runProcess(binary, ["history", "--history", db, "--format", "pdf"])
         #expect(bad.status == 64)
     }
 }

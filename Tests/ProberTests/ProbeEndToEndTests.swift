@@ -78,7 +78,7 @@ import TestSupport
             #expect(audit.status == 1, "stderr: \(audit.stderr)")
             // Apply the fix over SSH without restarting: the CLI list is right, the service still serves the old one.
             let apply = try corsAudit(["remediate", "--from", before + "/report.json", "--inventory", lab.inventoryPath,
-                                       "--apply", "--yes", "--output", lab.directory + "/apply"])
+                                       "--apply", "--no-history", "--yes", "--output", lab.directory + "/apply"])
             #expect(apply.stdout.contains("restarts pending"), "stdout: \(apply.stdout)\nstderr: \(apply.stderr)")
             #expect(lab.node(sub).configuredList(.cuic)?.origins.contains(missingOnSub) == true)
             #expect(lab.node(sub).effectiveList(.cuic)?.origins.contains(missingOnSub) == false)
@@ -97,7 +97,7 @@ import TestSupport
             #expect(lines == ["utils service restart Intelligence Center Reporting Service", "utils cuic cors allowed_origin list"])
 
             let restart = try corsAudit(["remediate", "--from", pending + "/report.json", "--inventory", lab.inventoryPath,
-                                         "--apply", "--yes", "--restart", "--output", lab.directory + "/restart"])
+                                         "--apply", "--no-history", "--yes", "--restart", "--output", lab.directory + "/restart"])
             #expect(restart.stdout.contains("applied  utils service restart Intelligence Center Reporting Service"), "stdout: \(restart.stdout)\nstderr: \(restart.stderr)")
 
             let after = try corsAudit(["probe", "--inventory", lab.inventoryPath, "--ca-file", lab.caFile, "--output", lab.directory + "/after"])
@@ -115,7 +115,7 @@ import TestSupport
             let audit = try corsAudit(["audit", "--inventory", lab.inventoryPath, "--output", first, "--history", history])
             #expect(audit.status == 1, "stderr: \(audit.stderr)")
             let apply = try corsAudit(["remediate", "--from", first + "/report.json", "--inventory", lab.inventoryPath,
-                                       "--apply", "--yes", "--output", lab.directory + "/apply"])
+                                       "--apply", "--no-history", "--yes", "--output", lab.directory + "/apply"])
             #expect(apply.stdout.contains("restarts pending"), "stdout: \(apply.stdout)\nstderr: \(apply.stderr)")
             #expect(lab.node(sub).configuredList(.liveData)?.origins.contains(stale) == false)
             #expect(lab.node(sub).effectiveList(.liveData)?.origins.contains(stale) == true)
@@ -148,7 +148,7 @@ import TestSupport
             #expect((stillServed?["message"] as? String)?.contains("(it was on the list in a recent recorded run); the CLI list was not read now") == true)
 
             let restart = try corsAudit(["remediate", "--from", lab.directory + "/pending/report.json", "--inventory", lab.inventoryPath,
-                                         "--apply", "--yes", "--restart", "--output", lab.directory + "/restart"])
+                                         "--apply", "--no-history", "--yes", "--restart", "--output", lab.directory + "/restart"])
             #expect(restart.stdout.contains("applied  utils service restart Unified CCE Live Data NGINX Service"), "stdout: \(restart.stdout)\nstderr: \(restart.stderr)")
             // The history still names the entry (recent runs held it), and now it is refused.
             let out = lab.directory + "/after"
