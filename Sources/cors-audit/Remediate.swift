@@ -35,6 +35,9 @@ struct Remediate: AsyncParsableCommand {
     @Option(name: .long, help: "With --apply: clusters applied side by side (default 1); within a cluster always one node at a time.")
     var parallelClusters: Int?
 
+    @Option(name: .long, help: "With --apply --from: the history database read (never written) to count the runs since the report (default: reports/history.sqlite).")
+    var history: String = "reports/history.sqlite"
+
     @OptionGroup var planning: PlanningOptions
 
     func validate() throws {
@@ -56,8 +59,10 @@ struct Remediate: AsyncParsableCommand {
         let findings: [Finding]
         var folder = output
         var beforeCode: Int32 = 0
+        var fromReport: ReportReader.Read?
         if let from {
             let read = try ReportReader.read(path: from)
+            fromReport = read
             plans = read.plans
             findings = read.findings
             if folder == nil { folder = ((from as NSString).deletingLastPathComponent as NSString).appendingPathComponent("remediation") }
@@ -94,7 +99,7 @@ struct Remediate: AsyncParsableCommand {
         if apply, let path = self.inventory {
             let code = try await ApplyRun(plans: plans, before: findings, inventory: try loadInventory(path), yes: yes,
                                           restart: restart, folder: folder, timeout: timeout, concurrency: nil,
-                                          parallelClusters: parallelClusters ?? 1).run()
+                                          parallelClusters: parallelClusters ?? 1, source: fromReport, history: history).run()
             throw ExitCode(code)
         }
     }
