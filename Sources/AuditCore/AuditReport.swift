@@ -13,6 +13,10 @@ public struct AuditReport: Sendable, Equatable {
     public var plans: [RemediationPlan]
     /// The live preflights, when the run probed (`cors-audit probe`, `audit --probe`).
     public var probe: ProbeReport? = nil
+    /// The inventory's waivers and what each did in this run (empty without `waivers:`).
+    public var waivers: [WaiverUse] = []
+    /// Expired waivers whose findings are back, waivers that match nothing.
+    public var waiverWarnings: [String] = []
 
     public init(generatedAt: String, inventoryPath: String, clusters: [String], nodes: [NodeReport],
                 findings: [Finding], plans: [RemediationPlan]) {
@@ -39,12 +43,13 @@ public struct AuditReport: Sendable, Equatable {
 
     public var incompleteNodes: [NodeReport] { nodes.filter { !$0.status.isComplete } }
 
-    public func count(_ severity: Severity) -> Int { findings.filter { $0.severity == severity }.count }
+    /// Findings of `severity` that count (waived ones do not).
+    public func count(_ severity: Severity) -> Int { findings.filter { $0.severity == severity && $0.waiver == nil }.count }
 
     /// clean, drift or incomplete: what the first line of every report says.
     public func verdict(failOn: Severity = .warning) -> Verdict {
         if !complete { return .incomplete }
-        return findings.contains { $0.severity >= failOn } ? .drift : .clean
+        return findings.contains { $0.severity >= failOn && $0.waiver == nil } ? .drift : .clean
     }
 }
 
@@ -75,7 +80,8 @@ extension AuditReport {
             ("incomplete", .int(incompleteNodes.count)),
             ("statuses", .object(statusCounts)),
             ("findings", .object(Severity.allCases.reversed().map { ($0.rawValue, .int(count($0))) })),
-        ] + (probe.map { [("preflights_without_answer", .int($0.errors.count))] } ?? []))
+        ] + (probe.map { [("preflights_without_answer", .int($0.errors.count))] } ?? [])
+          + (waivers.isEmpty ? [] : [("waived", .int(waivedFindings.count))]))
         return .object([
             ("schema", .string(Self.schema)),
             ("generated_at", .string(generatedAt)),
@@ -85,7 +91,8 @@ extension AuditReport {
             ("nodes", .array(nodes.map(\.json))),
             ("findings", .array(findings.map(\.json))),
             ("remediation", .array(plans.map(\.json))),
-        ] + (probe.map { [("probe", $0.json)] } ?? []))
+        ] + (probe.map { [("probe", $0.json)] } ?? [])
+          + (waivers.isEmpty ? [] : [("waivers", .array(waivers.map(\.json))), ("waiver_warnings", .strings(waiverWarnings))]))
     }
 }
 
@@ -168,7 +175,7 @@ extension Finding {
             ("origin", .optional(origin)),
             ("message", .string(message)),
             ("remediation", .strings(remediation.cliLines)),
-        ])
+        ] + (waiver.map { [("waived", .object([("reason", .string($0.reason)), ("expires", .string($0.expires)), ("line", .int($0.line))]))] } ?? []))
     }
 }
 
@@ -190,6 +197,23 @@ extension RemediationPlan {
             ("cluster", .string(cluster)),
             ("host", .string(host)),
             ("steps", .array(steps.map(\.json))),
+        ])
+    }
+}
+
+extension WaiverUse {
+    var json: JSONValue {
+        .object([
+            ("kind", .string(waiver.kind.rawValue)),
+            ("cluster", .optional(waiver.cluster)),
+            ("host", .optional(waiver.host)),
+            ("list", .optional(waiver.list?.rawValue)),
+            ("origin", .optional(waiver.origin)),
+            ("reason", .string(waiver.reason)),
+            ("expires", .string(waiver.expires)),
+            ("line", .int(waiver.line)),
+            ("status", .string(expired ? "expired" : matched == 0 ? "unmatched" : "active")),
+            ("matched", .int(matched)),
         ])
     }
 }

@@ -76,6 +76,9 @@ public struct AuditPipeline: Sendable {
                 .probe(inventory, reports: source == nil ? [] : report.nodes, former: former, releases: releases)
             report = report.merging(probe: result, inventory: inventory)
         }
+        // Waivers last: they judge every finding, the probe's included. Their warnings go to stderr and the report.
+        report = report.applyingWaivers(inventory.waivers, inventoryPath: inventory.path, today: Waiver.today())
+        warnings += report.waiverWarnings
         if let inventoryLabel { report.inventoryPath = inventoryLabel }
         if let history, let failOn = history.recordFailOn, let problem = HistoryStage.record(report, failOn: failOn, path: history.path) {
             warnings.append(problem)

@@ -20,7 +20,8 @@ struct Summary {
             let n = report.count(s)
             return "\(n) \(s.rawValue)\(n == 1 || s == .info ? "" : "s")"
         }
-        return parts.joined(separator: ", ")
+        let waived = report.waivedFindings.count
+        return parts.joined(separator: ", ") + (waived > 0 ? ", \(waived) waived" : "")
     }
 
     var nodeCounts: String {
@@ -44,7 +45,9 @@ struct Summary {
     var notices: [String] {
         var seen: Set<String> = []
         let insecure = report.probe?.insecure == true ? [ProbeReport.insecureNotice] : []
+        // Waivers that expired or match nothing: said in every format, not only on stderr.
         return insecure + report.nodes.flatMap { n in n.notes.map { "\(n.host): \($0)" } }.filter { seen.insert($0).inserted }
+            + report.waiverWarnings
     }
 
     static func originsCell(_ list: ObservedList) -> String {
