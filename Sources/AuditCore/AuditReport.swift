@@ -17,6 +17,8 @@ public struct AuditReport: Sendable, Equatable {
     public var waivers: [WaiverUse] = []
     /// Expired waivers whose findings are back, waivers that match nothing.
     public var waiverWarnings: [String] = []
+    /// Set when `--cluster`, `--host` or `--exclude` narrowed the run: what it covered. Every format says so.
+    public var scope: String? = nil
 
     public init(generatedAt: String, inventoryPath: String, clusters: [String], nodes: [NodeReport],
                 findings: [Finding], plans: [RemediationPlan]) {
@@ -70,7 +72,7 @@ extension AuditReport {
             let n = nodes.filter { $0.status == status }.count
             if n > 0 { statusCounts.append((status.rawValue, .int(n))) }
         }
-        let summary: JSONValue = .object([
+        var summaryPairs: [(String, JSONValue)] = [
             ("result", .string(verdict(failOn: failOn).rawValue)),
             ("fail_on", .string(failOn.rawValue)),
             ("clusters", .int(clusters.count)),
@@ -80,19 +82,29 @@ extension AuditReport {
             ("incomplete", .int(incompleteNodes.count)),
             ("statuses", .object(statusCounts)),
             ("findings", .object(Severity.allCases.reversed().map { ($0.rawValue, .int(count($0))) })),
-        ] + (probe.map { [("preflights_without_answer", .int($0.errors.count))] } ?? [])
-          + (waivers.isEmpty ? [] : [("waived", .int(waivedFindings.count))]))
-        return .object([
+        ]
+        if let probe { summaryPairs.append(("preflights_without_answer", .int(probe.errors.count))) }
+        // Compatible additions: present only when the run used waivers or was scoped.
+        if !waivers.isEmpty { summaryPairs.append(("waived", .int(waivedFindings.count))) }
+        if let scope { summaryPairs.append(("scope", .string(scope))) }
+        var pairs: [(String, JSONValue)] = [
             ("schema", .string(Self.schema)),
             ("generated_at", .string(generatedAt)),
             ("inventory", .string(inventoryPath)),
             ("complete", .bool(complete)),
-            ("summary", summary),
+        ]
+        if scope != nil { pairs.append(("scoped", .bool(true))) }
+        pairs += [
+            ("summary", .object(summaryPairs)),
             ("nodes", .array(nodes.map(\.json))),
             ("findings", .array(findings.map(\.json))),
             ("remediation", .array(plans.map(\.json))),
-        ] + (probe.map { [("probe", $0.json)] } ?? [])
-          + (waivers.isEmpty ? [] : [("waivers", .array(waivers.map(\.json))), ("waiver_warnings", .strings(waiverWarnings))]))
+        ]
+        if let probe { pairs.append(("probe", probe.json)) }
+        if !waivers.isEmpty {
+            pairs += [("waivers", .array(waivers.map(\.json))), ("waiver_warnings", .strings(waiverWarnings))]
+        }
+        return .object(pairs)
     }
 }
 
@@ -165,7 +177,7 @@ extension NodeReport {
 
 extension Finding {
     var json: JSONValue {
-        .object([
+        var pairs: [(String, JSONValue)] = [
             ("kind", .string(kind.rawValue)),
             ("severity", .string(severity.rawValue)),
             ("cluster", .string(cluster)),
@@ -175,7 +187,11 @@ extension Finding {
             ("origin", .optional(origin)),
             ("message", .string(message)),
             ("remediation", .strings(remediation.cliLines)),
-        ] + (waiver.map { [("waived", .object([("reason", .string($0.reason)), ("expires", .string($0.expires)), ("line", .int($0.line))]))] } ?? []))
+        ]
+        if let waiver {
+            pairs.append(("waived", .object([("reason", .string(waiver.reason)), ("expires", .string(waiver.expires)), ("line", .int(waiver.line))])))
+        }
+        return .object(pairs)
     }
 }
 

@@ -17,6 +17,8 @@ public struct AuditPipeline: Sendable {
     public var history: HistoryStage?
     /// What the report calls the inventory, when not its path.
     public var inventoryLabel: String?
+    /// What `--cluster`/`--host`/`--exclude` left in the run; the report says it was scoped.
+    public var scope: String?
     /// The report's timestamp; `CORS_AUDIT_TEST_EPOCH` pins it in tests.
     public var generatedAt: @Sendable () -> String = Timestamp.now
 
@@ -80,6 +82,7 @@ public struct AuditPipeline: Sendable {
         report = report.applyingWaivers(inventory.waivers, inventoryPath: inventory.path, today: Waiver.today())
         warnings += report.waiverWarnings
         if let inventoryLabel { report.inventoryPath = inventoryLabel }
+        report.scope = scope
         if let history, let failOn = history.recordFailOn, let problem = HistoryStage.record(report, failOn: failOn, path: history.path) {
             warnings.append(problem)
         }

@@ -46,7 +46,9 @@ struct Summary {
         var seen: Set<String> = []
         let insecure = report.probe?.insecure == true ? [ProbeReport.insecureNotice] : []
         // Waivers that expired or match nothing: said in every format, not only on stderr.
-        return insecure + report.nodes.flatMap { n in n.notes.map { "\(n.host): \($0)" } }.filter { seen.insert($0).inserted }
+        // A scoped run first: it must never read as the whole fleet.
+        let scoped = report.scope.map { ["scoped run (\($0)): only part of \(report.inventoryPath) was audited; nodes outside the scope show as skipped"] } ?? []
+        return scoped + insecure + report.nodes.flatMap { n in n.notes.map { "\(n.host): \($0)" } }.filter { seen.insert($0).inserted }
             + report.waiverWarnings
     }
 

@@ -159,7 +159,8 @@ public struct TableRenderer: Sendable {
         if verdict == .incomplete {
             result += " · " + t(Summary(report: report, failOn: failOn).incompleteReason)
         }
-        return result + " · " + t(overview.closing)
+        let scoped = report.scope.map { " · SCOPED to " + t($0) } ?? ""
+        return result + scoped + " · " + t(overview.closing)
     }
 
     /// The fleet's summary: clusters by state, the ones needing work named with their worst finding, failures by cause.

@@ -40,6 +40,8 @@ struct Remediate: AsyncParsableCommand {
 
     @OptionGroup var planning: PlanningOptions
 
+    @OptionGroup var scoping: ScopeOptions
+
     func validate() throws {
         if apply {
             if inventory == nil { throw ValidationError("--apply needs --inventory FILE to reach the nodes (also with --from)") }
@@ -47,6 +49,7 @@ struct Remediate: AsyncParsableCommand {
             if let parallelClusters, parallelClusters < 1 { throw ValidationError("--parallel-clusters must be a positive integer") }
         } else {
             if (from == nil) == (inventory == nil) { throw ValidationError("give either --from REPORT.json or --inventory FILE") }
+            if scoping.label != nil && from != nil { throw ValidationError("--cluster, --host and --exclude go with --apply or a fresh audit (--inventory), not with --from alone") }
             if yes || restart || timeout != nil || parallelClusters != nil {
                 throw ValidationError("--yes, --restart, --timeout and --parallel-clusters go with --apply")
             }
@@ -55,7 +58,7 @@ struct Remediate: AsyncParsableCommand {
 
     func run() async throws {
         if apply { try ApplyRun.requireConfirmationChannel(yes: yes) }
-        let plans: [RemediationPlan]
+        var plans: [RemediationPlan]
         let findings: [Finding]
         var folder = output
         var beforeCode: Int32 = 0
@@ -67,7 +70,7 @@ struct Remediate: AsyncParsableCommand {
             findings = read.findings
             if folder == nil { folder = ((from as NSString).deletingLastPathComponent as NSString).appendingPathComponent("remediation") }
         } else if let path = self.inventory {
-            let inventory = planning.applied(to: try loadInventory(path))
+            let inventory = try scoping.applied(to: planning.applied(to: try loadInventory(path)))
             let source: any ObservationSource
             if let transcripts {
                 source = TranscriptFolderSource(path: transcripts)
@@ -85,6 +88,20 @@ struct Remediate: AsyncParsableCommand {
             return
         }
         guard let folder else { return }
+        var scoped: Inventory?
+        if apply, let path = self.inventory {
+            let inventory = try scoping.applied(to: try loadInventory(path))
+            scoped = inventory
+            if scoping.label != nil {
+                // Only the plans of nodes in the scope are applied; the others are named, never typed.
+                let inScope = Set(inventory.nodes.filter(\.node.audit).map { $0.node.host.lowercased() })
+                let outside = plans.filter { !inScope.contains($0.host.lowercased()) }.map(\.host)
+                if !outside.isEmpty {
+                    print("Outside the scope (\(Escaping.terminal(scoping.label!))), not applied: \(Escaping.terminal(outside.joined(separator: ", ")))")
+                }
+                plans = plans.filter { inScope.contains($0.host.lowercased()) }
+            }
+        }
         if plans.isEmpty {
             print("Nothing to fix: no node needs a change.")
             if apply { throw ExitCode(beforeCode) }
@@ -96,8 +113,8 @@ struct Remediate: AsyncParsableCommand {
             try RunFolder.atomicWrite(RunbookRenderer().markdown(plan, findings: findings), to: "\(folder)/\(plan.host).md")
             print("\(Escaping.terminal(folder))/\(Escaping.terminal(plan.host)).md  (\(plan.steps.filter { $0.commandLine != nil }.count) steps)")
         }
-        if apply, let path = self.inventory {
-            let code = try await ApplyRun(plans: plans, before: findings, inventory: try loadInventory(path), yes: yes,
+        if apply, let inventory = scoped {
+            let code = try await ApplyRun(plans: plans, before: findings, inventory: inventory, yes: yes,
                                           restart: restart, folder: folder, timeout: timeout, concurrency: nil,
                                           parallelClusters: parallelClusters ?? 1, source: fromReport, history: history).run()
             throw ExitCode(code)
