@@ -216,3 +216,29 @@ public enum AddAnswer {
         return origins.filter { found.contains($0) }
     }
 }
+
+/// What restarting a service a runbook names interrupts, for the runbook's service-impact note. Each entry names its
+/// source (docs/releases.md) or is assumed.
+public enum ServiceImpact {
+    public struct Impact: Sendable, Equatable {
+        public var text: String
+        public var source: FactSource
+    }
+
+    public static func impact(of service: String) -> Impact? {
+        let name = service.lowercased()
+        if ReleaseProfiles.cuicReporting.matches(service) {
+            return Impact(text: "the node's reports stop while the service restarts: people viewing reports or gadgets from this CUIC node lose them and must reload",
+                          source: .assumed("no Cisco text states the impact of this restart"))
+        }
+        if ReleaseProfiles.liveDataNGINX.matches(service) || ReleaseProfiles.webProxy.matches(service) {
+            return Impact(text: "Live Data gadgets served through this node stop updating while the service restarts",
+                          source: .assumed("no Cisco text states the impact of this restart"))
+        }
+        if ReleaseProfiles.finesseTomcat.matches(service) || name.hasSuffix("finesse notification service") {
+            return Impact(text: "agents whose desktop is connected to this Finesse node lose the connection: their desktops fail over to the other node of the pair, and whether they are signed out depends on Logout on Agent Disconnect (LOAD) in Unified CCE",
+                          source: .documented("S21"))
+        }
+        return nil
+    }
+}
