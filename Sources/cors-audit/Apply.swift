@@ -61,7 +61,10 @@ struct ApplyRun {
         let asker = TerminalConfirmation(restart: restart)
         let yes = self.yes
         let summary = await pipeline.run(
-            work, confirm: { plan in yes ? true : await asker.ask(plan) }, passwords: { TerminalPasswords.forInventory(inventory) },
+            work, confirm: { plan in
+                if yes { return true }
+                return await asker.ask(plan)
+            }, passwords: { TerminalPasswords.forInventory(inventory) },
             starting: { count in
                 if Terminal.stderrIsTerminal { Terminal.write("Applying to \(count) node\(count == 1 ? "" : "s") ...\n") }
             },
