@@ -17,6 +17,8 @@ public struct NodeApplyRecord: Sendable {
     public enum StepStatus: String, Sendable {
         case applied, skipped, failed
         case notRun = "not_run"
+        /// Typed, and the node answered that every origin of the `add` was already in the list: nothing changed.
+        case unchanged = "no_change"
     }
 
     public struct Step: Sendable {
@@ -53,7 +55,13 @@ public struct NodeApplyRecord: Sendable {
 
     /// Something was typed at the node's prompt (so it may have changed).
     public var typedAnything: Bool {
-        steps.contains { $0.status == .applied || $0.status == .failed }
+        steps.contains { $0.status == .applied || $0.status == .failed || $0.status == .unchanged }
+    }
+
+    /// Every step that would change the node was typed and changed nothing (each `add` was already configured).
+    public var changedNothing: Bool {
+        let changing = steps.filter { $0.step.changesNode && $0.status != .skipped }
+        return status == .applied && !changing.isEmpty && changing.allSatisfy { $0.status == .unchanged }
     }
 
     public static func declined(_ plan: RemediationPlan) -> NodeApplyRecord {

@@ -13,6 +13,12 @@ public struct AuditReport: Sendable, Equatable {
     public var plans: [RemediationPlan]
     /// The live preflights, when the run probed (`cors-audit probe`, `audit --probe`).
     public var probe: ProbeReport? = nil
+    /// The inventory's waivers and what each did in this run (empty without `waivers:`).
+    public var waivers: [WaiverUse] = []
+    /// Expired waivers whose findings are back, waivers that match nothing.
+    public var waiverWarnings: [String] = []
+    /// Set when `--cluster`, `--host` or `--exclude` narrowed the run: what it covered. Every format says so.
+    public var scope: String? = nil
 
     public init(generatedAt: String, inventoryPath: String, clusters: [String], nodes: [NodeReport],
                 findings: [Finding], plans: [RemediationPlan]) {
@@ -39,12 +45,13 @@ public struct AuditReport: Sendable, Equatable {
 
     public var incompleteNodes: [NodeReport] { nodes.filter { !$0.status.isComplete } }
 
-    public func count(_ severity: Severity) -> Int { findings.filter { $0.severity == severity }.count }
+    /// Findings of `severity` that count (waived ones do not).
+    public func count(_ severity: Severity) -> Int { findings.filter { $0.severity == severity && $0.waiver == nil }.count }
 
     /// clean, drift or incomplete: what the first line of every report says.
     public func verdict(failOn: Severity = .warning) -> Verdict {
         if !complete { return .incomplete }
-        return findings.contains { $0.severity >= failOn } ? .drift : .clean
+        return findings.contains { $0.severity >= failOn && $0.waiver == nil } ? .drift : .clean
     }
 }
 
@@ -65,7 +72,7 @@ extension AuditReport {
             let n = nodes.filter { $0.status == status }.count
             if n > 0 { statusCounts.append((status.rawValue, .int(n))) }
         }
-        let summary: JSONValue = .object([
+        var summaryPairs: [(String, JSONValue)] = [
             ("result", .string(verdict(failOn: failOn).rawValue)),
             ("fail_on", .string(failOn.rawValue)),
             ("clusters", .int(clusters.count)),
@@ -75,17 +82,29 @@ extension AuditReport {
             ("incomplete", .int(incompleteNodes.count)),
             ("statuses", .object(statusCounts)),
             ("findings", .object(Severity.allCases.reversed().map { ($0.rawValue, .int(count($0))) })),
-        ] + (probe.map { [("preflights_without_answer", .int($0.errors.count))] } ?? []))
-        return .object([
+        ]
+        if let probe { summaryPairs.append(("preflights_without_answer", .int(probe.errors.count))) }
+        // Compatible additions: present only when the run used waivers or was scoped.
+        if !waivers.isEmpty { summaryPairs.append(("waived", .int(waivedFindings.count))) }
+        if let scope { summaryPairs.append(("scope", .string(scope))) }
+        var pairs: [(String, JSONValue)] = [
             ("schema", .string(Self.schema)),
             ("generated_at", .string(generatedAt)),
             ("inventory", .string(inventoryPath)),
             ("complete", .bool(complete)),
-            ("summary", summary),
+        ]
+        if scope != nil { pairs.append(("scoped", .bool(true))) }
+        pairs += [
+            ("summary", .object(summaryPairs)),
             ("nodes", .array(nodes.map(\.json))),
             ("findings", .array(findings.map(\.json))),
             ("remediation", .array(plans.map(\.json))),
-        ] + (probe.map { [("probe", $0.json)] } ?? []))
+        ]
+        if let probe { pairs.append(("probe", probe.json)) }
+        if !waivers.isEmpty {
+            pairs += [("waivers", .array(waivers.map(\.json))), ("waiver_warnings", .strings(waiverWarnings))]
+        }
+        return .object(pairs)
     }
 }
 
@@ -182,7 +201,7 @@ extension ClusterMembership {
 
 extension Finding {
     var json: JSONValue {
-        .object([
+        var pairs: [(String, JSONValue)] = [
             ("kind", .string(kind.rawValue)),
             ("severity", .string(severity.rawValue)),
             ("cluster", .string(cluster)),
@@ -192,7 +211,11 @@ extension Finding {
             ("origin", .optional(origin)),
             ("message", .string(message)),
             ("remediation", .strings(remediation.cliLines)),
-        ])
+        ]
+        if let waiver {
+            pairs.append(("waived", .object([("reason", .string(waiver.reason)), ("expires", .string(waiver.expires)), ("line", .int(waiver.line))])))
+        }
+        return .object(pairs)
     }
 }
 
@@ -215,6 +238,23 @@ extension RemediationPlan {
             ("cluster", .string(cluster)),
             ("host", .string(host)),
             ("steps", .array(steps.map(\.json))),
+        ])
+    }
+}
+
+extension WaiverUse {
+    var json: JSONValue {
+        .object([
+            ("kind", .string(waiver.kind.rawValue)),
+            ("cluster", .optional(waiver.cluster)),
+            ("host", .optional(waiver.host)),
+            ("list", .optional(waiver.list?.rawValue)),
+            ("origin", .optional(waiver.origin)),
+            ("reason", .string(waiver.reason)),
+            ("expires", .string(waiver.expires)),
+            ("line", .int(waiver.line)),
+            ("status", .string(expired ? "expired" : matched == 0 ? "unmatched" : "active")),
+            ("matched", .int(matched)),
         ])
     }
 }

@@ -68,6 +68,8 @@ public struct Finding: Sendable, Equatable {
     public var origin: String?
     public var message: String
     public var remediation: [RemediationAction]
+    /// The inventory waiver that accepts it for now: still reported, not counted toward `--fail-on`.
+    public var waiver: Waiver? = nil
 
     public init(kind: FindingKind, severity: Severity? = nil, cluster: String, host: String?, hosts: [String] = [], list: ListKind?,
                 origin: String? = nil, message: String, remediation: [RemediationAction] = []) {

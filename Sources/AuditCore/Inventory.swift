@@ -134,6 +134,8 @@ public struct Inventory: Sendable, Equatable {
     public var clusters: [Cluster]
     /// The file it was read from, for messages.
     public var path: String
+    /// Findings accepted for a time (`waivers:`).
+    public var waivers: [Waiver] = []
 
     public var nodes: [(cluster: Cluster, node: InventoryNode)] {
         clusters.flatMap { c in c.nodes.map { (c, $0) } }

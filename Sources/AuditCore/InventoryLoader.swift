@@ -79,7 +79,8 @@ private let defaultsKeys = Set(connectionKeys)
 private let nodeKeys = Set(connectionKeys + ["host", "address", "aliases", "audit", "https_ports", "release"])
 private let cuicOnlyKeys: Set<String> = ["role", "live_data"]
 private let clusterKeys: Set<String> = ["name", "finesse", "cuic", "live_data", "expected", "release"]
-private let topKeys: Set<String> = ["version", "defaults", "clusters"]
+private let topKeys: Set<String> = ["version", "defaults", "clusters", "waivers"]
+private let waiverKeys: Set<String> = ["kind", "cluster", "host", "list", "origin", "reason", "expires"]
 private let expectedKeys: Set<String> = ["finesse_ports", "extra_origins", "tolerated_origins", "finesse_origins", "prune"]
 private let timeoutKeys: Set<String> = ["connect", "login", "command"]
 private let inlineSecretKeys: Set<String> = ["password", "passphrase", "secret"]
@@ -201,7 +202,57 @@ private struct Walker {
                 clusters.append(cluster)
             }
         }
-        return Inventory(version: version, clusters: clusters, path: path)
+        var inventory = Inventory(version: version, clusters: clusters, path: path)
+        if let w = top["waivers"], let seq = sequence(w.value, at: "waivers") {
+            inventory.waivers = seq.enumerated().compactMap { i, n in waiver(n, at: "waivers[\(i)]", clusters: clusters) }
+        }
+        return inventory
+    }
+
+    /// One `waivers:` entry: kind, reason and expires (YYYY-MM-DD) required; cluster, host, list and origin narrow it,
+    /// and a cluster or host must be one the inventory lists.
+    mutating func waiver(_ node: Node, at key: String, clusters: [Cluster]) -> Waiver? {
+        guard let m = mapping(node, at: key, allowed: waiverKeys) else { return nil }
+        let errorsBefore = errors.count
+        var kind: FindingKind?
+        if let v = m["kind"], let s = string(v.value, at: "\(key).kind") {
+            kind = FindingKind(rawValue: s)
+            if kind == nil {
+                let suggestion = closest(s, in: Set(FindingKind.allCases.map(\.rawValue))).map { " (did you mean '\($0)'?)" } ?? ""
+                fail(v.value, "\(key).kind", "unknown finding kind '\(s)'\(suggestion); expected one of: \(FindingKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        } else if m["kind"] == nil { fail(node, "\(key).kind", "missing 'kind' (the finding kind it waives, e.g. unexpected-origin)") }
+        var reason: String?
+        if let v = m["reason"] { reason = string(v.value, at: "\(key).reason") } else { fail(node, "\(key).reason", "missing 'reason': say why the finding is accepted") }
+        var expires: String?
+        if let v = m["expires"] {
+            if let s = v.value.scalar?.string, Waiver.isDate(s) { expires = s } else {
+                fail(v.value, "\(key).expires", "expected a date YYYY-MM-DD (the last day the waiver holds)")
+            }
+        } else { fail(node, "\(key).expires", "missing 'expires: YYYY-MM-DD': every waiver ends") }
+        var cluster: String?
+        if let v = m["cluster"], let s = string(v.value, at: "\(key).cluster") {
+            if clusters.contains(where: { $0.name.lowercased() == s.lowercased() }) { cluster = s } else {
+                fail(v.value, "\(key).cluster", "no cluster '\(s)' in this inventory")
+            }
+        }
+        var host: String?
+        if let v = m["host"], let s = string(v.value, at: "\(key).host") {
+            let hosts = clusters.flatMap(\.nodes).filter { cluster == nil || clusters.first { $0.name.lowercased() == cluster!.lowercased() }?.nodes.contains($0) == true }
+            if hosts.contains(where: { $0.host.lowercased() == s.lowercased() }) { host = s } else {
+                fail(v.value, "\(key).host", "no node '\(s)' in \(cluster.map { "cluster '\($0)' of " } ?? "")this inventory")
+            }
+        }
+        var list: ListKind?
+        if let v = m["list"], let s = string(v.value, at: "\(key).list") {
+            list = ListKind(rawValue: s)
+            if list == nil { fail(v.value, "\(key).list", "unknown list '\(s)'; expected one of: cuic, live-data, finesse") }
+        }
+        var origin: String?
+        if let v = m["origin"] { origin = string(v.value, at: "\(key).origin") }
+        guard errors.count == errorsBefore, let kind, let reason, let expires else { return nil }
+        return Waiver(kind: kind, cluster: cluster, host: host, list: list, origin: origin, reason: reason, expires: expires,
+                      line: (node.mark?.line ?? 0))
     }
 
     mutating func connectionKeys(_ m: [String: (key: Node, value: Node)], at key: String, scope: String) -> ConnectionKeys {

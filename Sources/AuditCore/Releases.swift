@@ -184,3 +184,61 @@ extension ReleaseProfile {
         return .lookFor("restart the service that `utils service list` shows for the \(list.displayName) list (\(wanted)); the service list was not read")
     }
 }
+
+/// What `allowed_origin add` prints for an origin the list already holds. No public text shows it (docs/releases.md,
+/// "Texts no public capture shows"): **assumed**, so the match is tolerant — a line saying "already" with
+/// configured/exists/present/added/in the list, naming the origin as a whole word (or, for a one-origin add, naming none).
+public enum AddAnswer {
+    public static let alreadySource = FactSource.assumed("no public capture of `allowed_origin add` for an origin already in the list")
+    static let alreadyWords = ["configured", "exist", "present", "added", "in the list", "allowed"]
+
+    /// The origins of `origins` the node's answer to their `add` says were already in the list (so nothing changed for them).
+    public static func alreadyPresent(_ origins: [String], output: String) -> [String] {
+        var found: Set<String> = []
+        for raw in output.split(whereSeparator: \.isNewline) {
+            let line = raw.lowercased()
+            guard line.contains("already"), alreadyWords.contains(where: { line.contains($0) }) else { continue }
+            // Whole words only: `https://a` must not match a line naming `https://a:8445`.
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map { word -> String in
+                var w = Substring(word)
+                while let f = w.first, "'\"`(<[".contains(f) { w = w.dropFirst() }
+                while let l = w.last, "'\"`)>].;:!?/".contains(l) { w = w.dropLast() }
+                return String(w)
+            }
+            let named = origins.filter { origin in
+                var o = Substring(origin.lowercased())
+                while o.last == "/" { o = o.dropLast() }
+                return words.contains(String(o))
+            }
+            if named.isEmpty, origins.count == 1, !words.contains(where: { $0.contains("://") }) { found.insert(origins[0]) }
+            found.formUnion(named)
+        }
+        return origins.filter { found.contains($0) }
+    }
+}
+
+/// What restarting a service a runbook names interrupts, for the runbook's service-impact note. Each entry names its
+/// source (docs/releases.md) or is assumed.
+public enum ServiceImpact {
+    public struct Impact: Sendable, Equatable {
+        public var text: String
+        public var source: FactSource
+    }
+
+    public static func impact(of service: String) -> Impact? {
+        let name = service.lowercased()
+        if ReleaseProfiles.cuicReporting.matches(service) {
+            return Impact(text: "the node's reports stop while the service restarts: people viewing reports or gadgets from this CUIC node lose them and must reload",
+                          source: .assumed("no Cisco text states the impact of this restart"))
+        }
+        if ReleaseProfiles.liveDataNGINX.matches(service) || ReleaseProfiles.webProxy.matches(service) {
+            return Impact(text: "Live Data gadgets served through this node stop updating while the service restarts",
+                          source: .assumed("no Cisco text states the impact of this restart"))
+        }
+        if ReleaseProfiles.finesseTomcat.matches(service) || name.hasSuffix("finesse notification service") {
+            return Impact(text: "agents whose desktop is connected to this Finesse node lose the connection: their desktops fail over to the other node of the pair, and whether they are signed out depends on Logout on Agent Disconnect (LOAD) in Unified CCE",
+                          source: .documented("S22"))
+        }
+        return nil
+    }
+}

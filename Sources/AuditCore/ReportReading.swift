@@ -7,6 +7,15 @@ public enum ReportReader {
     public struct Read: Sendable {
         public var plans: [RemediationPlan]
         public var findings: [Finding]
+        /// The report's `generated_at` (how old the plan is), when it holds one.
+        public var generatedAt: String? = nil
+        /// The run probed: its TLS settings, so an apply can probe again after the change.
+        public var probe: ProbeSettings? = nil
+    }
+
+    public struct ProbeSettings: Sendable, Equatable {
+        public var caFile: String?
+        public var insecure: Bool
     }
 
     public struct Problem: Error, CustomStringConvertible, Sendable {
@@ -15,8 +24,15 @@ public enum ReportReader {
 
     struct Document: Decodable {
         var schema: String?
+        var generated_at: String?
         var remediation: [Plan]?
         var findings: [FindingEntry]?
+        var probe: ProbeEntry?
+    }
+
+    struct ProbeEntry: Decodable {
+        var ca_file: String?
+        var insecure: Bool?
     }
 
     struct Plan: Decodable {
@@ -109,7 +125,8 @@ public enum ReportReader {
                                     list: f.list.flatMap(ListKind.init(rawValue:)), origin: f.origin,
                                     message: f.message ?? "", remediation: remediation))
         }
-        return Read(plans: plans, findings: findings)
+        return Read(plans: plans, findings: findings, generatedAt: document.generated_at,
+                    probe: document.probe.map { ProbeSettings(caFile: $0.ca_file, insecure: $0.insecure ?? false) })
     }
 
     static func checkNames(cluster: String, host: String?, at place: String) throws(Problem) {

@@ -55,8 +55,11 @@ public struct Applier: Sendable {
     /// A node starts only once the one before it in its cluster applied every step and its verification shows
     /// the change (restarted services STARTED): so a cluster never has two nodes restarting at once. A node that
     /// stops or is not contacted halts its cluster: the nodes after it are `notRun`, saying which node and why.
+    /// `confirm`, when given, is asked for each node just before it would start, in this rolling order (so a person
+    /// sees the node before it verified first); false declines it: nothing is typed there and its cluster goes on.
     /// `nodeDone` is told of each node's record as it ends. Records in `work` order.
     public func applyRolling(_ work: [Work], parallelClusters: Int = 1,
+                             confirm: (@Sendable (RemediationPlan) async -> Bool)? = nil,
                              nodeDone: @escaping @Sendable (NodeApplyRecord) -> Void = { _ in }) async -> [NodeApplyRecord] {
         let deadline = options.runTimeout.map { ContinuousClock.now + $0 }
         let groups = Self.clusters(work).map { group in group.items.map { ($0, work[$0].plan, work[$0].node) } }
@@ -66,14 +69,14 @@ public struct Applier: Sendable {
             var out: [(Int, NodeApplyRecord)] = []
             while next < min(width, groups.count) {
                 let group = groups[next]
-                tasks.addTask { await self.roll(group, deadline: deadline, nodeDone: nodeDone) }
+                tasks.addTask { await self.roll(group, deadline: deadline, confirm: confirm, nodeDone: nodeDone) }
                 next += 1
             }
             for await finished in tasks {
                 out += finished
                 if next < groups.count {
                     let group = groups[next]
-                    tasks.addTask { await self.roll(group, deadline: deadline, nodeDone: nodeDone) }
+                    tasks.addTask { await self.roll(group, deadline: deadline, confirm: confirm, nodeDone: nodeDone) }
                     next += 1
                 }
             }
@@ -86,6 +89,7 @@ public struct Applier: Sendable {
 
     /// One cluster's nodes, in order, each after the one before it is verified.
     private func roll(_ items: [(Int, RemediationPlan, InventoryNode)], deadline: ContinuousClock.Instant?,
+                      confirm: (@Sendable (RemediationPlan) async -> Bool)?,
                       nodeDone: @Sendable (NodeApplyRecord) -> Void) async -> [(Int, NodeApplyRecord)] {
         var out: [(Int, NodeApplyRecord)] = []
         var halted: String?
@@ -93,6 +97,8 @@ public struct Applier: Sendable {
             let record: NodeApplyRecord
             if let halted {
                 record = ApplyMapping(plan: plan, restart: options.restart).record(conversation: nil, status: .notRun, detail: halted)
+            } else if let confirm, !(await confirm(plan)) {
+                record = .declined(plan)
             } else {
                 record = await apply([(plan, node)], deadline: deadline)[0]
                 if record.status != .applied {
@@ -277,7 +283,19 @@ struct ApplyMapping {
             for (k, result) in conversation.results.enumerated() {
                 let i = planIndex[k]
                 switch result.outcome {
-                case .applied: out[i].status = .applied; out[i].output = result.output
+                case .applied:
+                    out[i].status = .applied; out[i].output = result.output
+                    if case .add(let list, let origins) = out[i].step {
+                        // An origin the node says it already holds changed nothing: recorded so, never as applied.
+                        let typed = origins.filter(OriginAnalysis.isSafeForCommandLine)
+                        let already = AddAnswer.alreadyPresent(typed, output: result.output)
+                        if !typed.isEmpty, already.count == typed.count {
+                            out[i].status = .unchanged
+                            out[i].detail = "no change: the node answered that its \(list.displayName) list already holds \(already.map(Escaping.visible).joined(separator: ", "))"
+                        } else if !already.isEmpty {
+                            out[i].detail = "already configured, unchanged: \(already.map(Escaping.visible).joined(separator: ", "))"
+                        }
+                    }
                 case .failed(let why): out[i].status = .failed; out[i].detail = why; out[i].output = result.output
                 case .notRun: break
                 }

@@ -12,7 +12,8 @@ import VOSShell
 enum ApplyVerification {
     /// The first step that does not show the change, and why; nil when every change shows.
     static func problem(in steps: [NodeApplyRecord.Step]) -> (index: Int, why: String)? {
-        let applied = steps.indices.filter { steps[$0].status == .applied }
+        // An add the node answered "already configured" is still checked: the list must show the origin.
+        let applied = steps.indices.filter { steps[$0].status == .applied || steps[$0].status == .unchanged }
         for i in applied {
             let before = applied.filter { $0 < i }.map { steps[$0] }
             let output = steps[i].output ?? ""

@@ -5,7 +5,7 @@ import History
 import Reports
 
 /// `remediate --apply`, stage by stage: match each plan to its inventory node → show the order → confirm per node →
-/// carry the confirmed runbooks out over SSH, one node at a time per cluster (``Applier/applyRolling(_:parallelClusters:nodeDone:)``)
+/// carry the confirmed runbooks out over SSH, one node at a time per cluster (``Applier/applyRolling(_:parallelClusters:confirm:nodeDone:)``)
 /// → re-audit the clusters where anything was typed → write the records.
 /// What is asked of a person (confirmations, passwords) comes in as closures from the command line.
 public struct ApplyPipeline {
@@ -24,6 +24,12 @@ public struct ApplyPipeline {
     public var history: String?
     /// The recorded run the plans came from, when known.
     public var planRun: Int64?
+    /// Probe again after the change (the plan came from a run that probed): what browsers are served, not only the CLI lists.
+    public var reprobe: AuditPipeline.ProbeStage?
+    /// The plan came from a run that probed.
+    public var probed = false
+    /// Said first in the summary and apply.md (the plan's age).
+    public var warnings: [String] = []
 
     public init(plans: [RemediationPlan], before: [Finding], inventory: Inventory, restart: Bool, timeout: Double?, concurrency: Int?) {
         self.plans = plans; self.before = before; self.inventory = inventory; self.restart = restart
@@ -79,24 +85,25 @@ public struct ApplyPipeline {
 
     /// Applies the confirmed part of `work` and re-audits the clusters where anything was typed.
     /// - Parameters:
-    ///   - confirm: asked for each node in order; false declines it (nothing is typed there).
-    ///   - passwords: the terminal's answers, asked once the confirmations are done.
-    ///   - starting: told how many nodes are about to be changed.
+    ///   - confirm: asked for each node as its turn comes in the rolling order (after the node before it in its
+    ///     cluster is verified); false declines it (nothing is typed there). Calls never overlap.
+    ///   - passwords: the terminal's answers, asked before the first node.
+    ///   - starting: told how many nodes may be changed.
     ///   - nodeDone: told of each node's record as it ends.
     ///   - reauditSource: the live source for the re-audit's scope.
-    public func run(_ work: [Work], confirm: (RemediationPlan) -> Bool, passwords: () -> PromptedPasswords,
+    public func run(_ work: [Work], confirm: @escaping @Sendable (RemediationPlan) async -> Bool, passwords: () -> PromptedPasswords,
                     starting: (Int) -> Void, nodeDone: @escaping @Sendable (NodeApplyRecord) -> Void = { _ in },
                     reauditSource: (Inventory) -> any ObservationSource) async -> ApplySummary {
-        var confirmed: [Work] = []
         var records: [String: NodeApplyRecord] = [:]
-        for item in work {
-            if confirm(item.plan) { confirmed.append(item) } else { records[item.plan.host] = .declined(item.plan) }
-        }
-        if !confirmed.isEmpty {
-            starting(confirmed.count)
+        if !work.isEmpty {
+            let answers = passwords()
+            starting(work.count)
             let applier = Applier(options: .init(restart: restart, runTimeout: timeout.map { .milliseconds(Int($0 * 1000)) },
-                                                 concurrency: concurrency, passwords: passwords()))
-            for record in await applier.applyRolling(confirmed, parallelClusters: parallelClusters, nodeDone: nodeDone) {
+                                                 concurrency: concurrency, passwords: answers))
+            // One question at a time even with clusters side by side.
+            let gate = ConfirmationGate(confirm)
+            for record in await applier.applyRolling(work, parallelClusters: parallelClusters,
+                                                     confirm: { await gate.ask($0) }, nodeDone: nodeDone) {
                 records[record.host] = record
             }
         }
@@ -116,7 +123,7 @@ public struct ApplyPipeline {
                 AuditPipeline.HistoryStage(path: path, recordFailOn: failOn, readFormerEntries: false,
                                            labels: RunLabels(inventory: InventoryIdentity(inventory), tag: .applyAfter, planRun: planRun))
             }
-            let result = await AuditPipeline(source: reauditSource(scope), history: record).run(scope)
+            let result = await AuditPipeline(source: reauditSource(scope), probe: reprobe, history: record).run(scope)
             after = result.report
             historyWarnings = result.warnings
             recordedAfter = result.recordedRun
@@ -124,6 +131,8 @@ public struct ApplyPipeline {
         var summary = ApplySummary(records: ordered, before: before, after: after, restart: restart, failOn: failOn)
         summary.historyWarnings = historyWarnings
         summary.afterRun = recordedAfter
+        summary.probed = probed
+        summary.warnings = warnings
         return summary
     }
 
@@ -142,5 +151,22 @@ public struct ApplyPipeline {
                 .write(after, formats: [.json], failOn: failOn, transcripts: [:])
         }
         try RunFolder.atomicWrite(summary.markdown(), to: "\(folder)/apply.md")
+    }
+}
+
+/// Serialises the confirmations of clusters applied side by side: a person answers one question at a time.
+actor ConfirmationGate {
+    let confirm: @Sendable (RemediationPlan) async -> Bool
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ confirm: @escaping @Sendable (RemediationPlan) async -> Bool) { self.confirm = confirm }
+
+    func ask(_ plan: RemediationPlan) async -> Bool {
+        if busy { await withCheckedContinuation { waiting.append($0) } }
+        busy = true
+        let answer = await confirm(plan)
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        return answer
     }
 }

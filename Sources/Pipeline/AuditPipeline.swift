@@ -17,6 +17,8 @@ public struct AuditPipeline: Sendable {
     public var history: HistoryStage?
     /// What the report calls the inventory, when not its path.
     public var inventoryLabel: String?
+    /// What `--cluster`/`--host`/`--exclude` left in the run; the report says it was scoped.
+    public var scope: String?
     /// The report's timestamp; `CORS_AUDIT_TEST_EPOCH` pins it in tests.
     public var generatedAt: @Sendable () -> String = Timestamp.now
 
@@ -81,7 +83,11 @@ public struct AuditPipeline: Sendable {
                 .probe(inventory, reports: source == nil ? [] : report.nodes, former: former, releases: releases)
             report = report.merging(probe: result, inventory: inventory)
         }
+        // Waivers last: they judge every finding, the probe's included. Their warnings go to stderr and the report.
+        report = report.applyingWaivers(inventory.waivers, inventoryPath: inventory.path, today: Waiver.today())
+        warnings += report.waiverWarnings
         if let inventoryLabel { report.inventoryPath = inventoryLabel }
+        report.scope = scope
         var recordedRun: Int64?
         if let history, let failOn = history.recordFailOn {
             var labels = history.labels

@@ -5,7 +5,7 @@ import Reports
 
 /// The report formats; several may be asked for at once (`--format table,json,html`).
 public enum ReportFormat: String, CaseIterable, Sendable {
-    case table, json, markdown, html, junit, prometheus
+    case table, json, markdown, html, junit, prometheus, csv, mail
 
     public var fileName: String? {
         switch self {
@@ -15,6 +15,8 @@ public enum ReportFormat: String, CaseIterable, Sendable {
         case .html: "report.html"
         case .junit: "junit.xml"
         case .prometheus: "cors_audit.prom"
+        case .csv: "findings.csv"
+        case .mail: "mail.txt"
         }
     }
 }
@@ -81,6 +83,8 @@ public struct RunFolder {
             case .html: text = HTMLRenderer(failOn: failOn).render(report)
             case .junit: text = JUnitRenderer(failOn: failOn).render(report)
             case .prometheus: text = PrometheusRenderer().render(report)
+            case .csv: text = CSVRenderer().render(report)
+            case .mail: text = MailRenderer(failOn: failOn).render(report)
             }
             try Self.atomicWrite(Data(text.utf8), to: "\(target)/\(format.fileName!)", durable: false)
         }

@@ -11,16 +11,24 @@ public struct ApplySummary: Sendable {
     public var afterRun: Int64? = nil
     /// Why the re-audit could not be recorded, for stderr.
     public var historyWarnings: [String] = []
+    /// The plan came from a run that probed: its findings are what browsers were served, which the re-audit's CLI
+    /// lists alone cannot confirm.
+    public var probed = false
+    /// Said before anything else (the plan's age).
+    public var warnings: [String] = []
 
     public init(records: [NodeApplyRecord], before: [Finding], after: AuditReport?, restart: Bool, failOn: Severity) {
         self.records = records; self.before = before; self.after = after; self.restart = restart; self.failOn = failOn
     }
 
     /// 2 when a node's apply failed or was not run or the re-audit is incomplete; else the after state's verdict
-    /// (the before state's when nothing was typed).
+    /// (the before state's when nothing was typed); at least 1 while a restart is pending (browsers still get the old list).
     public var exitCode: Int32 {
         if records.contains(where: \.isIncomplete) { return 2 }
-        if let after { return after.verdict(failOn: failOn).exitCode }
+        if let after {
+            let code = after.verdict(failOn: failOn).exitCode
+            return code == 0 && restartsPending ? 1 : code
+        }
         return before.contains { $0.severity >= failOn } ? 1 : 0
     }
 
@@ -30,9 +38,9 @@ public struct ApplySummary: Sendable {
     /// a detail holding backspaces or escape sequences cannot make a failed step look applied.
     public func text() -> String {
         let t = Escaping.terminal
-        var out = ""
+        var out = warnings.map { "! \(t($0))\n" }.joined()
         for r in records {
-            out += "\(t(r.host)) (cluster \(t(r.cluster))): \(Self.statusWord(r.status))" + (r.detail.map { " — \(t($0))" } ?? "") + "\n"
+            out += "\(t(r.host)) (cluster \(t(r.cluster))): \(Self.statusWord(r))" + (r.detail.map { " — \(t($0))" } ?? "") + "\n"
             for s in r.steps {
                 if case .note = s.step { continue }
                 let word: String
@@ -41,6 +49,7 @@ public struct ApplySummary: Sendable {
                 case .skipped: word = "skipped"
                 case .failed: word = "FAILED "
                 case .notRun: word = "not run"
+                case .unchanged: word = "no change"
                 }
                 out += "  \(word)  \(t(Self.describe(s.step)))" + (s.detail.map { "  (\(t($0)))" } ?? "") + "\n"
             }
@@ -51,6 +60,11 @@ public struct ApplySummary: Sendable {
         out += "\n" + beforeAfter()
         out += "\n" + resultLine() + "\n"
         return out
+    }
+
+    /// A node whose every change the node answered as already configured says so: nothing was changed there.
+    static func statusWord(_ r: NodeApplyRecord) -> String {
+        r.changedNothing ? "NO CHANGE (already configured)" : statusWord(r.status)
     }
 
     static func statusWord(_ s: NodeApplyRecord.Status) -> String {
@@ -71,12 +85,19 @@ public struct ApplySummary: Sendable {
         }
     }
 
+    var restartsPending: Bool { records.contains { !$0.restartsPending.isEmpty } }
+
+    /// The plan came from a probe and the re-audit did not probe again: nothing after the apply shows what browsers get.
+    var unconfirmedByProbe: Bool { probed && after != nil && after?.probe == nil }
+
     func resultLine() -> String {
         let pending = records.flatMap(\.restartsPending)
         let code = exitCode
         let word: String
         switch code {
         case 0: word = "CLEAN"
+        // Configured as planned, but the services still serve the old lists: never headed clean.
+        case 1 where restartsPending && after.map({ $0.verdict(failOn: failOn) == .clean }) == true: word = "PENDING RESTART"
         case 1: word = "DRIFT"
         default: word = "INCOMPLETE"
         }
@@ -95,6 +116,13 @@ public struct ApplySummary: Sendable {
             let hosts = records.filter { !$0.restartsPending.isEmpty }.map(\.host)
             line += "; restarts pending on \(Escaping.terminal(hosts.joined(separator: ", "))): the lists are configured, not yet served (rerun with --restart or restart by hand)"
         }
+        let unchanged = records.filter(\.changedNothing).map(\.host)
+        if !unchanged.isEmpty {
+            line += "; no change on \(Escaping.terminal(unchanged.joined(separator: ", "))) (the node already held every origin added)"
+        }
+        if unconfirmedByProbe {
+            line += "; the plan came from a probe and the re-audit read the CLI lists only: run `cors-audit probe` to see what browsers are served"
+        }
         return line
     }
 
@@ -109,7 +137,7 @@ public struct ApplySummary: Sendable {
                 let b = before.filter { $0.host == node.host && $0.list == kind }
                 let a = after.findings.filter { $0.host == node.host && $0.list == kind }
                 if kind == nil && b.isEmpty && a.isEmpty { continue }
-                rows.append((node.host, kind?.rawValue ?? "-", Self.cell(b), state ?? Self.cell(a)))
+                rows.append((node.host, kind?.rawValue ?? "-", Self.cell(b), state ?? afterCell(before: b, after: a, hosts: [node.host])))
             }
         }
         for cluster in after.clusters {
@@ -118,7 +146,8 @@ public struct ApplySummary: Sendable {
                 let b = before.filter { $0.host == nil && $0.cluster == cluster && $0.list == kind }
                 let a = after.findings.filter { $0.host == nil && $0.cluster == cluster && $0.list == kind }
                 if b.isEmpty && a.isEmpty { continue }
-                rows.append(("cluster \(cluster)", kind?.rawValue ?? "-", Self.cell(b), Self.cell(a)))
+                let hosts = after.nodes.filter { $0.cluster == cluster }.map(\.host)
+                rows.append(("cluster \(cluster)", kind?.rawValue ?? "-", Self.cell(b), afterCell(before: b, after: a, hosts: hosts)))
             }
         }
         let w1 = rows.map(\.1.count).max()!, w2 = rows.map(\.2.count).max()!
@@ -137,6 +166,17 @@ public struct ApplySummary: Sendable {
         }
         return out
     }
+
+    /// The AFTER cell: never "ok" for a list that had findings while a restart of `hosts` is pending (the node serves
+    /// its old list), nor for a probe's finding that no probe after the apply confirmed.
+    func afterCell(before b: [Finding], after a: [Finding], hosts: [String]) -> String {
+        guard a.isEmpty, !b.isEmpty else { return Self.cell(a) }
+        if records.contains(where: { hosts.contains($0.host) && !$0.restartsPending.isEmpty }) { return "configured, restart pending" }
+        if unconfirmedByProbe && b.contains(where: { Self.probeKinds.contains($0.kind) }) { return "configured, not re-probed" }
+        return "ok"
+    }
+
+    static let probeKinds: Set<FindingKind> = [.preflightRejected, .preflightUnexpectedAllow, .endpointNotServing, .preflightResponseHeaders]
 
     static func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
 
@@ -161,9 +201,10 @@ public struct ApplySummary: Sendable {
 
     public func markdown() -> String {
         var out = "# cors-audit apply\n\n"
+        out += warnings.map { "> **Warning:** \(Self.md($0))\n\n" }.joined()
         out += "Restarts: \(restart ? "run (--restart)" : "skipped (no --restart)").\n\n"
         for r in records {
-            out += "## \(Self.md(r.host)) (cluster \(Self.md(r.cluster))): \(Self.statusWord(r.status))\n\n"
+            out += "## \(Self.md(r.host)) (cluster \(Self.md(r.cluster))): \(Self.md(Self.statusWord(r)))\n\n"
             if let d = r.detail { out += Self.md(d) + "\n\n" }
             out += "| # | step | result |\n|---|---|---|\n"
             for (i, s) in r.steps.enumerated() {
@@ -201,6 +242,8 @@ public struct ApplySummary: Sendable {
             ("detail", .optional(r.detail)),
             ("restart", .bool(restart)),
             ("restarts_pending", .strings(r.restartsPending.cliLines)),
+            // Every change the node answered as already configured: nothing changed there.
+            ("no_change", .bool(r.changedNothing)),
             ("steps", .array(r.steps.map { s in
                 guard case .object(var pairs) = s.step.json else { return s.step.json }
                 pairs += [("status", .string(s.status.rawValue)), ("detail", .optional(s.detail)), ("output", .optional(s.output))]

@@ -6,7 +6,10 @@ import Foundation
 public struct FleetOverview: Sendable {
     public struct ClusterState: Sendable {
         public var name: String
+        /// The findings that count (a waived one does not).
         public var findings: [Finding]
+        /// Findings a live inventory waiver accepts: reported, never counted.
+        public var waived: Int = 0
         /// Nodes not fully audited (a skipped or probe-only node is complete).
         public var notAudited: [NodeReport]
         /// Preflights of the cluster that got no answer.
@@ -53,8 +56,9 @@ public struct FleetOverview: Sendable {
             if r.verdict.outcome == .error { unanswered[r.endpoint.cluster, default: 0] += 1 }
         }
         clusters = report.clusters.map { name in
-            let findings = report.findings.filter { $0.cluster == name }
-            return ClusterState(name: name, findings: findings,
+            let all = report.findings.filter { $0.cluster == name }
+            let findings = all.filter { $0.waiver == nil }
+            return ClusterState(name: name, findings: findings, waived: all.count - findings.count,
                                 notAudited: report.nodes.filter { $0.cluster == name && !$0.status.isComplete },
                                 unanswered: unanswered[name] ?? 0, preflights: sent[name] ?? 0,
                                 drifted: findings.contains { $0.severity >= failOn },
@@ -121,6 +125,7 @@ public struct FleetOverview: Sendable {
         }
         let counts = Self.counts(c.findings)
         if !counts.isEmpty { parts.append(counts) }
+        if c.waived > 0 { parts.append("\(c.waived) waived") }
         var text = "\(c.name): " + parts.joined(separator: ", ")
         if let w = c.worst {
             text += " · worst: \(w.kind.rawValue)" + (w.origin.map { " \($0)" } ?? "")
@@ -143,6 +148,8 @@ public struct FleetOverview: Sendable {
                 + Self.abbreviate(work.map(\.name))
         let counts = Self.counts(clusters.flatMap(\.findings))
         text += " · " + (counts.isEmpty ? "no findings" : counts)
+        let waived = clusters.map(\.waived).reduce(0, +)
+        if waived > 0 { text += " · \(waived) waived" }
         return text
     }
 }

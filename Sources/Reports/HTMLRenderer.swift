@@ -41,8 +41,9 @@ public struct HTMLRenderer: Sendable {
             for node in nodes {
                 for list in node.lists {
                     let mine = findings.filter { $0.host == node.host && $0.list == list.kind }
-                    let worst = mine.map(\.severity).max()
-                    let cell = mine.isEmpty ? (node.status == .audited ? "ok" : "—") : mine.map(\.kind.rawValue).joined(separator: ", ")
+                    // Waived findings are shown but do not colour the row.
+                    let worst = mine.filter { $0.waiver == nil }.map(\.severity).max()
+                    let cell = mine.isEmpty ? (node.status == .audited ? "ok" : "—") : mine.map { $0.kind.rawValue + ($0.waiver == nil ? "" : " (waived)") }.joined(separator: ", ")
                     body.append("<tr class=\"\(worst?.rawValue ?? (node.status.isComplete ? "ok" : "failed"))\"><td>\(h(node.host))</td><td>\(list.kind.rawValue)</td><td>\(node.status.rawValue)</td><td>\(h(Summary.stateCell(list, node: node)))</td><td>\(h(Summary.originsCell(list)))</td><td>\(h(cell))</td></tr>")
                 }
             }
@@ -67,7 +68,10 @@ public struct HTMLRenderer: Sendable {
                 }
             }
             for f in findings {
-                body.append("<article class=\"finding \(f.severity.rawValue)\"><h3>\(f.severity.rawValue) · \(f.kind.rawValue)\(f.host.map { " · " + h($0) } ?? "")\(f.list.map { " · " + $0.rawValue } ?? "")</h3>")
+                body.append("<article class=\"finding \(f.waiver == nil ? f.severity.rawValue : "waived")\"><h3>\(f.waiver == nil ? "" : "waived · ")\(f.severity.rawValue) · \(f.kind.rawValue)\(f.host.map { " · " + h($0) } ?? "")\(f.list.map { " · " + $0.rawValue } ?? "")</h3>")
+                if let w = f.waiver {
+                    body.append("<p class=\"waiver\">Waived until \(h(w.expires)): \(h(w.reason)) (inventory line \(w.line)); not counted toward the result.</p>")
+                }
                 body.append("<p>\(h(f.message))</p>")
                 if let host = f.host, let list = f.list, let node = nodes.first(where: { $0.host == host }),
                    let observed = node.lists.first(where: { $0.kind == list }), let origins = observed.origins {

@@ -13,7 +13,9 @@ public struct JUnitRenderer: Sendable {
         for cluster in report.clusters {
             var cases: [String] = []
             var failures = 0, errors = 0
-            let findings = report.findings.filter { $0.cluster == cluster }
+            // Waived findings never fail a case: a case whose only findings are waived is skipped, saying so.
+            let findings = report.findings.filter { $0.cluster == cluster && $0.waiver == nil }
+            let waived = report.findings.filter { $0.cluster == cluster && $0.waiver != nil }
             for node in report.nodes where node.cluster == cluster {
                 for list in node.lists where !(node.status == .probeOnly && node.product == .finesse) {
                     let name = Escape.xml("\(node.host) \(list.kind.rawValue)")
@@ -33,6 +35,8 @@ public struct JUnitRenderer: Sendable {
                             failures += 1
                             let text = mine.map { "[\($0.severity.rawValue)] \($0.kind.rawValue): \($0.message)" }.joined(separator: "\n")
                             body = "<failure type=\"\(mine[0].kind.rawValue)\" message=\"\(Escape.xml(mine[0].message))\">\(Escape.xml(text))</failure>"
+                        } else if let w = waived.first(where: { $0.host == node.host && ($0.list == list.kind || $0.list == nil) }) {
+                            body = "<skipped message=\"\(Escape.xml(TableRenderer.waivedLine(w)))\"/>"
                         }
                     }
                     cases.append("    <testcase classname=\"\(Escape.xml(cluster))\" name=\"\(name)\">\(body)</testcase>")
@@ -71,6 +75,8 @@ public struct JUnitRenderer: Sendable {
                 if !mine.isEmpty {
                     failures += 1
                     body = "<failure type=\"\(kind.rawValue)\" message=\"\(Escape.xml(mine[0].message))\">\(Escape.xml(mine.map(\.message).joined(separator: "\n")))</failure>"
+                } else if let w = waived.first(where: { $0.kind == kind && $0.host == nil }) {
+                    body = "<skipped message=\"\(Escape.xml(TableRenderer.waivedLine(w)))\"/>"
                 }
                 cases.append("    <testcase classname=\"\(Escape.xml(cluster))\" name=\"cluster \(kind.rawValue)\">\(body)</testcase>")
             }

@@ -33,7 +33,7 @@ public struct MarkdownRenderer: Sendable {
             for node in nodes {
                 for list in node.lists {
                     let mine = findings.filter { $0.host == node.host && $0.list == list.kind }
-                    let cell = mine.isEmpty ? (node.status == .audited ? "ok" : "—") : mine.map { "\($0.kind.rawValue)" }.joined(separator: ", ")
+                    let cell = mine.isEmpty ? (node.status == .audited ? "ok" : "—") : mine.map { "\($0.kind.rawValue)" + ($0.waiver == nil ? "" : " (waived)") }.joined(separator: ", ")
                     out.append("| \(Escape.markdown(node.host)) | \(list.kind.rawValue) | \(node.status.rawValue) | \(Summary.stateCell(list, node: node)) | \(Summary.originsCell(list)) | \(cell) |")
                 }
             }
@@ -45,7 +45,9 @@ public struct MarkdownRenderer: Sendable {
             if !findings.isEmpty {
                 out += ["", "### Findings", ""]
                 for f in findings {
-                    out.append("- **\(f.severity.rawValue)** `\(f.kind.rawValue)`\(f.host.map { " on \(Escape.markdown($0))" } ?? ""): \(Escape.markdown(f.message))")
+                    // A waived finding is reported as such, with its reason and expiry: never silently.
+                    let waived = f.waiver.map { "**waived** until \($0.expires) (\(Escape.markdown($0.reason)); inventory line \($0.line)) · " } ?? ""
+                    out.append("- \(waived)**\(f.severity.rawValue)** `\(f.kind.rawValue)`\(f.host.map { " on \(Escape.markdown($0))" } ?? ""): \(Escape.markdown(f.message))")
                 }
             }
             if let probe = report.probe, let summary = probeSummary {

@@ -11,12 +11,29 @@ public struct PrometheusRenderer: Sendable {
         out.append("# TYPE cors_audit_findings gauge")
         var counts: [String: Int] = [:]
         var order: [String] = []
+        // Waived findings are not in cors_audit_findings (alerts stay quiet) but in cors_audit_findings_waived.
+        var waived: [String: Int] = [:]
+        var waivedOrder: [String] = []
         for f in report.findings {
+            if let w = f.waiver {
+                let labels = "cluster=\"\(Escape.promLabel(f.cluster))\",host=\"\(Escape.promLabel(f.host ?? ""))\",list=\"\(f.list?.rawValue ?? "")\",kind=\"\(f.kind.rawValue)\",severity=\"\(f.severity.rawValue)\",expires=\"\(Escape.promLabel(w.expires))\""
+                if waived[labels] == nil { waivedOrder.append(labels) }
+                waived[labels, default: 0] += 1
+                continue
+            }
             let labels = "cluster=\"\(Escape.promLabel(f.cluster))\",host=\"\(Escape.promLabel(f.host ?? ""))\",list=\"\(f.list?.rawValue ?? "")\",kind=\"\(f.kind.rawValue)\",severity=\"\(f.severity.rawValue)\""
             if counts[labels] == nil { order.append(labels) }
             counts[labels, default: 0] += 1
         }
         out += order.map { "cors_audit_findings{\($0)} \(counts[$0]!)" }
+        if !report.waivers.isEmpty {
+            out.append("# HELP cors_audit_findings_waived Findings an inventory waiver accepts until its expiry date; not counted in cors_audit_findings.")
+            out.append("# TYPE cors_audit_findings_waived gauge")
+            out += waivedOrder.map { "cors_audit_findings_waived{\($0)} \(waived[$0]!)" }
+            out.append("# HELP cors_audit_waivers_expired Inventory waivers past their expiry date (their findings count again).")
+            out.append("# TYPE cors_audit_waivers_expired gauge")
+            out.append("cors_audit_waivers_expired \(report.waivers.filter(\.expired).count)")
+        }
         out.append("# HELP cors_audit_node_up 1 when the node was fully audited, 0 when it was not (skipped nodes are not listed).")
         out.append("# TYPE cors_audit_node_up gauge")
         for node in report.nodes where node.status != .skipped && node.status != .probeOnly {

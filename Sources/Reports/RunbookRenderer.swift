@@ -44,7 +44,50 @@ public struct RunbookRenderer: Sendable {
                 out.append("\(n). \(Escape.codeSpan(step.commandLine!))")
             }
         }
+        out += backOut(plan)
+        out += serviceImpact(plan)
         out += ["", "Plain CLI lines: \(Escape.codeSpan(plan.host + ".txt")) beside this file."]
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// How to undo each change, newest first: an added origin is deleted through the menu (its index read from the
+    /// menu at that time, never from this runbook), a deleted one added back exactly; then the same restarts.
+    func backOut(_ plan: RemediationPlan) -> [String] {
+        var steps: [String] = []
+        for step in plan.steps.reversed() {
+            switch step {
+            case .add(let list, let origins):
+                for origin in origins.reversed() where OriginAnalysis.isSafeForCommandLine(origin) {
+                    steps.append("\(Escape.codeSpan(RemediationAction.delete(list, index: 0, origin: origin).commandLine!)), then read the menu it prints and type the index that shows \(Escape.codeSpan(origin)) **at that time** (indices shift with every change; none is given here)")
+                }
+            case .delete(let list, _, let origin):
+                if OriginAnalysis.isSafeForCommandLine(origin) {
+                    steps.append(Escape.codeSpan(RemediationAction.add(list, origins: [origin]).commandLine!) + " (the exact entry deleted)")
+                } else {
+                    steps.append("the deleted entry \(Escape.codeSpan(Escaping.visible(origin))) is not an origin `allowed_origin add` accepts: it cannot be added back")
+                }
+            case .enable(let list):
+                steps.append("\(list.displayName) CORS was enabled: no disable command is given here (none is in the sources cors-audit relies on; see docs/releases.md)")
+            default: continue
+            }
+        }
+        guard !steps.isEmpty else { return [] }
+        var out = ["", "## Back-out", "", "If the change must be undone, at the same prompt, in this order:", ""]
+        out += steps.enumerated().map { "\($0.offset + 1). \($0.element)" }
+        let restarts = plan.steps.filter(\.isRestart)
+        if !restarts.isEmpty {
+            out.append("\(steps.count + 1). the same restarts as above (" + restarts.map { Escape.codeSpan($0.commandLine!) }.joined(separator: ", ") + "): a back-out is not served until then either")
+        }
+        return out
+    }
+
+    /// What each restart of the plan interrupts, from ``ServiceImpact`` (each with its source or marked assumed).
+    func serviceImpact(_ plan: RemediationPlan) -> [String] {
+        let notes = plan.steps.compactMap { step -> String? in
+            guard case .restart(let service) = step, let impact = ServiceImpact.impact(of: service) else { return nil }
+            return "- \(Escape.codeSpan(service)): \(Escape.markdown(impact.text))" + (impact.source.isAssumed ? " (**assumed**: no public text states it)" : "")
+        }
+        guard !notes.isEmpty else { return [] }
+        return ["", "## Service impact", "", "Restart in a quiet hour, one node of a cluster at a time:", ""] + notes
     }
 }

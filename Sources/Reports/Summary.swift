@@ -20,7 +20,8 @@ struct Summary {
             let n = report.count(s)
             return "\(n) \(s.rawValue)\(n == 1 || s == .info ? "" : "s")"
         }
-        return parts.joined(separator: ", ")
+        let waived = report.waivedFindings.count
+        return parts.joined(separator: ", ") + (waived > 0 ? ", \(waived) waived" : "")
     }
 
     var nodeCounts: String {
@@ -44,7 +45,11 @@ struct Summary {
     var notices: [String] {
         var seen: Set<String> = []
         let insecure = report.probe?.insecure == true ? [ProbeReport.insecureNotice] : []
-        return insecure + report.nodes.flatMap { n in n.notes.map { "\(n.host): \($0)" } }.filter { seen.insert($0).inserted }
+        // Waivers that expired or match nothing: said in every format, not only on stderr.
+        // A scoped run first: it must never read as the whole fleet.
+        let scoped = report.scope.map { ["scoped run (\($0)): only part of \(report.inventoryPath) was audited; nodes outside the scope show as skipped"] } ?? []
+        return scoped + insecure + report.nodes.flatMap { n in n.notes.map { "\(n.host): \($0)" } }.filter { seen.insert($0).inserted }
+            + report.waiverWarnings
     }
 
     static func originsCell(_ list: ObservedList) -> String {

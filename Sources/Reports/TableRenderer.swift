@@ -49,7 +49,9 @@ public struct TableRenderer: Sendable {
                 unreached += 1
                 continue
             }
-            let findings = report.findings.filter { $0.cluster == cluster }
+            let findings = report.findings.filter { $0.cluster == cluster && $0.waiver == nil }
+            // Waived findings are shown, marked, and never counted.
+            let waived = report.findings.filter { $0.cluster == cluster && $0.waiver != nil }
             let failed = nodes.filter { !$0.status.isComplete }.count
             var counts = Severity.allCases.reversed().compactMap { s -> String? in
                 let n = findings.filter { $0.severity == s }.count
@@ -62,7 +64,8 @@ public struct TableRenderer: Sendable {
                               : "\(state.unanswered) preflight\(state.unanswered == 1 ? "" : "s") without an answer", at: 0)
             }
             if failed > 0 { counts.insert("\(failed) node\(failed == 1 ? "" : "s") not audited", at: 0) }
-            out.append(paint("cluster \(t(cluster))", "1") + " — \(counts.isEmpty ? paint("clean", "32") : counts.joined(separator: ", "))")
+            out.append(paint("cluster \(t(cluster))", "1") + " — \(counts.isEmpty ? paint("clean", "32") : counts.joined(separator: ", "))"
+                       + (waived.isEmpty ? "" : ", \(waived.count) waived"))
             var rows: [[String]] = [["NODE", "LIST", "STATUS", "ORIGINS", "FINDINGS"]]
             var failures: [String] = []
             // One line per cause: the same failure on many nodes is named once, with the count and the nodes.
@@ -84,6 +87,8 @@ public struct TableRenderer: Sendable {
                 for list in node.lists {
                     let mine = findings.filter { $0.host == node.host && $0.list == list.kind }
                     var cell = summary(mine, node: node)
+                    let waivedHere = waived.filter { $0.host == node.host && $0.list == list.kind }.count
+                    if waivedHere > 0 { cell += ", \(waivedHere) waived" }
                     if mine.isEmpty, node.status == .probeOnly, report.probe != nil {
                         let errors = unanswered["\(node.host)\u{0}\(list.kind.rawValue)"] ?? 0
                         cell = errors > 0 ? "✗ \(errors) preflight\(errors == 1 ? "" : "s") without an answer" : "preflight ok (CLI not read)"
@@ -105,6 +110,10 @@ public struct TableRenderer: Sendable {
             if !findings.isEmpty {
                 out.append("")
                 out += findings.map { "  " + paint(Self.symbol($0.severity), $0.severity) + " \(t($0.message))" }
+            }
+            if !waived.isEmpty {
+                if findings.isEmpty { out.append("") }
+                out += waived.map { "  ~ " + t(Self.waivedLine($0)) }
             }
             out.append("")
         }
@@ -150,7 +159,8 @@ public struct TableRenderer: Sendable {
         if verdict == .incomplete {
             result += " · " + t(Summary(report: report, failOn: failOn).incompleteReason)
         }
-        return result + " · " + t(overview.closing)
+        let scoped = report.scope.map { " · SCOPED to " + t($0) } ?? ""
+        return result + scoped + " · " + t(overview.closing)
     }
 
     /// The fleet's summary: clusters by state, the ones needing work named with their worst finding, failures by cause.
@@ -205,6 +215,12 @@ public struct TableRenderer: Sendable {
             return "\(n) \(kind.rawValue)"
         }
         return "\(Self.symbol(worst.severity)) " + parts.joined(separator: ", ")
+    }
+
+    /// `waived until 2027-03-31 (lab tool, inventory line 40): <message>`.
+    public static func waivedLine(_ f: Finding) -> String {
+        guard let w = f.waiver else { return f.message }
+        return "waived until \(w.expires) (\(w.reason); inventory line \(w.line)): \(f.severity.rawValue) \(f.message)"
     }
 
     static func symbol(_ severity: Severity) -> String {

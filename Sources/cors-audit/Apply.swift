@@ -1,7 +1,9 @@
 import ArgumentParser
 import AuditCore
 import Foundation
+import History
 import Pipeline
+import Prober
 import Reports
 
 /// `cors-audit remediate ... --apply`: confirm per node, carry the runbooks out over SSH, record what
@@ -22,6 +24,10 @@ struct ApplyRun {
     var history: String? = nil
     /// The recorded run the plans came from, when known.
     var planRun: Int64? = nil
+    /// The report the plan came from: its time (the plan's age) and, when it probed, its TLS settings.
+    var source: ReportReader.Read? = nil
+    /// Read (never created) to count the inventory's runs since the plan's report.
+    var planHistory: String? = nil
 
     /// Refuses early when the per-node confirmation cannot be asked.
     static func requireConfirmationChannel(yes: Bool) throws {
@@ -37,6 +43,17 @@ struct ApplyRun {
         pipeline.parallelClusters = parallelClusters
         pipeline.history = history
         pipeline.planRun = planRun
+        pipeline.warnings = planAge().map { [$0] } ?? []
+        pipeline.warnings.forEach { Terminal.error("warning: " + $0) }
+        if let probe = source?.probe {
+            pipeline.probed = true
+            // Probe again after the change with the same TLS settings; a CA file gone since is said, never guessed round.
+            if let ca = probe.caFile, (try? PreflightProber.checkCAFile(ca)) == nil {
+                Terminal.error("warning: the plan came from a probe with --ca-file \(Escaping.terminal(ca)), which cannot be read now: the re-audit will not probe")
+            } else {
+                pipeline.reprobe = .init(options: .init(caFile: probe.caFile, insecure: probe.insecure, concurrency: concurrency))
+            }
+        }
         let work: [ApplyPipeline.Work]
         switch pipeline.match() {
         case .success(let matched): work = matched
@@ -47,8 +64,13 @@ struct ApplyRun {
         }
         // The order comes before the first confirmation, so the person knows what waits on what.
         print(pipeline.orderText(work), terminator: "")
+        let asker = TerminalConfirmation(restart: restart)
+        let yes = self.yes
         let summary = await pipeline.run(
-            work, confirm: { yes || confirm($0) }, passwords: { TerminalPasswords.forInventory(inventory) },
+            work, confirm: { plan in
+                if yes { return true }
+                return await asker.ask(plan)
+            }, passwords: { TerminalPasswords.forInventory(inventory) },
             starting: { count in
                 if Terminal.stderrIsTerminal { Terminal.write("Applying to \(count) node\(count == 1 ? "" : "s") ...\n") }
             },
@@ -62,6 +84,38 @@ struct ApplyRun {
         let folder = Escaping.terminal(self.folder)
         print("Records: \(folder)/apply.md, \(folder)/apply-<host>.json" + (summary.after == nil ? "" : ", after-state report \(folder)/after/report.json"))
         return summary.exitCode
+    }
+
+    /// How old the plan is: hours since its report, and runs the history recorded since (when it can be read).
+    /// A warning when an hour or a run has passed: the nodes may have changed since the plan was made.
+    func planAge(now: Date = Date()) -> String? {
+        guard let stamp = source?.generatedAt, let made = ISOTime.parse(stamp) else { return nil }
+        let hours = now.timeIntervalSince(made) / 3600
+        var runs: Int?
+        if let history = planHistory, FileManager.default.isReadableFile(atPath: history),
+           let store = try? HistoryStore(path: history, create: false),
+           let all = try? store.runs(scope: .inventory(key: InventoryIdentity(inventory).key, legacyPaths: [inventory.path])) {
+            runs = all.filter { $0.generatedEpoch > made.timeIntervalSince1970 + 0.5 }.count
+        }
+        guard hours >= 1 || (runs ?? 0) > 0 else { return nil }
+        let age = hours < 48 ? String(format: "%.1f hours", hours) : String(format: "%.1f days", hours / 24)
+        var text = "the plan is \(age) old (its report was generated \(stamp))"
+        if let runs, let history = planHistory { text += "; \(runs) run\(runs == 1 ? "" : "s") of this inventory recorded in \(history) since" }
+        return text + ": the nodes may have changed; each delete still checks its index, but re-audit and re-plan if in doubt"
+    }
+}
+
+/// Asks on the terminal, one node at a time as its turn comes: readLine blocks, so it runs on its own serial queue.
+final class TerminalConfirmation: Sendable {
+    let restart: Bool
+    private let queue = DispatchQueue(label: "cors-audit.confirm")
+
+    init(restart: Bool) { self.restart = restart }
+
+    func ask(_ plan: RemediationPlan) async -> Bool {
+        await withCheckedContinuation { done in
+            queue.async { done.resume(returning: self.confirm(plan)) }
+        }
     }
 
     /// Shows the node's steps and asks on the terminal (names and service names through `Escaping.terminal`).

@@ -44,6 +44,8 @@ struct Audit: AsyncParsableCommand {
 
     @OptionGroup var planning: PlanningOptions
 
+    @OptionGroup var scoping: ScopeOptions
+
     func validate() throws {
         if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
         try checkTimeout(timeout)
@@ -52,7 +54,7 @@ struct Audit: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let inventory = planning.applied(to: try loadInventory(self.inventory))
+        let inventory = try scoping.applied(to: planning.applied(to: try loadInventory(self.inventory)))
         let source: any ObservationSource = if let transcripts {
             TranscriptFolderSource(path: transcripts)
         } else {
@@ -62,10 +64,14 @@ struct Audit: AsyncParsableCommand {
         }
         // The probe keeps the concurrency cap; the run's time limit starts again for the web side. Entries the last
         // recorded runs saw and the lists lack now are sent too: a node not restarted since their deletion still allows them.
-        let pipeline = AuditPipeline(
+        // A scoped run is not recorded: the nodes it left out would read as changed in the next drift.
+        let scoped = scoping.label != nil
+        if scoped && !noHistory { Terminal.error("warning: a scoped run (\(scoping.label!)) is not recorded in the history \(history)") }
+        var pipeline = AuditPipeline(
             source: source,
             probe: probe ? .init(options: tls.options(concurrency: concurrency, timeout: timeout)) : nil,
-            history: noHistory ? nil : .init(path: history, recordFailOn: reporting.failOn, readFormerEntries: true))
+            history: noHistory ? nil : .init(path: history, recordFailOn: scoped ? nil : reporting.failOn, readFormerEntries: true))
+        pipeline.scope = scoping.label
         throw ExitCode(try await reporting.run(pipeline, inventory))
     }
 }

@@ -39,7 +39,8 @@ struct CorsAudit: AsyncParsableCommand {
             Exit codes: 0 clean; 1 findings at or above --fail-on; 2 incomplete (a node was not fully audited); \
             64 usage or inventory error.
             """,
-        subcommands: [Audit.self, Probe.self, Demo.self, Discover.self, Remediate.self, HistoryCommand.self, DriftCommand.self, BaselineCommand.self],
+        subcommands: [Audit.self, Probe.self, Demo.self, Discover.self, Remediate.self, HistoryCommand.self, DriftCommand.self, BaselineCommand.self,
+                      InventoryCommand.self],
         defaultSubcommand: Audit.self
     )
 }

@@ -56,17 +56,20 @@ struct Probe: AsyncParsableCommand {
     @Flag(name: .customLong("no-history"), help: "Do not read the history database.")
     var noHistory = false
 
+    @OptionGroup var scoping: ScopeOptions
+
     func validate() throws {
         if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
         try checkTimeout(timeout)
     }
 
     func run() async throws {
-        let inventory = try loadInventory(self.inventory)
-        let pipeline = AuditPipeline(
+        let inventory = try scoping.applied(to: try loadInventory(self.inventory))
+        var pipeline = AuditPipeline(
             source: nil,
             probe: .init(options: tls.options(concurrency: concurrency, timeout: timeout)),
             history: noHistory ? nil : .init(path: history, recordFailOn: nil, readFormerEntries: true))
+        pipeline.scope = scoping.label
         throw ExitCode(try await reporting.run(pipeline, inventory))
     }
 }

@@ -36,13 +36,15 @@ struct Remediate: AsyncParsableCommand {
     @Option(name: .long, help: "With --apply: clusters applied side by side (default 1); within a cluster always one node at a time.")
     var parallelClusters: Int?
 
-    @Option(name: .long, help: "With --apply: record the audit planned from (tagged apply-before) and the re-audit (apply-after) in this history database.")
+    @Option(name: .long, help: "With --apply: record the audit planned from (tagged apply-before) and the re-audit (apply-after) in this history database; with --from, it is also read to count the runs since the report.")
     var history: String = "reports/history.sqlite"
 
     @Flag(name: .customLong("no-history"), help: "With --apply: record nothing in the history database.")
     var noHistory = false
 
     @OptionGroup var planning: PlanningOptions
+
+    @OptionGroup var scoping: ScopeOptions
 
     func validate() throws {
         if apply {
@@ -51,6 +53,7 @@ struct Remediate: AsyncParsableCommand {
             if let parallelClusters, parallelClusters < 1 { throw ValidationError("--parallel-clusters must be a positive integer") }
         } else {
             if (from == nil) == (inventory == nil) { throw ValidationError("give either --from REPORT.json or --inventory FILE") }
+            if scoping.label != nil && from != nil { throw ValidationError("--cluster, --host and --exclude go with --apply or a fresh audit (--inventory), not with --from alone") }
             if yes || restart || timeout != nil || parallelClusters != nil {
                 throw ValidationError("--yes, --restart, --timeout and --parallel-clusters go with --apply")
             }
@@ -59,21 +62,23 @@ struct Remediate: AsyncParsableCommand {
 
     func run() async throws {
         if apply { try ApplyRun.requireConfirmationChannel(yes: yes) }
-        let plans: [RemediationPlan]
+        var plans: [RemediationPlan]
         let findings: [Finding]
         var folder = output
         var beforeCode: Int32 = 0
         // With --apply, the run the plans came from: the audit recorded here, or the --from report's recorded run.
         var planRun: Int64?
         let record = apply && !noHistory
+        var fromReport: ReportReader.Read?
         if let from {
             let read = try ReportReader.read(path: from)
+            fromReport = read
             plans = read.plans
             findings = read.findings
             if record, let path = inventory { planRun = recordedRun(of: from, inventory: path) }
             if folder == nil { folder = ((from as NSString).deletingLastPathComponent as NSString).appendingPathComponent("remediation") }
         } else if let path = self.inventory {
-            let inventory = planning.applied(to: try loadInventory(path))
+            let inventory = try scoping.applied(to: planning.applied(to: try loadInventory(path)))
             let source: any ObservationSource
             if let transcripts {
                 source = TranscriptFolderSource(path: transcripts)
@@ -82,8 +87,13 @@ struct Remediate: AsyncParsableCommand {
             } else {
                 throw ValidationError("live planning needs `cors-audit audit` first; pass --transcripts DIR or use --from REPORT.json")
             }
-            // Apply's audit is recorded (tagged apply-before), so the re-audit can name it and drift can explain both.
-            let result = await AuditPipeline(source: source, history: record ? .init(path: history, recordFailOn: .warning, readFormerEntries: false,
+            // Apply's audit is recorded (tagged apply-before), so the re-audit can name it and drift can explain both. Drift
+            // takes an apply-before run for a whole one, so a scoped audit is not recorded (as `audit` does).
+            let recordBefore = record && scoping.label == nil
+            if record && !recordBefore {
+                Terminal.error("warning: a scoped run (\(scoping.label!)) is not recorded in the history \(history); the re-audit is, tagged apply-after")
+            }
+            let result = await AuditPipeline(source: source, history: recordBefore ? .init(path: history, recordFailOn: .warning, readFormerEntries: false,
                                                                                      labels: RunLabels(tag: .applyBefore)) : nil).run(inventory)
             result.warnings.forEach(Terminal.error)
             planRun = result.recordedRun
@@ -96,6 +106,20 @@ struct Remediate: AsyncParsableCommand {
             return
         }
         guard let folder else { return }
+        var scoped: Inventory?
+        if apply, let path = self.inventory {
+            let inventory = try scoping.applied(to: try loadInventory(path))
+            scoped = inventory
+            if scoping.label != nil {
+                // Only the plans of nodes in the scope are applied; the others are named, never typed.
+                let inScope = Set(inventory.nodes.filter(\.node.audit).map { $0.node.host.lowercased() })
+                let outside = plans.filter { !inScope.contains($0.host.lowercased()) }.map(\.host)
+                if !outside.isEmpty {
+                    print("Outside the scope (\(Escaping.terminal(scoping.label!))), not applied: \(Escaping.terminal(outside.joined(separator: ", ")))")
+                }
+                plans = plans.filter { inScope.contains($0.host.lowercased()) }
+            }
+        }
         if plans.isEmpty {
             print("Nothing to fix: no node needs a change.")
             if apply { throw ExitCode(beforeCode) }
@@ -107,10 +131,11 @@ struct Remediate: AsyncParsableCommand {
             try RunFolder.atomicWrite(RunbookRenderer().markdown(plan, findings: findings), to: "\(folder)/\(plan.host).md")
             print("\(Escaping.terminal(folder))/\(Escaping.terminal(plan.host)).md  (\(plan.steps.filter { $0.commandLine != nil }.count) steps)")
         }
-        if apply, let path = self.inventory {
-            let code = try await ApplyRun(plans: plans, before: findings, inventory: try loadInventory(path), yes: yes,
+        if apply, let inventory = scoped {
+            let code = try await ApplyRun(plans: plans, before: findings, inventory: inventory, yes: yes,
                                           restart: restart, folder: folder, timeout: timeout, concurrency: nil,
-                                          parallelClusters: parallelClusters ?? 1, history: record ? history : nil, planRun: planRun).run()
+                                          parallelClusters: parallelClusters ?? 1, history: record ? history : nil, planRun: planRun,
+                                          source: fromReport, planHistory: history).run()
             throw ExitCode(code)
         }
     }

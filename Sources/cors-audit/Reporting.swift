@@ -23,7 +23,7 @@ struct FormatList: ExpressibleByArgument {
 
 /// How a run reports: what goes to stdout, which files land where, and the exit-code threshold.
 struct ReportingOptions: ParsableArguments {
-    @Option(name: .long, help: "Comma-separated: table, json, markdown, html, junit, prometheus. stdout shows the table (or the JSON when json is the only terminal format); every format is also written to the run folder.")
+    @Option(name: .long, help: "Comma-separated: table, json, markdown, html, junit, prometheus, csv (one row per finding), mail (a short text with a Subject: line). stdout shows the first of table, json, mail, csv asked for (else the result line); every format is also written to the run folder.")
     var format: FormatList = FormatList([.table])
 
     @Option(name: .long, help: "Write the run's files into DIR, replaced whole (refused if it holds files cors-audit does not write; default: reports/<UTC time>/, with reports/latest pointing at it).")
@@ -88,6 +88,11 @@ struct ReportingOptions: ParsableArguments {
                 print(text, terminator: "")
             } else if format.formats.contains(.json) {
                 print(report.json(failOn: failOn).serialized(), terminator: "")
+            } else if format.formats.contains(.mail) {
+                // Ready to pipe into a mailer: the Subject: line first.
+                print(MailRenderer(failOn: failOn).render(report), terminator: "")
+            } else if format.formats.contains(.csv) {
+                print(CSVRenderer().render(report), terminator: "")
             } else {
                 // Only file formats asked for: the result line and where the files went, never nothing at all.
                 let color = Terminal.stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil

@@ -96,10 +96,13 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = tacCase, _ body: (Simula
             // Straight from the inventory: a live audit plans, then the plan is applied.
             let out = lab.directory + "/apply"
             let r = try corsAudit(["remediate", "--inventory", lab.inventoryPath, "--apply", "--no-history", "--yes", "--output", out])
-            #expect(r.status == 0, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
+            // Configured, not served: never headed clean, never "ok" (issue 20, item 4).
+            #expect(r.status == 1, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
             #expect(r.stdout.contains("  skipped  utils service restart Unified CCE Live Data NGINX Service  (service restarts run only with --restart)"))
             #expect(r.stdout.contains("  ! configured but not effective until restarted: utils service restart Intelligence Center Reporting Service; utils service restart Unified CCE Live Data NGINX Service"))
-            #expect(r.stdout.contains("Result after apply: CLEAN (exit 0); restarts pending on \(sub)"))
+            #expect(r.stdout.contains("Result after apply: PENDING RESTART (exit 1); restarts pending on \(sub)"))
+            #expect(r.stdout.contains("  \(sub)   cuic       ✗ 1 missing-origin     configured, restart pending"), "\(r.stdout)")
+            #expect(r.stdout.contains("  \(sub)   live-data  ! 1 unexpected-origin  configured, restart pending"))
 
             let node = lab.node(sub)
             // The CLI (and so the audit) sees the configured lists ...
@@ -114,6 +117,42 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = tacCase, _ body: (Simula
             let record = try lab.record(sub, in: out)
             #expect(record["restarts_pending"] as? [String] == ["utils service restart Intelligence Center Reporting Service",
                                                                 "utils service restart Unified CCE Live Data NGINX Service"])
+        }
+    }
+
+    /// An origin someone added by hand since the audit: the node answers "already configured", recorded as no change,
+    /// never as applied; and a plan three hours and one run old is said to be so before anything is typed.
+    @Test func anAddTheNodeAlreadyHoldsIsNoChangeAndAnOldPlanIsWarned() async throws {
+        try await withLab { lab in
+            let report = try lab.auditBefore()
+            // The report as if written three hours ago, and one run recorded since.
+            var json = try String(contentsOfFile: report, encoding: .utf8)
+            let stamp = try #require(json.firstRange(of: /"generated_at": *"[^"]*"/))
+            let f = ISO8601DateFormatter()
+            f.formatOptions = [.withInternetDateTime]
+            let old = f.string(from: Date().addingTimeInterval(-3 * 3600))
+            json.replaceSubrange(stamp, with: "\"generated_at\":\"\(old)\"")
+            try json.write(toFile: report, atomically: true, encoding: .utf8)
+            let history = lab.directory + "/history.sqlite"
+            let later = try corsAudit(["audit", "--inventory", lab.inventoryPath, "--output", lab.directory + "/later", "--history", history])
+            #expect(later.status == 1, "stderr: \(later.stderr)")
+            let missing = "https://finessep.uccelab.tac:8445"
+            lab.node(sub).updateConfigured(.cuic) { $0.origins.append(missing) }
+
+            let out = lab.directory + "/apply"
+            let r = try corsAudit(["remediate", "--from", report, "--inventory", lab.inventoryPath, "--apply", "--yes", "--restart",
+                                   "--history", history, "--output", out])
+            #expect(r.status == 0, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
+            #expect(r.stderr.contains("warning: the plan is 3.0 hours old (its report was generated \(old)); 1 run of this inventory recorded in \(history) since"), "\(r.stderr)")
+            #expect(r.stdout.contains("! the plan is 3.0 hours old"))
+            #expect(r.stdout.contains("  no change  utils cuic cors allowed_origin add \(missing)  (no change: the node answered that its CUIC list already holds \(missing))"), "\(r.stdout)")
+            #expect(r.stdout.contains("  applied  utils live-data cors allowed_origin delete → 5 (http://127.0.0.1:5500)"))
+            let steps = try lab.record(sub, in: out)["steps"] as! [[String: Any]]
+            #expect(steps[0]["status"] as? String == "no_change")
+            #expect(try lab.record(sub, in: out)["no_change"] as? Bool == false)
+            #expect(try String(contentsOfFile: out + "/apply.md", encoding: .utf8).contains("> **Warning:** the plan is 3.0 hours old"))
+            // Added once, by hand: the apply did not add it again.
+            #expect(lab.node(sub).configuredList(.cuic)?.origins.filter { $0 == missing }.count == 1)
         }
     }
 
@@ -162,7 +201,9 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = tacCase, _ body: (Simula
         }) { lab in
             let out = lab.directory + "/apply"
             let r = try corsAudit(["remediate", "--inventory", lab.inventoryPath, "--apply", "--no-history", "--yes", "--output", out])
-            #expect(r.status == 0, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
+            // Without --restart the change is configured, not served: exit 1 (PENDING RESTART).
+            #expect(r.status == 1, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
+            #expect(r.stdout.contains("Result after apply: PENDING RESTART (exit 1)"))
             #expect(r.stdout.contains("  applied  utils cuic cors allowed_origin delete → 2 (\(oldGadgets))"), "\(r.stdout)")
             #expect(r.stdout.contains("  applied  utils live-data cors allowed_origin delete → 5 (http://127.0.0.1:5500)"), "\(r.stdout)")
             let node = lab.node(sub)

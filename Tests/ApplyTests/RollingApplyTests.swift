@@ -99,6 +99,30 @@ struct RollingLab {
         }
     }
 
+    /// On a terminal (script(1) gives it a PTY) each node is asked for as its turn comes: the second node of a cluster
+    /// only once the first is applied and verified, never every question before any node is touched (issue 20, item 4).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) (util-linux) for a terminal"))
+    func onATerminalEachNodeIsAskedForAsItsTurnComes() async throws {
+        try await RollingLab.with { lab in
+            let command = [binary, "remediate", "--inventory", lab.simulation.inventoryPath, "--apply", "--restart",
+                           "--output", lab.simulation.directory + "/apply"].map { "'" + $0 + "'" }.joined(separator: " ")
+            // Yes to alpha's publisher, no to its subscriber, yes to both of beta.
+            let r = try corsAudit([], stdin: "y\nn\ny\ny\n", through: ["/usr/bin/script", "-qec", command, "/dev/null"])
+            #expect(r.status == 1, "\(r.stdout)")
+            func at(_ text: String) throws -> String.Index { try #require(r.stdout.range(of: text), "\(text) not in \(r.stdout)").lowerBound }
+            let order = [try at("Apply to cuicpub.alpha.test? [y/N]"), try at("  cuicpub.alpha.test (cluster alpha): applied"),
+                         try at("Apply to cuicsub.alpha.test? [y/N]"), try at("  cuicsub.alpha.test (cluster alpha): declined"),
+                         try at("Apply to cuicpub.beta.test? [y/N]"), try at("  cuicpub.beta.test (cluster beta): applied"),
+                         try at("Apply to cuicsub.beta.test? [y/N]"), try at("  cuicsub.beta.test (cluster beta): applied")]
+            #expect(order == order.sorted(), "\(r.stdout)")
+            #expect(r.stdout.contains("cuicsub.alpha.test (cluster alpha): DECLINED"))
+            // The declined node was never touched; the others restarted one after the other.
+            let windows = try lab.windows()
+            #expect(windows.map(\.host).sorted() == ["cuicpub.alpha.test", "cuicpub.beta.test", "cuicsub.beta.test"])
+            #expect(lab.simulation.node("cuicsub.alpha.test").configuredList(.cuic)?.origins.contains("https://finessep.alpha.test:8445") == false)
+        }
+    }
+
     @Test func twoClustersRunSideBySideWithParallelClustersTwo() async throws {
         try await RollingLab.with { lab in
             let r = try lab.apply(["--parallel-clusters", "2"])
