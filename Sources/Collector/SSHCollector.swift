@@ -16,6 +16,10 @@ public struct SSHCollector: Sendable {
         public var passwords: PromptedPasswords
         /// `--insecure-host-keys`: nodes with host_key_policy off may still be sent their password.
         public var insecureHostKeys: Bool
+        /// Where the SSH poll loops add their CPU by phase (the benchmark's `--cpu-report`); nil: not measured.
+        public var cpuTally: SSHCPUTally?
+        /// Most poll-loop threads; nil: the runner's default (one per core, at most four).
+        public var pollLoops: Int?
         public init(concurrency: Int? = nil, runTimeout: Duration? = nil,
                     environment: [String: String] = ProcessInfo.processInfo.environment,
                     passwords: PromptedPasswords = .init(), insecureHostKeys: Bool = false) {
@@ -70,7 +74,8 @@ public struct SSHCollector: Sendable {
         }
         let deadline = options.runTimeout.map { ContinuousClock.now + $0 }
         let skippedFailures = results.count
-        let outcomes = await SSHRunner(concurrency: options.concurrency).run(jobs, deadline: deadline, progress: progress.map { report in
+        let outcomes = await SSHRunner(concurrency: options.concurrency, maxLoops: options.pollLoops, cpuTally: options.cpuTally)
+            .run(jobs, deadline: deadline, progress: progress.map { report in
             { @Sendable (p: SSHProgress) in
                 report(Progress(done: p.done + skippedFailures, total: p.total + skippedFailures, failed: p.failed + skippedFailures))
             }

@@ -19,6 +19,8 @@ public struct AuditPipeline: Sendable {
     public var inventoryLabel: String?
     /// The report's timestamp; `CORS_AUDIT_TEST_EPOCH` pins it in tests.
     public var generatedAt: @Sendable () -> String = Timestamp.now
+    /// Charge each stage's CPU here (the benchmark's `--cpu-report`); nil: not measured.
+    public var cpuProfile: CPUProfile?
 
     public struct ProbeStage: Sendable {
         public var options: PreflightProber.Options
@@ -53,8 +55,8 @@ public struct AuditPipeline: Sendable {
         var observed = Observed(observations: [:])
         var report: AuditReport
         if let source {
-            observed = await source.observe(inventory)
-            report = Auditor.audit(inventory: inventory, observations: observed.observations, generatedAt: generatedAt)
+            observed = await measure("collect") { await source.observe(inventory) }
+            report = await measure("audit") { Auditor.audit(inventory: inventory, observations: observed.observations, generatedAt: generatedAt) }
         } else {
             report = Auditor.probeOnly(inventory: inventory, generatedAt: generatedAt)
         }
@@ -72,15 +74,25 @@ public struct AuditPipeline: Sendable {
                     for (host, version) in versions { releases[host] = ReleaseFamily(version: version) }
                 }
             }
-            let result = await PreflightProber(options: probe.options)
-                .probe(inventory, reports: source == nil ? [] : report.nodes, former: former, releases: releases)
+            let nodes = source == nil ? [] : report.nodes, probed = releases
+            let result = await measure("probe") {
+                await PreflightProber(options: probe.options).probe(inventory, reports: nodes, former: former, releases: probed)
+            }
             report = report.merging(probe: result, inventory: inventory)
         }
         if let inventoryLabel { report.inventoryPath = inventoryLabel }
-        if let history, let failOn = history.recordFailOn, let problem = HistoryStage.record(report, failOn: failOn, path: history.path) {
+        if let history, let failOn = history.recordFailOn,
+           let problem = await measure("record", { [report] in HistoryStage.record(report, failOn: failOn, path: history.path) }) {
             warnings.append(problem)
         }
         return Result(report: report, transcripts: observed.transcripts, warnings: warnings)
+    }
+}
+
+extension AuditPipeline {
+    private func measure<T>(_ stage: String, _ body: () async -> T) async -> T {
+        guard let cpuProfile else { return await body() }
+        return await cpuProfile.measure(stage, body)
     }
 }
 
