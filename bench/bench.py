@@ -49,8 +49,19 @@ PYTHON = ENV.get("BENCH_PYTHON", sys.executable)
 WORK = ENV.get("BENCH_WORK", os.path.join(ROOT, ".build-bench", "run"))
 TIME = "/usr/bin/time"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# Pinning (BENCH_PIN=1, the default, on a machine with two cores or more): vos-sim on the last core, the client
+# (cors-audit or the peer) on the others, so the client's CPU and wall time are its own and not the simulator's.
+CORES = os.cpu_count() or 1
+PIN = ENV.get("BENCH_PIN", "1") == "1" and CORES >= 2 and shutil.which("taskset") is not None
+SIM_CORES = str(CORES - 1)
+CLIENT_CORES = ",".join(str(c) for c in range(CORES - 1))
+SIM_PREFIX = ["taskset", "-c", SIM_CORES] if PIN else []
+CLIENT_PREFIX = ["taskset", "-c", CLIENT_CORES] if PIN else []
 READY_TIMEOUT = 300          # seconds for vos-sim to print `ready`
 RUN_TIMEOUT = 1800           # seconds for any single measured run
+
+
+HAS_CPU_REPORT = False       # set from `cors-audit audit --help`
 
 
 def log(msg):
@@ -64,9 +75,9 @@ class Simulator:
     def __init__(self, out, password):
         self.out = out
         self.stderr = open(os.path.join(WORK, "vos-sim.stderr"), "w")
-        cmd = [os.path.join(BIN, "vos-sim"), "fleet", "--nodes", str(N), "--drift-every", str(DRIFT_EVERY),
+        cmd = SIM_PREFIX + [os.path.join(BIN, "vos-sim"), "fleet", "--nodes", str(N), "--drift-every", str(DRIFT_EVERY),
                "--startup", str(STARTUP), "--command-delay", str(CMD_DELAY), "--out", out,
-               "--base-address", "127.0.0.1", "--exit-on-stdin-eof"]
+               "--base-address", "127.0.0.1", "--exit-on-stdin-eof"] + (["--threads", "1"] if PIN else [])
         log("starting " + " ".join(cmd))
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
                                      env=dict(ENV, VOS_SIM_PASSWORD=password), text=True)
@@ -172,7 +183,7 @@ def timed(cmd, name, env, stdout_path):
     with open(stdout_path, "w") as out, open(os.path.join(WORK, f"{name}.stderr"), "w") as err:
         start = time.monotonic()
         try:
-            code = subprocess.run([TIME, "-v", "-o", time_path] + cmd, stdout=out, stderr=err, env=env,
+            code = subprocess.run(CLIENT_PREFIX + [TIME, "-v", "-o", time_path] + cmd, stdout=out, stderr=err, env=env,
                                   timeout=RUN_TIMEOUT).returncode
         except subprocess.TimeoutExpired:
             raise RuntimeError(f"{name} did not finish within {RUN_TIMEOUT} s")
@@ -182,11 +193,12 @@ def timed(cmd, name, env, stdout_path):
     return r
 
 
-def run_audit(name, inventory, env, sim, history_flag):
+def run_audit(name, inventory, env, sim, history_flag, extra=()):
     outdir = os.path.join(WORK, name)
     shutil.rmtree(outdir, ignore_errors=True)
+    profile = os.path.join(WORK, f"{name}.cpu.json")
     cmd = [os.path.join(BIN, "cors-audit"), "audit", "--inventory", inventory, "--format", "json",
-           "--output", outdir] + history_flag
+           "--output", outdir] + history_flag + (["--cpu-report", profile] if HAS_CPU_REPORT else []) + list(extra)
     before = sim.cpu_seconds()
     r = timed(cmd, name, env, os.path.join(WORK, f"{name}.json"))
     r["sim_cpu_s"] = sim.cpu_seconds() - before
@@ -196,7 +208,40 @@ def run_audit(name, inventory, env, sim, history_flag):
         raise RuntimeError(f"{name}: cors-audit exited {r['exit']} (see {WORK}/{name}.stderr)")
     with open(os.path.join(outdir, "report.json")) as f:
         r["report"] = json.load(f)
+    if HAS_CPU_REPORT:
+        with open(profile) as f:
+            r["profile"] = json.load(f)
     return r
+
+
+def phase_table(runs):
+    """Client CPU per node by stage and SSH phase, from each run's --cpu-report: `runs` is [(label, r, nodes)]."""
+    runs = [(label, r, n) for label, r, n in runs if r.get("profile")]
+    if not runs:
+        return ["(this binary has no --cpu-report)"]
+    L = ["| client CPU, ms per node | " + " | ".join(f"{label} (N={n})" for label, _, n in runs) + " |",
+         "|---|" + "---:|" * len(runs)]
+    keys = []
+    for _, r, _ in runs:
+        for s in r["profile"]["stages"]:
+            if ("stage", s["stage"]) not in keys:
+                keys.append(("stage", s["stage"]))
+    phase_keys = [("phase", p["phase"]) for p in runs[0][1]["profile"]["ssh_phases"]]
+    def value(r, key):
+        kind, name = key
+        items = r["profile"]["stages" if kind == "stage" else "ssh_phases"]
+        return sum(i["seconds"] for i in items if i["stage" if kind == "stage" else "phase"] == name)
+    for key in keys:
+        if key == ("stage", "collect"):
+            L.append("| collect (all SSH threads and the resolver) | " + " | ".join(f"{value(r, key) * 1000 / n:.2f}" for _, r, n in runs) + " |")
+            for pk in phase_keys:
+                L.append(f"| · SSH {pk[1]} | " + " | ".join(f"{value(r, pk) * 1000 / n:.3f}" for _, r, n in runs) + " |")
+        else:
+            L.append(f"| {key[1]} | " + " | ".join(f"{value(r, key) * 1000 / n:.2f}" for _, r, n in runs) + " |")
+    L.append("| whole process (user + system) | " + " | ".join(
+        f"{(r['profile']['process']['user_seconds'] + r['profile']['process']['system_seconds']) * 1000 / n:.2f}" for _, r, n in runs) + " |")
+    L.append("| poll-loop threads | " + " | ".join(str(r["profile"]["poll_loop_threads"]) for _, r, _ in runs) + " |")
+    return L
 
 
 def run_peer(name, inventory, workers, limit, env, sim):
@@ -322,6 +367,8 @@ def main():
     help_text = subprocess.run([os.path.join(BIN, "cors-audit"), "audit", "--help"], capture_output=True,
                                text=True, timeout=60).stdout
     history_flag = ["--no-history"] if "--no-history" in help_text else []
+    global HAS_CPU_REPORT
+    HAS_CPU_REPORT = "--cpu-report" in help_text
 
     fleet = os.path.join(WORK, "fleet")
     shutil.rmtree(fleet, ignore_errors=True)
@@ -420,6 +467,8 @@ def render(R, ok, problems, stats, ok3, problems3, peer_diffs, served, total, pl
     L.append(f"- Load average (1/5/15 min) before: {LOAD_BEFORE}, after: {loadavg()} "
              f"(other work on the machine shares its cores with the benchmark)")
     L.append(f"- Binaries: release build of {git_state()}")
+    L.append(f"- Pinning: " + (f"vos-sim on core {SIM_CORES}, the client (cors-audit, the peer) on core(s) {CLIENT_CORES} (taskset)"
+                               if PIN else "none (BENCH_PIN=0, one core, or no taskset): the simulator shares the client's cores"))
     L.append(f"- Whole benchmark (after the build): {total:.0f} s\n")
     L.append("| measurement | nodes | wall s | client CPU s | CPU ms/node | peak RSS MB | vos-sim CPU s |")
     L.append("|---|---:|---:|---:|---:|---:|---:|")
@@ -460,6 +509,9 @@ def render(R, ok, problems, stats, ok3, problems3, peer_diffs, served, total, pl
         L.append("| no slower than the one-worker-per-node peer | not run (BENCH_SKIP_PEER_N) | – |")
     L.append(f"| ≤ 5 ms client CPU per node | {ms_per_node:.1f} ms | {mark(ms_per_node <= 5)} |")
     L.append(f"| peak RSS ≤ 150 MB at N=500{at500} | {TN['max_rss_mb']:.1f} MB | {mark(TN['max_rss_mb'] <= 150)} |")
+    L.append("")
+    L.append("## Where the client's CPU goes (its own counters, `--cpu-report`)\n")
+    L.extend(phase_table([("T1", T1, 1), ("TN", TN, N)]))
     L.append("")
     L.append("## One node vs N3 (on the vos-sim fleet, not the real-sshd fleet)\n")
     L.append(f"| {STARTUP:g} s CLI start-up | 1 node | {N3} nodes | ratio |")

@@ -36,8 +36,15 @@ timeout 3600 $SWIFT build -c release --product cors-audit --scratch-path "$SCRAT
 timeout 3600 $SWIFT build -c release --product vos-sim --scratch-path "$SCRATCH" >&2
 BIN=$($SWIFT build -c release --scratch-path "$SCRATCH" --show-bin-path)
 
-if [ "${BENCH_MODE:-}" = faults ] || [ "${BENCH_MODE:-}" = probe ]; then
+if [ "${BENCH_MODE:-}" = faults ] || [ "${BENCH_MODE:-}" = probe ] || [ "${BENCH_MODE:-}" = scale ]; then
     # These modes need no peer and no venv: one fleet, measured runs of cors-audit against it.
+    if [ "${BENCH_MODE}" = scale ] && ! python3 -c 'import yaml' 2>/dev/null; then
+        echo "[bench] installing Debian's python3-yaml" >&2
+        $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-yaml >/dev/null
+    fi
+    if [ "${BENCH_MODE}" = scale ] && ! command -v taskset >/dev/null; then
+        echo "[bench] no taskset (util-linux): the simulator will share the client's cores" >&2
+    fi
     ulimit -n "$(ulimit -Hn)"
     mkdir -p "$WORK"
     code=0

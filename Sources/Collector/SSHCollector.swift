@@ -18,6 +18,10 @@ public struct SSHCollector: Sendable {
         public var insecureHostKeys: Bool
         /// Run these on every node instead of its audit commands (`cors-audit discover`); nil: the audit's.
         public var commands: [String]? = nil
+        /// Where the SSH poll loops add their CPU by phase (the benchmark's `--cpu-report`); nil: not measured.
+        public var cpuTally: SSHCPUTally?
+        /// Most poll-loop threads; nil: the runner's default (one per core, at most four).
+        public var pollLoops: Int?
         public init(concurrency: Int? = nil, runTimeout: Duration? = nil,
                     environment: [String: String] = ProcessInfo.processInfo.environment,
                     passwords: PromptedPasswords = .init(), insecureHostKeys: Bool = false) {
@@ -76,7 +80,8 @@ public struct SSHCollector: Sendable {
         }
         let deadline = options.runTimeout.map { ContinuousClock.now + $0 }
         let skippedFailures = results.count
-        let outcomes = await SSHRunner(concurrency: options.concurrency).run(jobs, deadline: deadline, progress: progress.map { report in
+        let outcomes = await SSHRunner(concurrency: options.concurrency, maxLoops: options.pollLoops, cpuTally: options.cpuTally)
+            .run(jobs, deadline: deadline, progress: progress.map { report in
             { @Sendable (p: SSHProgress) in
                 report(Progress(done: p.done + skippedFailures, total: p.total + skippedFailures, failed: p.failed + skippedFailures))
             }

@@ -21,6 +21,8 @@ public struct AuditPipeline: Sendable {
     public var scope: String?
     /// The report's timestamp; `CORS_AUDIT_TEST_EPOCH` pins it in tests.
     public var generatedAt: @Sendable () -> String = Timestamp.now
+    /// Charge each stage's CPU here (the benchmark's `--cpu-report`); nil: not measured.
+    public var cpuProfile: CPUProfile?
 
     public struct ProbeStage: Sendable {
         public var options: PreflightProber.Options
@@ -60,8 +62,8 @@ public struct AuditPipeline: Sendable {
         var observed = Observed(observations: [:])
         var report: AuditReport
         if let source {
-            observed = await source.observe(inventory)
-            report = Auditor.audit(inventory: inventory, observations: observed.observations, generatedAt: generatedAt)
+            observed = await measure("collect") { await source.observe(inventory) }
+            report = await measure("audit") { Auditor.audit(inventory: inventory, observations: observed.observations, generatedAt: generatedAt) }
         } else {
             report = Auditor.probeOnly(inventory: inventory, generatedAt: generatedAt)
         }
@@ -79,8 +81,10 @@ public struct AuditPipeline: Sendable {
                     for (host, version) in versions { releases[host] = ReleaseFamily(version: version) }
                 }
             }
-            let result = await PreflightProber(options: probe.options)
-                .probe(inventory, reports: source == nil ? [] : report.nodes, former: former, releases: releases)
+            let nodes = source == nil ? [] : report.nodes, probed = releases
+            let result = await measure("probe") {
+                await PreflightProber(options: probe.options).probe(inventory, reports: nodes, former: former, releases: probed)
+            }
             report = report.merging(probe: result, inventory: inventory)
         }
         // Waivers last: they judge every finding, the probe's included. Their warnings go to stderr and the report.
@@ -92,7 +96,7 @@ public struct AuditPipeline: Sendable {
         if let history, let failOn = history.recordFailOn {
             var labels = history.labels
             if labels.inventory == nil { labels.inventory = InventoryIdentity(inventory) }
-            switch HistoryStage.record(report, failOn: failOn, path: history.path, labels: labels) {
+            switch await measure("record", { [report, labels] in HistoryStage.record(report, failOn: failOn, path: history.path, labels: labels) }) {
             case .success(let id): recordedRun = id
             case .failure(let problem): warnings.append(problem.message)
             }
@@ -100,6 +104,13 @@ public struct AuditPipeline: Sendable {
         var result = Result(report: report, transcripts: observed.transcripts, warnings: warnings)
         result.recordedRun = recordedRun
         return result
+    }
+}
+
+extension AuditPipeline {
+    private func measure<T>(_ stage: String, _ body: () async -> T) async -> T {
+        guard let cpuProfile else { return await body() }
+        return await cpuProfile.measure(stage, body)
     }
 }
 

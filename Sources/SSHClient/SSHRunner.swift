@@ -15,14 +15,20 @@ public final class SSHRunner: Sendable {
     public let concurrency: Int?
     /// Most poll loops (threads) of one run.
     public let maxLoops: Int
+    /// Where the loops add the CPU they used, by phase; nil: not measured.
+    public let cpuTally: SSHCPUTally?
 
     /// Jobs a loop gets at the least before another loop is worth a thread.
     static let jobsPerLoop = 32
 
-    public init(concurrency: Int? = nil, maxLoops: Int = min(4, ProcessInfo.processInfo.activeProcessorCount)) {
+    public init(concurrency: Int? = nil, maxLoops: Int? = nil, cpuTally: SSHCPUTally? = nil) {
         self.concurrency = concurrency.map { max(1, $0) }
-        self.maxLoops = max(1, maxLoops)
+        self.maxLoops = max(1, maxLoops ?? Self.defaultMaxLoops)
+        self.cpuTally = cpuTally
     }
+
+    /// One loop per core, at most four.
+    public static var defaultMaxLoops: Int { min(4, ProcessInfo.processInfo.activeProcessorCount) }
 
     /// How many loops a run of `jobs` gets: one per `jobsPerLoop` jobs and per allowed session, within `maxLoops`.
     func loopCount(jobs: Int) -> Int {
@@ -51,7 +57,7 @@ public final class SSHRunner: Sendable {
             await withTaskGroup(of: (Int, [SSHJobResult<D.Result>]).self) { group in
                 for k in 0..<loops {
                     let share = shares[k].map { jobs[$0] }
-                    let control = controls[k], cap = caps[k]
+                    let control = controls[k], cap = caps[k], cpuTally = cpuTally
                     group.addTask {
                         let results = await withCheckedContinuation { (continuation: CheckedContinuation<[SSHJobResult<D.Result>], Never>) in
                             // Only generic code is instantiated from D on the thread; everything that crosses
@@ -60,7 +66,12 @@ public final class SSHRunner: Sendable {
                             let body = UncheckedSendableBox {
                                 let loop = PollLoop(jobs: share, concurrency: cap, loops: loops, deadline: deadline,
                                                     progress: { failed in tally.record(failed: failed) }, control: control)
-                                continuation.resume(returning: loop.run())
+                                guard let cpuTally else { return continuation.resume(returning: loop.run()) }
+                                let started = CPUClock.thread()
+                                loop.context.cpu = LoopCPU()
+                                let results = loop.run()
+                                cpuTally.add(loopTotal: CPUClock.thread() &- started, phases: loop.context.cpu!.byPhase)
+                                continuation.resume(returning: results)
                             }
                             let thread = Thread {
                                 nameThisThread("cors-audit.ssh\(k)")
@@ -148,7 +159,7 @@ final class PollLoop<D: ShellDriver> {
     /// Told each time a job ends, and whether it failed.
     private let progress: (Bool) -> Void
     private let control: RunControl
-    private let context: RunContext
+    let context: RunContext
 
     private var results: [SSHJobResult<D.Result>?]
     private var queue: ArraySlice<Int>
@@ -188,7 +199,9 @@ final class PollLoop<D: ShellDriver> {
             while !stopping, active.count < limit, let next = queue.popFirst() {
                 let session = Session(index: next, job: jobs[next])
                 active.append(session)
+                context.cpu?.begin()
                 session.start(context, now: now)
+                context.cpu?.charge(.connect)
                 step(session, now: now)
             }
             for session in active {

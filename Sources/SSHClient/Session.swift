@@ -12,6 +12,8 @@ final class RunContext {
     var closeBudget: Duration = .seconds(1)
     /// One read buffer for every session: they are read one at a time.
     var readBuffer = [UInt8](repeating: 0, count: 32 * 1024)
+    /// Per-phase CPU accounting, when the runner was asked for it.
+    var cpu: LoopCPU?
 
     init(resolver: Resolver) {
         self.resolver = resolver
@@ -217,10 +219,38 @@ final class Session<D: ShellDriver> {
 
     /// Runs the state machine until it must wait for the socket or a timer.
     func advance(_ run: RunContext, now: ContinuousClock.Instant) {
+        guard let cpu = run.cpu else {
+            do {
+                while try step(run, now: now) {}
+            } catch {
+                fail(error, run, now: now)
+            }
+            return
+        }
+        // Each step is charged to the phase it ran in; a failure's close to the phase that failed.
+        cpu.begin()
+        var phase = cpuPhase
         do {
-            while try step(run, now: now) {}
+            while try step(run, now: now) {
+                cpu.charge(phase)
+                phase = cpuPhase
+            }
         } catch {
             fail(error, run, now: now)
+        }
+        cpu.charge(phase)
+    }
+
+    /// The phase the next step's CPU is charged to.
+    var cpuPhase: SSHCPUPhase {
+        switch state {
+        case .queued, .resolving, .connecting: return .connect
+        case .handshaking, .probing: return .handshake
+        case .hostKey: return .hostKey
+        case .authList, .authenticating: return .auth
+        case .openingChannel, .requestingPTY, .startingShell: return .shell
+        case .interactive: return .conversation
+        case .closing, .finished: return .close
         }
     }
 

@@ -46,8 +46,15 @@ struct Audit: AsyncParsableCommand {
 
     @OptionGroup var scoping: ScopeOptions
 
+    @Option(name: .customLong("cpu-report"), help: ArgumentHelp("Write where the run's CPU went (per pipeline stage and per SSH phase, peak RSS) as JSON to FILE; for the benchmark.", valueName: "FILE"))
+    var cpuReport: String?
+
+    @Option(name: .customLong("poll-loops"), help: .hidden)
+    var pollLoops: Int?
+
     func validate() throws {
         if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+        if let pollLoops, pollLoops < 1 { throw ValidationError("--poll-loops must be at least 1") }
         try checkTimeout(timeout)
         if !probe && (tls.caFile != nil || tls.insecure) { throw ValidationError("--ca-file and --insecure need --probe") }
         if transcripts != nil && insecureHostKeys { throw ValidationError("--insecure-host-keys goes with a live audit, not --transcripts") }
@@ -55,12 +62,16 @@ struct Audit: AsyncParsableCommand {
 
     func run() async throws {
         let inventory = try scoping.applied(to: planning.applied(to: try loadInventory(self.inventory)))
-        let source: any ObservationSource = if let transcripts {
-            TranscriptFolderSource(path: transcripts)
+        let profile = cpuReport.map { _ in CPUProfile() }
+        let source: any ObservationSource
+        if let transcripts {
+            source = TranscriptFolderSource(path: transcripts)
         } else {
-            liveSource(inventory, options: .init(concurrency: concurrency, runTimeout: timeout.map { .milliseconds(Int($0 * 1000)) },
-                                                 insecureHostKeys: insecureHostKeys),
-                       quiet: reporting.quiet, verbose: verbose)
+            var options = SSHCollector.Options(concurrency: concurrency, runTimeout: timeout.map { .milliseconds(Int($0 * 1000)) },
+                                               insecureHostKeys: insecureHostKeys)
+            options.cpuTally = profile?.ssh
+            options.pollLoops = pollLoops
+            source = liveSource(inventory, options: options, quiet: reporting.quiet, verbose: verbose)
         }
         // The probe keeps the concurrency cap; the run's time limit starts again for the web side. Entries the last
         // recorded runs saw and the lists lack now are sent too: a node not restarted since their deletion still allows them.
@@ -72,7 +83,16 @@ struct Audit: AsyncParsableCommand {
             probe: probe ? .init(options: tls.options(concurrency: concurrency, timeout: timeout)) : nil,
             history: noHistory ? nil : .init(path: history, recordFailOn: scoped ? nil : reporting.failOn, readFormerEntries: true))
         pipeline.scope = scoping.label
-        throw ExitCode(try await reporting.run(pipeline, inventory))
+        pipeline.cpuProfile = profile
+        guard let profile, let cpuReport else { throw ExitCode(try await reporting.run(pipeline, inventory)) }
+        // Beyond the pipeline's stages, the run writes its reports.
+        let code = try await profile.measure(remainderAs: "emit") { try await reporting.run(pipeline, inventory) }
+        do {
+            try profile.json(nodes: inventory.nodes.filter { $0.node.audit }.count).write(to: URL(fileURLWithPath: cpuReport))
+        } catch {
+            Terminal.error("could not write the CPU report \(cpuReport): \(error)")
+        }
+        throw ExitCode(code)
     }
 }
 
