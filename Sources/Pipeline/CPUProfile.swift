@@ -46,7 +46,7 @@ public final class CPUProfile: @unchecked Sendable {
     /// CPU per stage and per SSH phase, poll-loop threads.
     public func json(nodes: Int) -> Data {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
         func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
         let stageList: [[String: Any]] = { lock.lock(); defer { lock.unlock() }; return stages.map { ["stage": $0.stage, "seconds": $0.seconds] } }()
         let object: [String: Any] = [
