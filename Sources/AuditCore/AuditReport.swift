@@ -19,6 +19,9 @@ public struct AuditReport: Sendable, Equatable {
     public var waiverWarnings: [String] = []
     /// Set when `--cluster`, `--host` or `--exclude` narrowed the run: what it covered. Every format says so.
     public var scope: String? = nil
+    /// The digest of the inventory file as loaded (before scoping and planning options), when the command knows it:
+    /// `remediate --from` checks the inventory it applies with against it.
+    public var inventoryDigest: String? = nil
 
     public init(generatedAt: String, inventoryPath: String, clusters: [String], nodes: [NodeReport],
                 findings: [Finding], plans: [RemediationPlan]) {
@@ -91,6 +94,9 @@ extension AuditReport {
             ("schema", .string(Self.schema)),
             ("generated_at", .string(generatedAt)),
             ("inventory", .string(inventoryPath)),
+        ]
+        if let inventoryDigest { pairs.append(("inventory_digest", .string(inventoryDigest))) }
+        pairs += [
             ("complete", .bool(complete)),
         ]
         if scope != nil { pairs.append(("scoped", .bool(true))) }

@@ -81,6 +81,7 @@ public enum Auditor {
         }
         var problems: [(NodeStatus, String)] = []
         if let failure = observation.failure { problems.append((failure.status, failure.detail)) }
+        report.newHostKey = observation.failure?.knownHostsLine
         var missing: [String] = []
 
         /// The output of a command when it completed without a failure marker; records the problem otherwise.

@@ -141,3 +141,19 @@ public struct Inventory: Sendable, Equatable {
         clusters.flatMap { c in c.nodes.map { (c, $0) } }
     }
 }
+
+extension Inventory {
+    /// `--accept-new-host-keys`: for this run, nodes under `strict` take `accept-new` (a key known_hosts lacks is added
+    /// and trusted from then on; a changed or revoked key is still refused). `off` stays off.
+    public func acceptingNewHostKeys() -> Inventory {
+        var out = self
+        for i in out.clusters.indices {
+            for list in [\Cluster.finesse, \Cluster.cuic, \Cluster.liveData] {
+                for j in out.clusters[i][keyPath: list].indices where out.clusters[i][keyPath: list][j].connection.hostKeyPolicy == .strict {
+                    out.clusters[i][keyPath: list][j].connection.hostKeyPolicy = .acceptNew
+                }
+            }
+        }
+        return out
+    }
+}

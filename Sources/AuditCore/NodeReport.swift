@@ -42,6 +42,8 @@ public struct NodeReport: Sendable, Equatable {
     public var services: ServiceList?
     public var unparsed: [UnparsedOutput]
     public var notes: [String]
+    /// A key the node presented that known_hosts lacks (strict policy): the known_hosts line, for `known_hosts.new`.
+    public var newHostKey: String? = nil
     /// The inventory's `release:` for the node, used when its version was not read.
     public var inventoryRelease: ReleaseFamily? = nil
     /// Finesse: `utils finesse gadget_source_check` as read; nil on other nodes.

@@ -111,7 +111,11 @@ public struct CollectionFailure: Sendable, Equatable {
     public var status: NodeStatus
     /// Phase, cause and the last bytes seen.
     public var detail: String
-    public init(status: NodeStatus, detail: String) { self.status = status; self.detail = detail }
+    /// The node's key was not in known_hosts (strict): the line that would add it, for the run's `known_hosts.new`.
+    public var knownHostsLine: String?
+    public init(status: NodeStatus, detail: String, knownHostsLine: String? = nil) {
+        self.status = status; self.detail = detail; self.knownHostsLine = knownHostsLine
+    }
 }
 
 /// Everything received from one node, however it was collected.

@@ -11,6 +11,9 @@ public enum ReportReader {
         public var generatedAt: String? = nil
         /// The run probed: its TLS settings, so an apply can probe again after the change.
         public var probe: ProbeSettings? = nil
+        /// The inventory the report names, and the digest of its content then (absent from older reports).
+        public var inventoryPath: String? = nil
+        public var inventoryDigest: String? = nil
     }
 
     public struct ProbeSettings: Sendable, Equatable {
@@ -25,6 +28,8 @@ public enum ReportReader {
     struct Document: Decodable {
         var schema: String?
         var generated_at: String?
+        var inventory: String?
+        var inventory_digest: String?
         var remediation: [Plan]?
         var findings: [FindingEntry]?
         var probe: ProbeEntry?
@@ -126,7 +131,8 @@ public enum ReportReader {
                                     message: f.message ?? "", remediation: remediation))
         }
         return Read(plans: plans, findings: findings, generatedAt: document.generated_at,
-                    probe: document.probe.map { ProbeSettings(caFile: $0.ca_file, insecure: $0.insecure ?? false) })
+                    probe: document.probe.map { ProbeSettings(caFile: $0.ca_file, insecure: $0.insecure ?? false) },
+                    inventoryPath: document.inventory, inventoryDigest: document.inventory_digest)
     }
 
     static func checkNames(cluster: String, host: String?, at place: String) throws(Problem) {

@@ -136,8 +136,10 @@ public struct SSHCollector: Sendable {
             failure = CollectionFailure(status: .disconnected,
                                         detail: "phase \(phaseName(phase, shell)): the node closed the connection (\(error.message)); \(lastText)")
         } else if let error = outcome.error {
+            var newKey: String?
+            if case .hostKeyUnknown(_, let line) = error.kind { newKey = line }
             failure = CollectionFailure(status: status(for: error.kind),
-                                        detail: "phase \(error.phase.rawValue): \(describe(error)); \(lastText)")
+                                        detail: "phase \(error.phase.rawValue): \(describe(error)); \(lastText)", knownHostsLine: newKey)
         } else if let vos = shell?.failure {
             switch vos {
             case .timeout(let phase):

@@ -19,6 +19,8 @@ public struct AuditPipeline: Sendable {
     public var inventoryLabel: String?
     /// What `--cluster`/`--host`/`--exclude` left in the run; the report says it was scoped.
     public var scope: String?
+    /// The inventory file's digest as loaded, for the report (`inventory_digest`); nil: not said.
+    public var inventoryDigest: String?
     /// The report's timestamp; `CORS_AUDIT_TEST_EPOCH` pins it in tests.
     public var generatedAt: @Sendable () -> String = Timestamp.now
     /// Charge each stage's CPU here (the benchmark's `--cpu-report`); nil: not measured.
@@ -92,6 +94,7 @@ public struct AuditPipeline: Sendable {
         warnings += report.waiverWarnings
         if let inventoryLabel { report.inventoryPath = inventoryLabel }
         report.scope = scope
+        report.inventoryDigest = inventoryDigest
         var recordedRun: Int64?
         if let history, let failOn = history.recordFailOn {
             var labels = history.labels

@@ -96,6 +96,9 @@ public struct RunFolder {
                                      to: "\(target)/remediation/\(plan.host).md", durable: false)
             }
         }
+        if let keys = Self.newHostKeys(report) {
+            try Self.atomicWrite(Data(keys.utf8), to: "\(target)/\(Self.newHostKeysName)", durable: false)
+        }
         if !transcripts.isEmpty {
             try Self.makeDirectory("\(target)/transcripts", intermediate: false)
             for (host, bytes) in transcripts.sorted(by: { $0.key < $1.key }) {
@@ -182,6 +185,20 @@ public struct RunFolder {
 
     /// Why `directory` may not be replaced, in words ("holds DIR/notes.txt, which cors-audit does not write"): the first
     /// entry a run, a runbook or an apply of cors-audit would not have written; nil when there is none, or no folder.
+    /// Unknown host keys of the run (strict policy), as known_hosts lines to check and append: one file, not one
+    /// long line per node on the terminal.
+    public static let newHostKeysName = "known_hosts.new"
+
+    /// The `known_hosts.new` text of `report`, nil when no node presented an unknown key.
+    public static func newHostKeys(_ report: AuditReport) -> String? {
+        let nodes = report.nodes.filter { $0.newHostKey != nil }
+        guard !nodes.isEmpty else { return nil }
+        var text = "# Host keys presented by \(nodes.count) node\(nodes.count == 1 ? "" : "s") that known_hosts does not hold (cors-audit run \(report.generatedAt)).\n"
+            + "# Check each fingerprint against the node itself before appending these lines to known_hosts, or audit once with --accept-new-host-keys.\n"
+        for node in nodes { text += node.newHostKey! + "\n" }
+        return text
+    }
+
     static func foreignEntry(in directory: String) -> String? {
         var info = stat()
         guard lstat(directory, &info) == 0 else { return errno == ENOENT ? nil : "cannot be examined: \(String(cString: strerror(errno)))" }
@@ -204,7 +221,7 @@ public struct RunFolder {
             if isFolder, name.hasPrefix("."), name.contains(stagingPrefix.dropFirst()) { continue }
             switch level {
             case .run:
-                if isFile, ReportFormat.allCases.contains(where: { $0.fileName == name }) { continue }
+                if isFile, ReportFormat.allCases.contains(where: { $0.fileName == name }) || name == Self.newHostKeysName { continue }
                 if isFolder, name == "remediation", foreign(in: path, level: .remediation) == nil { continue }
                 if isFolder, name == "transcripts", foreign(in: path, level: .transcripts) == nil { continue }
             case .remediation:

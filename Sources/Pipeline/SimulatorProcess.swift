@@ -13,7 +13,11 @@ public final class SimulatorProcess {
         self.process = process; self.stdin = stdin; self.directory = directory; self.password = password
     }
 
-    public struct Failure: Error, CustomStringConvertible { public var description: String }
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+        /// A missing piece of the setup (vos-sim not built), not a failure of the run.
+        public var setup = false
+    }
 
     /// The simulator's CA (PEM), which signs every node's HTTPS certificate.
     public var caFile: String { directory + "/ca.pem" }
@@ -22,7 +26,8 @@ public final class SimulatorProcess {
         let me = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
         let binary = me.deletingLastPathComponent().appendingPathComponent("vos-sim").path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw Failure(description: "vos-sim not found beside cors-audit (\(binary)); build it with `swift build --product vos-sim` or run `make demo`")
+            throw Failure(description: "vos-sim not found beside cors-audit (\(binary)); build it with `swift build --product vos-sim` or run `make demo`",
+                          setup: true)
         }
         // A new folder of our own (mkdtemp: random name, mode 0700), never one someone prepared at a guessable name.
         var template = Array((FileManager.default.temporaryDirectory.path + "/cors-audit-demo-XXXXXX").utf8CString)

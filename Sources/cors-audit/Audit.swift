@@ -2,6 +2,7 @@ import ArgumentParser
 import AuditCore
 import Collector
 import Foundation
+import History
 import Logging
 import Pipeline
 import Reports
@@ -46,6 +47,9 @@ struct Audit: AsyncParsableCommand {
 
     @OptionGroup var scoping: ScopeOptions
 
+    @Flag(name: .customLong("accept-new-host-keys"), help: "First contact: a node whose host key known_hosts lacks is trusted and the key added to known_hosts (host_key_policy accept-new for this run); a changed key is still refused.")
+    var acceptNewHostKeys = false
+
     @Option(name: .customLong("cpu-report"), help: ArgumentHelp("Write where the run's CPU went (per pipeline stage and per SSH phase, peak RSS) as JSON to FILE; for the benchmark.", valueName: "FILE"))
     var cpuReport: String?
 
@@ -58,10 +62,13 @@ struct Audit: AsyncParsableCommand {
         try checkTimeout(timeout)
         if !probe && (tls.caFile != nil || tls.insecure) { throw ValidationError("--ca-file and --insecure need --probe") }
         if transcripts != nil && insecureHostKeys { throw ValidationError("--insecure-host-keys goes with a live audit, not --transcripts") }
+        if transcripts != nil && acceptNewHostKeys { throw ValidationError("--accept-new-host-keys goes with a live audit, not --transcripts") }
     }
 
     func run() async throws {
-        let inventory = try scoping.applied(to: planning.applied(to: try loadInventory(self.inventory)))
+        let loaded = try loadInventory(self.inventory)
+        var inventory = try scoping.applied(to: planning.applied(to: loaded))
+        if acceptNewHostKeys { inventory = inventory.acceptingNewHostKeys() }
         let profile = cpuReport.map { _ in CPUProfile() }
         let source: any ObservationSource
         if let transcripts {
@@ -83,6 +90,7 @@ struct Audit: AsyncParsableCommand {
             probe: probe ? .init(options: tls.options(concurrency: concurrency, timeout: timeout)) : nil,
             history: noHistory ? nil : .init(path: history, recordFailOn: scoped ? nil : reporting.failOn, readFormerEntries: true))
         pipeline.scope = scoping.label
+        pipeline.inventoryDigest = InventoryIdentity.digest(loaded)
         pipeline.cpuProfile = profile
         guard let profile, let cpuReport else { throw ExitCode(try await reporting.run(pipeline, inventory)) }
         // Beyond the pipeline's stages, the run writes its reports.

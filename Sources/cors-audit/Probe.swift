@@ -1,6 +1,7 @@
 import ArgumentParser
 import AuditCore
 import Foundation
+import History
 import Pipeline
 import Prober
 
@@ -64,12 +65,14 @@ struct Probe: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let inventory = try scoping.applied(to: try loadInventory(self.inventory))
+        let loaded = try loadInventory(self.inventory)
+        let inventory = try scoping.applied(to: loaded)
         var pipeline = AuditPipeline(
             source: nil,
             probe: .init(options: tls.options(concurrency: concurrency, timeout: timeout)),
             history: noHistory ? nil : .init(path: history, recordFailOn: nil, readFormerEntries: true))
         pipeline.scope = scoping.label
+        pipeline.inventoryDigest = InventoryIdentity.digest(loaded)
         throw ExitCode(try await reporting.run(pipeline, inventory))
     }
 }

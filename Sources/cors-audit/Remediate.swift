@@ -21,7 +21,7 @@ struct Remediate: AsyncParsableCommand {
     @Option(name: .long, help: "Folder for the runbooks (default: remediation/ beside the report, or the run folder).")
     var output: String?
 
-    @Flag(name: .long, help: "Carry each node's runbook out over SSH (the inventory says how to reach the nodes; with --from, give --inventory too), then re-audit the changed clusters.")
+    @Flag(name: .long, help: "Carry each node's runbook out over SSH (the inventory says how to reach the nodes; with --from, the report's inventory unless --inventory is given), then re-audit the changed clusters.")
     var apply = false
 
     @Flag(name: .long, help: "With --apply: do not ask before each node.")
@@ -48,7 +48,7 @@ struct Remediate: AsyncParsableCommand {
 
     func validate() throws {
         if apply {
-            if inventory == nil { throw ValidationError("--apply needs --inventory FILE to reach the nodes (also with --from)") }
+            if inventory == nil && from == nil { throw ValidationError("--apply needs --inventory FILE or --from REPORT.json (whose inventory is then used)") }
             try checkTimeout(timeout)
             if let parallelClusters, parallelClusters < 1 { throw ValidationError("--parallel-clusters must be a positive integer") }
         } else {
@@ -70,15 +70,18 @@ struct Remediate: AsyncParsableCommand {
         var planRun: Int64?
         let record = apply && !noHistory
         var fromReport: ReportReader.Read?
+        var inventoryPath = self.inventory
         if let from {
             let read = try ReportReader.read(path: from)
             fromReport = read
             plans = read.plans
             findings = read.findings
-            if record, let path = inventory { planRun = recordedRun(of: from, inventory: path) }
+            if apply { inventoryPath = try Self.inventoryForApply(report: read, from: from, given: self.inventory) }
+            if record, let path = inventoryPath { planRun = recordedRun(of: from, inventory: path) }
             if folder == nil { folder = ((from as NSString).deletingLastPathComponent as NSString).appendingPathComponent("remediation") }
         } else if let path = self.inventory {
-            let inventory = try scoping.applied(to: planning.applied(to: try loadInventory(path)))
+            let loaded = try loadInventory(path)
+            let inventory = try scoping.applied(to: planning.applied(to: loaded))
             let source: any ObservationSource
             if let transcripts {
                 source = TranscriptFolderSource(path: transcripts)
@@ -93,8 +96,10 @@ struct Remediate: AsyncParsableCommand {
             if record && !recordBefore {
                 Terminal.error("warning: a scoped run (\(scoping.label!)) is not recorded in the history \(history); the re-audit is, tagged apply-after")
             }
-            let result = await AuditPipeline(source: source, history: recordBefore ? .init(path: history, recordFailOn: .warning, readFormerEntries: false,
-                                                                                     labels: RunLabels(tag: .applyBefore)) : nil).run(inventory)
+            var pipeline = AuditPipeline(source: source, history: recordBefore ? .init(path: history, recordFailOn: .warning, readFormerEntries: false,
+                                                                                       labels: RunLabels(tag: .applyBefore)) : nil)
+            pipeline.inventoryDigest = InventoryIdentity.digest(loaded)
+            let result = await pipeline.run(inventory)
             result.warnings.forEach(Terminal.error)
             planRun = result.recordedRun
             let report = result.report
@@ -107,7 +112,7 @@ struct Remediate: AsyncParsableCommand {
         }
         guard let folder else { return }
         var scoped: Inventory?
-        if apply, let path = self.inventory {
+        if apply, let path = inventoryPath {
             let inventory = try scoping.applied(to: try loadInventory(path))
             scoped = inventory
             if scoping.label != nil {
@@ -138,6 +143,34 @@ struct Remediate: AsyncParsableCommand {
                                           source: fromReport, planHistory: history).run()
             throw ExitCode(code)
         }
+    }
+
+    /// The inventory an apply from `--from` reaches the nodes with: the one given, else the one the report names. Its
+    /// content is checked against the report's `inventory_digest`: the report's own inventory, changed since, is refused
+    /// (exit 64: the plan may not fit it); a given one that differs is said, then used as asked.
+    static func inventoryForApply(report: ReportReader.Read, from: String, given: String?) throws -> String {
+        guard let path = given ?? report.inventoryPath, FileManager.default.isReadableFile(atPath: path) else {
+            if given == nil {
+                Terminal.error("\(Escaping.terminal(from)) names the inventory \(Escaping.terminal(report.inventoryPath ?? "(none)")), which cannot be read from here: "
+                               + "pass --inventory FILE (the inventory the report was made from)")
+                throw ExitCode(64)
+            }
+            _ = try loadInventory(given!)  // says what is wrong with it, exit 64
+            throw ExitCode(64)
+        }
+        guard let recorded = report.inventoryDigest else {
+            if given == nil { Terminal.error("note: \(Escaping.terminal(from)) records no inventory digest (an older report): \(Escaping.terminal(path)) is used unchecked") }
+            return path
+        }
+        let now = InventoryIdentity.digest(try loadInventory(path))
+        guard now != recorded else { return path }
+        if given == nil {
+            Terminal.error("\(Escaping.terminal(path)) has changed since \(Escaping.terminal(from)) was made (digest \(recorded), now \(now)): "
+                           + "audit again and plan from the new report, or pass --inventory \(Escaping.terminal(path)) to apply this plan with it anyway")
+            throw ExitCode(64)
+        }
+        Terminal.error("warning: \(Escaping.terminal(path)) is not the inventory \(Escaping.terminal(from)) was made from as it was then (digest \(recorded), now \(now)); applying as asked")
+        return path
     }
 
     /// The history's run of the report at `path` (same start time, same inventory); nil when it was not recorded there.

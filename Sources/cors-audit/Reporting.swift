@@ -77,6 +77,13 @@ struct ReportingOptions: ParsableArguments {
             // The verdict still stands; a lost report is worth a non-zero exit of its own when the run was clean.
             if verdict == .clean { return 2 }
         }
+        // Unknown host keys: one line for all of them, their known_hosts lines in one file of the run.
+        let newKeys = report.nodes.filter { $0.newHostKey != nil }.map(\.host)
+        if !newKeys.isEmpty {
+            let place = runbooks.isEmpty ? "not written (the reports could not be written)" : "in \(Escaping.terminal(files.displayPath))/\(RunFolder.newHostKeysName)"
+            Terminal.error("\(newKeys.count) node\(newKeys.count == 1 ? "" : "s") presented a host key known_hosts lacks (\(Escaping.terminal(FleetOverview.abbreviate(newKeys)))): "
+                           + "their known_hosts lines are \(place); check the fingerprints, then append them to known_hosts, or audit once with --accept-new-host-keys")
+        }
         // Quiet means "nothing to act on": a clean verdict under --fail-on, whatever lies below the threshold.
         let silent = quiet && verdict == .clean
         if !silent {

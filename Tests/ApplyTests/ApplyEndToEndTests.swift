@@ -32,11 +32,7 @@ extension Simulation {
 }
 
 /// The TAC case alone: the lab with finesses' gadget source list complete (the shipped lab lacks cuicsub's URLs there).
-func tacCase(_ nodes: inout [NodeDefinition]) {
-    let i = nodes.firstIndex { $0.host == "finesses.uccelab.tac" }!
-    nodes[i].settings.gadgetSources = ["https://cuicpub.uccelab.tac", "https://cuicpub.uccelab.tac:8444",
-                                       "https://cuicsub.uccelab.tac", "https://cuicsub.uccelab.tac:8444"]
-}
+func tacCase(_ nodes: inout [NodeDefinition]) { Simulation.tacCase(&nodes) }
 
 /// Runs `body` against a started lab (`adjust` changes its node definitions first; by default the TAC case alone) and
 /// always shuts it down after.
@@ -49,7 +45,9 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = tacCase, _ body: (Simula
         try await withLab { lab in
             let report = try lab.auditBefore()
             let out = lab.directory + "/apply"
-            let r = try corsAudit(["remediate", "--from", report, "--inventory", lab.inventoryPath, "--apply", "--no-history", "--yes", "--restart", "--output", out])
+            // No --inventory: the report's own, checked against the digest it recorded.
+            #expect(try readJSON(report)["inventory_digest"] is String)
+            let r = try corsAudit(["remediate", "--from", report, "--apply", "--no-history", "--yes", "--restart", "--output", out])
             #expect(r.status == 0, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
             #expect(r.stdout.contains("\(sub) (cluster uccelab): APPLIED"))
             #expect(r.stdout.contains("  applied  utils live-data cors allowed_origin delete → 5 (http://127.0.0.1:5500)"))
@@ -117,6 +115,23 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = tacCase, _ body: (Simula
             let record = try lab.record(sub, in: out)
             #expect(record["restarts_pending"] as? [String] == ["utils service restart Intelligence Center Reporting Service",
                                                                 "utils service restart Unified CCE Live Data NGINX Service"])
+        }
+    }
+
+    /// The report's inventory edited since the report: the plan may not fit it, so `--from` alone refuses it before any
+    /// node is touched; nothing changes on the nodes.
+    @Test func applyFromAReportWhoseInventoryChangedIsRefused() async throws {
+        try await withLab { lab in
+            let report = try lab.auditBefore()
+            let text = try String(contentsOfFile: lab.inventoryPath, encoding: .utf8)
+            try text.replacingOccurrences(of: "- name: \"uccelab\"", with: "- name: \"uccelab-renamed\"")
+                .write(toFile: lab.inventoryPath, atomically: true, encoding: .utf8)
+            let r = try corsAudit(["remediate", "--from", report, "--apply", "--no-history", "--yes", "--restart", "--output", lab.directory + "/apply"])
+            #expect(r.status == 64, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
+            #expect(r.stderr.contains("\(lab.inventoryPath) has changed since \(report) was made (digest "), "\(r.stderr)")
+            #expect(r.stderr.contains("audit again and plan from the new report, or pass --inventory \(lab.inventoryPath)"))
+            #expect(lab.node(sub).state.pendingRestarts.isEmpty)
+            #expect(lab.node(sub).configuredList(.liveData)?.origins.contains("http://127.0.0.1:5500") == true)
         }
     }
 
@@ -224,10 +239,18 @@ func withLab(adjust: (inout [NodeDefinition]) -> Void = tacCase, _ body: (Simula
             var r = try corsAudit(["remediate", "--from", report, "--inventory", lab.inventoryPath, "--apply", "--no-history"])
             #expect(r.status == 64)
             #expect(r.stderr.contains("--apply asks before changing each node and stdin is not a terminal; pass --yes"))
-            // --apply with --from needs the inventory to reach the nodes.
-            r = try corsAudit(["remediate", "--from", report, "--apply", "--no-history", "--yes"])
+            // --apply needs an inventory to reach the nodes: given, or the one a --from report names.
+            r = try corsAudit(["remediate", "--apply", "--no-history", "--yes"])
             #expect(r.status == 64)
-            #expect(r.stderr.contains("--apply needs --inventory FILE"))
+            #expect(r.stderr.contains("--apply needs --inventory FILE or --from REPORT.json"))
+            // A report whose inventory cannot be read from here (a relative path from another folder) says what to pass.
+            let moved = try String(contentsOfFile: report, encoding: .utf8)
+                .replacingOccurrences(of: "\"inventory\": \"\(lab.inventoryPath)\"", with: "\"inventory\": \"elsewhere/site.yaml\"")
+            #expect(moved.contains("elsewhere/site.yaml"))
+            try moved.write(toFile: lab.directory + "/moved.json", atomically: true, encoding: .utf8)
+            r = try corsAudit(["remediate", "--from", lab.directory + "/moved.json", "--apply", "--no-history", "--yes"])
+            #expect(r.status == 64)
+            #expect(r.stderr.contains("names the inventory elsewhere/site.yaml, which cannot be read from here: pass --inventory FILE"), "\(r.stderr)")
             r = try corsAudit(["remediate", "--from", report, "--restart"])
             #expect(r.status == 64)
 

@@ -35,4 +35,25 @@ import TestSupport
         let again = try readJSON(out + "/replay/report.json")
         #expect((again["findings"] as! [[String: Any]]).count == 8)
     }
+
+    /// From a folder outside the checkout the demo finds its lab beside the binary, and writes its reports here.
+    @Test func demoRunsFromAnyFolder() throws {
+        let here = try temporaryDirectory("cors-audit-elsewhere")
+        defer { try? FileManager.default.removeItem(atPath: here) }
+        let r = try runProcess(product("cors-audit"), ["demo", "--format", "json", "--quiet"], workingDirectory: here)
+        #expect(r.status == 1, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
+        let json = try readJSON(here + "/reports/latest/report.json")
+        #expect((json["findings"] as! [[String: Any]]).contains { $0["kind"] as? String == "missing-origin" })
+    }
+
+    /// A binary outside any checkout, with no lab in the folder: exit 64 and what to do, before anything starts.
+    @Test func demoWithoutItsLabSaysWhatToDo() throws {
+        let here = try temporaryDirectory("cors-audit-nolab")
+        defer { try? FileManager.default.removeItem(atPath: here) }
+        try FileManager.default.copyItem(atPath: product("cors-audit"), toPath: here + "/cors-audit")
+        let r = try runProcess(here + "/cors-audit", ["demo"], workingDirectory: here)
+        #expect(r.status == 64, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
+        #expect(r.stderr.contains("demo: inventory/lab.yaml and inventory/lab.sim.yaml not found here nor in a checkout holding this binary"))
+        #expect(r.stderr.contains("`cd cors-audit && make demo`"))
+    }
 }

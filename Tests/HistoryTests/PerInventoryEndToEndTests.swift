@@ -17,7 +17,8 @@ import TestSupport
     }
 
     @Test func twoInventoriesInOneFolderKeepTheirOwnHistory() async throws {
-        try await Simulation.lab(password: password).use { lab in
+        // The TAC case alone: the one gap is on the subscriber, which the second inventory leaves out.
+        try await Simulation.lab(password: password, adjust: Simulation.tacCase).use { lab in
             let dir = lab.directory, db = lab.directory + "/history.sqlite"
             let a = lab.inventoryPath, b = dir + "/without-subscriber.yaml"
             let text = try String(contentsOfFile: a, encoding: .utf8)
@@ -72,7 +73,7 @@ import TestSupport
             #expect(r.status == 64)
 
             // Apply fixes the gap: the audit it planned from and its re-audit are recorded, tagged.
-            r = try run(["remediate", "--inventory", a, "--apply", "--yes", "--history", db, "--output", dir + "/apply"])
+            r = try run(["remediate", "--inventory", a, "--apply", "--yes", "--restart", "--history", db, "--output", dir + "/apply"])
             #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
             r = try run(["history", "--history", db, "--inventory", a, "--format", "json"])
             let runs = try #require(try json(r)["runs"] as? [[String: Any]])

@@ -16,6 +16,25 @@ import TestSupport
             // Each node's own line to add stays in the report.
             let json = try String(contentsOfFile: lab.directory + "/out/report.json", encoding: .utf8)
             #expect(json.contains("add to known_hosts: [\(pub)]:") && json.contains("add to known_hosts: [\(sub)]:"))
+            // Both keys' lines in one file of the run, named once on stderr.
+            let newKeys = try String(contentsOfFile: lab.directory + "/out/known_hosts.new", encoding: .utf8)
+            let keyLines = newKeys.split(separator: "\n").filter { !$0.hasPrefix("#") }
+            #expect(keyLines.count == 2 && keyLines[0].hasPrefix("[\(pub)]:") && keyLines[1].hasPrefix("[\(sub)]:"), "\(newKeys)")
+            #expect(r.stderr.contains("2 nodes presented a host key known_hosts lacks (\(pub), \(sub)): their known_hosts lines are in \(lab.directory)/out/known_hosts.new"), "\(r.stderr)")
+
+            // First contact accepted on the command line: both audited, their keys added to the inventory's known_hosts ...
+            let known = lab.directory + "/known_hosts"
+            let before = try String(contentsOfFile: known, encoding: .utf8)
+            let accepted = try corsAudit(["audit", "--inventory", lab.inventoryPath, "--no-history", "--accept-new-host-keys", "--output", lab.directory + "/out2"])
+            #expect(accepted.status == 1, "stdout: \(accepted.stdout)\nstderr: \(accepted.stderr)")
+            #expect(!accepted.stdout.contains("HOST_KEY_REJECTED"))
+            #expect(!FileManager.default.fileExists(atPath: lab.directory + "/out2/known_hosts.new"))
+            let after = try String(contentsOfFile: known, encoding: .utf8)
+            for line in keyLines { #expect(after.contains(line), "\(after)") }
+            #expect(after.hasPrefix(before))
+            // ... so the next strict run trusts them.
+            let strict = try corsAudit(["audit", "--inventory", lab.inventoryPath, "--no-history", "--output", lab.directory + "/out3"])
+            #expect(strict.status == 1, "stdout: \(strict.stdout)\nstderr: \(strict.stderr)")
         }
     }
 }

@@ -44,7 +44,7 @@ public final class StartedProcess: @unchecked Sendable {
     /// /dev/null); with `keepInputOpen` it stays open after that until `closeInput()` or `finish`, for a child that
     /// must not see its input end early.
     public init(_ executable: String, _ arguments: [String], environment: [String: String?] = [:], stdin: String? = nil,
-                keepInputOpen: Bool = false) throws {
+                keepInputOpen: Bool = false, workingDirectory: String? = nil) throws {
         self.executable = executable
         directory = try temporaryDirectory("cors-audit-child")
         stdoutPath = directory + "/out"
@@ -80,7 +80,7 @@ public final class StartedProcess: @unchecked Sendable {
             input = try open("/dev/null", O_RDONLY)
         }
         do {
-            pid = try Spawn.start(executable, arguments, environment: env, in: repoRoot, stdin: input, stdout: out, stderr: err)
+            pid = try Spawn.start(executable, arguments, environment: env, in: workingDirectory ?? repoRoot, stdin: input, stdout: out, stderr: err)
         } catch {
             if writeEnd >= 0 { close(writeEnd) }
             try? FileManager.default.removeItem(atPath: directory)
@@ -170,8 +170,8 @@ public final class StartedProcess: @unchecked Sendable {
 
 /// Runs a child to its end (see `StartedProcess`).
 public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String?] = [:], stdin: String? = nil,
-                       timeout: Duration = .seconds(600)) throws -> ProcessResult {
-    try StartedProcess(executable, arguments, environment: environment, stdin: stdin).finish(timeout: timeout)
+                       timeout: Duration = .seconds(600), workingDirectory: String? = nil) throws -> ProcessResult {
+    try StartedProcess(executable, arguments, environment: environment, stdin: stdin, workingDirectory: workingDirectory).finish(timeout: timeout)
 }
 
 /// posix_spawn with the file actions Swift's Glibc module does not export (looked up in the C library at run time).

@@ -72,6 +72,13 @@ public final class Simulation: @unchecked Sendable {
         return try await start(inventory: inventory, nodes: nodes, options: SimulatorOptions(password: password, threads: 1))
     }
 
+    /// The TAC case alone: the lab with finesses' gadget source list complete (the shipped lab lacks cuicsub's URLs there).
+    public static func tacCase(_ nodes: inout [NodeDefinition]) {
+        let i = nodes.firstIndex { $0.host == "finesses.uccelab.tac" }!
+        nodes[i].settings.gadgetSources = ["https://cuicpub.uccelab.tac", "https://cuicpub.uccelab.tac:8444",
+                                           "https://cuicsub.uccelab.tac", "https://cuicsub.uccelab.tac:8444"]
+    }
+
     /// Runs `vos-sim ARGUMENTS --out DIRECTORY --exit-on-stdin-eof` with the password in its environment and returns
     /// once it prints `ready`; a child that exits first or is not ready within `timeout` is stopped and this throws.
     public static func launch(_ arguments: [String], password: String, timeout: Duration = .seconds(120)) async throws -> Simulation {
