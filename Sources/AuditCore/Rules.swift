@@ -53,9 +53,15 @@ enum NodeRules {
             }
             // A Finesse list is enforced only in `enabled` mode (enable_all allows any origin, disabled none).
             let enforced = list.kind != .finesse || list.state == .enabled
+            // What the origin is, as the inventory says: a Finesse node's (host or alias), or one of the site's own.
+            let finesseNames = Set(cluster.finesse.flatMap { [$0.host.lowercased()] + $0.aliases.map { $0.lowercased() } })
             for origin in expected where enforced && !effective.contains(origin) {
+                let what = list.kind == .finesse
+                    ? "pages from that origin (the site's extra_origins / finesse_origins) cannot call Finesse"
+                    : (Origin(canonical: origin).map { finesseNames.contains($0.host.lowercased()) } ?? true) ? "gadgets loaded from that Finesse origin are refused"
+                    : "gadgets loaded from that origin (the site's extra_origins, e.g. a reverse proxy) are refused"
                 findings.append(Finding(kind: .missingOrigin, cluster: cluster.name, host: report.host, list: list.kind, origin: origin,
-                    message: "\(report.host)'s \(list.kind.displayName) list lacks \(origin): gadgets loaded from that Finesse origin are refused.",
+                    message: "\(report.host)'s \(list.kind.displayName) list lacks \(origin): \(what).",
                     remediation: [fix.add([origin])] + fix.restarts + [fix.verifyList]))
             }
         }

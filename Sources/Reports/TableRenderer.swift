@@ -109,7 +109,7 @@ public struct TableRenderer: Sendable {
             }
             if !findings.isEmpty {
                 out.append("")
-                out += findings.map { "  " + paint(Self.symbol($0.severity), $0.severity) + " \(t($0.message))" }
+                out += Self.findingLines(findings).map { "  " + paint(Self.symbol($0.severity), $0.severity) + " \(t($0.text))" }
             }
             if !waived.isEmpty {
                 if findings.isEmpty { out.append("") }
@@ -221,6 +221,29 @@ public struct TableRenderer: Sendable {
     public static func waivedLine(_ f: Finding) -> String {
         guard let w = f.waiver else { return f.message }
         return "waived until \(w.expires) (\(w.reason); inventory line \(w.line)): \(f.severity.rawValue) \(f.message)"
+    }
+
+    /// The finding lines of a cluster: two or more origins missing from one list are one line, at the first one's place
+    /// (an empty site's list would otherwise repeat one sentence per origin); every other finding keeps its own line.
+    static func findingLines(_ findings: [Finding]) -> [(severity: Severity, text: String)] {
+        func key(_ f: Finding) -> String? {
+            guard f.kind == .missingOrigin, let host = f.host, let list = f.list else { return nil }
+            return "\(host)\u{0}\(list.rawValue)\u{0}\(f.severity.rawValue)"
+        }
+        let groups = Dictionary(grouping: findings.filter { key($0) != nil }, by: { key($0)! })
+        var shown: Set<String> = []
+        var lines: [(severity: Severity, text: String)] = []
+        for finding in findings {
+            if let k = key(finding), let group = groups[k], group.count > 1 {
+                guard shown.insert(k).inserted else { continue }
+                let origins = group.compactMap(\.origin)
+                lines.append((finding.severity, "\(finding.host!)'s \(finding.list!.displayName) list lacks \(group.count) expected origins "
+                              + "(\(FleetOverview.abbreviate(origins, shown: 4))): browsers refuse what is loaded from them."))
+            } else {
+                lines.append((finding.severity, finding.message))
+            }
+        }
+        return lines
     }
 
     static func symbol(_ severity: Severity) -> String {

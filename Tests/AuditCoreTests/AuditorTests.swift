@@ -38,6 +38,31 @@ private let sub = "cuicsub.uccelab.tac"
         #expect(report.verdict().exitCode == 1)
     }
 
+    /// An empty list misses every origin: one terminal line for the list, not one per origin; a site origin from
+    /// extra_origins is never called a Finesse origin.
+    @Test func missingOriginsOfOneListAreOneTableLineAndExtraOriginsSayWhatTheyAre() throws {
+        var inv = try labInventory()
+        inv.clusters[0].expected.extraOrigins = [Origin(canonical: "https://proxy.example.com")!]
+        let full = allFour + ["https://proxy.example.com"]
+        let report = Auditor.audit(inventory: inv, observations: [
+            pub: cuic(pub, cuic: full, liveData: full), sub: cuic(sub, cuic: [], liveData: full.filter { $0 != "https://proxy.example.com" }),
+            "finessep.uccelab.tac": finesse("finessep.uccelab.tac"), "finesses.uccelab.tac": finesse("finesses.uccelab.tac"),
+        ], generatedAt: "t")
+        let missing = report.findings.filter { $0.kind == .missingOrigin }
+        #expect(missing.count == 6)
+        let proxy = missing.filter { $0.origin == "https://proxy.example.com" }
+        #expect(proxy.count == 2)
+        #expect(proxy.allSatisfy { $0.message.hasSuffix("gadgets loaded from that origin (the site's extra_origins, e.g. a reverse proxy) are refused.") })
+        #expect(missing.filter { $0.origin != "https://proxy.example.com" }.allSatisfy { $0.message.hasSuffix("that Finesse origin are refused.") })
+
+        let table = TableRenderer(failOn: .warning, color: false).render(report)
+        let lines = table.split(separator: "\n").filter { $0.contains("lacks") && $0.contains("✗") }
+        #expect(lines.count == 2, "\(table)")
+        #expect(lines.contains { $0.hasSuffix("✗ \(sub)'s CUIC list lacks 5 expected origins (https://finessep.uccelab.tac, https://finessep.uccelab.tac:8445, https://finesses.uccelab.tac, https://finesses.uccelab.tac:8445 and 1 more): browsers refuse what is loaded from them.") }, "\(table)")
+        // One origin missing from a list keeps its own sentence.
+        #expect(lines.contains { $0.hasSuffix("\(sub)'s Live Data list lacks https://proxy.example.com: gadgets loaded from that origin (the site's extra_origins, e.g. a reverse proxy) are refused.") }, "\(table)")
+    }
+
     @Test func unexpectedIneffectiveAndDuplicateEntries() throws {
         let list = allFour + ["http://127.0.0.1:5500", "https://finessep.uccelab.tac/", "https://finesses.uccelab.tac", "https://proxy.example.com"]
         var inv = try labInventory()
