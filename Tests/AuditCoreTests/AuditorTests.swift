@@ -49,16 +49,20 @@ private let sub = "cuicsub.uccelab.tac"
             "finessep.uccelab.tac": finesse("finessep.uccelab.tac"), "finesses.uccelab.tac": finesse("finesses.uccelab.tac"),
         ], generatedAt: "t")
         let missing = report.findings.filter { $0.kind == .missingOrigin }
-        #expect(missing.count == 6)
-        let proxy = missing.filter { $0.origin == "https://proxy.example.com" }
+        // Five on the subscriber's CUIC list, the proxy on its Live Data list and on both Finesse lists (enabled).
+        #expect(missing.count == 8)
+        let onFinesse = missing.filter { $0.list == .finesse }
+        #expect(onFinesse.count == 2)
+        #expect(onFinesse.allSatisfy { $0.message.hasSuffix("lacks https://proxy.example.com: pages from that origin (the site's extra_origins / finesse_origins) cannot call Finesse.") })
+        let proxy = missing.filter { $0.origin == "https://proxy.example.com" && $0.list != .finesse }
         #expect(proxy.count == 2)
         #expect(proxy.allSatisfy { $0.message.hasSuffix("gadgets loaded from that origin (the site's extra_origins, e.g. a reverse proxy) are refused.") })
         #expect(missing.filter { $0.origin != "https://proxy.example.com" }.allSatisfy { $0.message.hasSuffix("that Finesse origin are refused.") })
 
         let table = TableRenderer(failOn: .warning, color: false).render(report)
         let lines = table.split(separator: "\n").filter { $0.contains("lacks") && $0.contains("✗") }
-        #expect(lines.count == 2, "\(table)")
-        #expect(lines.contains { $0.hasSuffix("✗ \(sub)'s CUIC list lacks 5 expected origins (https://finessep.uccelab.tac, https://finessep.uccelab.tac:8445, https://finesses.uccelab.tac, https://finesses.uccelab.tac:8445 and 1 more): browsers refuse what is loaded from them.") }, "\(table)")
+        #expect(lines.count == 4, "\(table)")  // the CUIC list's five, the Live Data list's one, each Finesse list's one
+        #expect(lines.contains { $0.hasSuffix("✗ \(sub)'s CUIC list lacks 5 expected origins (https://finessep.uccelab.tac, https://finessep.uccelab.tac:8445, https://finesses.uccelab.tac, https://finesses.uccelab.tac:8445, https://proxy.example.com): browsers refuse what is loaded from them.") }, "\(table)")
         // One origin missing from a list keeps its own sentence.
         #expect(lines.contains { $0.hasSuffix("\(sub)'s Live Data list lacks https://proxy.example.com: gadgets loaded from that origin (the site's extra_origins, e.g. a reverse proxy) are refused.") }, "\(table)")
     }
