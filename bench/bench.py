@@ -135,7 +135,9 @@ class Simulator:
 # Inventories cut from the fleet inventory
 
 def cut_inventory(inv, count, path):
-    """The first `count` audited nodes of `inv` (whole clusters, the last one trimmed), at `path`."""
+    """The first `count` audited nodes of `inv` (whole clusters, the last one trimmed), at `path`. The trimmed
+    cluster's other nodes stay listed with `audit: false`: dropped, its members' `show network cluster` would name
+    them as nodes the inventory lacks (node-not-in-inventory), which the benchmark does not plant."""
     out = dict(inv)
     out["clusters"] = []
     left = count
@@ -151,6 +153,8 @@ def cut_inventory(inv, count, path):
                 elif left > 0:
                     members.append(m)
                     left -= 1
+                else:
+                    members.append(dict(m, audit=False))
             c[key] = members
         if c.get("cuic") or c.get("live_data"):
             out["clusters"].append(c)

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from fleet import count, cpu_seconds, log as _log, start as start_fleet, stop as stop_fleet
+from fleet import cpu_seconds, sample_while_running, log as _log, start as start_fleet, stop as stop_fleet
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = os.environ
@@ -63,22 +63,8 @@ def main():
         sim_cpu = cpu_seconds(sim.pid)
         start = time.time()
         run = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(WORK, "run.stderr"), "w"))
-        # /usr/bin/time's child is cors-audit: sample its descriptors and threads while it runs.
-        samples = []
-        child = None
-        while run.poll() is None:
-            if child is None:
-                try:
-                    kids = open(f"/proc/{run.pid}/task/{run.pid}/children").read().split()
-                    child = int(kids[0]) if kids else None
-                except OSError:
-                    pass
-            if child:
-                fd, task = count(child, "fd"), count(child, "task")
-                # An exiting process lists nothing: such a sample is no count.
-                if fd and task:
-                    samples.append((fd, task))
-            time.sleep(0.02)
+        # /usr/bin/time's child is cors-audit: its descriptors and threads sampled while it runs.
+        samples = sample_while_running(run)
         wall = time.time() - start
         sim_cpu = cpu_seconds(sim.pid) - sim_cpu
         code = run.returncode

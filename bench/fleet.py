@@ -24,6 +24,28 @@ def count(pid, what):
         return None
 
 
+def sample_while_running(run, deadline=None, name="run"):
+    """Waits for `run` (/usr/bin/time -v and its child), sampling the child's descriptors and threads every 20 ms;
+    past `deadline` (time.monotonic) it is killed. An exiting process lists nothing: such a sample is no count."""
+    samples, child = [], None
+    while run.poll() is None:
+        if deadline is not None and time.monotonic() > deadline:
+            run.kill()
+            raise RuntimeError(f"{name} did not finish in time")
+        if child is None:
+            try:
+                kids = open(f"/proc/{run.pid}/task/{run.pid}/children").read().split()
+                child = int(kids[0]) if kids else None
+            except OSError:
+                pass
+        if child:
+            fd, task = count(child, "fd"), count(child, "task")
+            if fd and task:
+                samples.append((fd, task))
+        time.sleep(0.02)
+    return samples
+
+
 def start(binary_dir, work, args, env, pid_file):
     """`vos-sim fleet ARGS --out WORK/fleet`; returns (process, fleet folder) once it says ready.
 

@@ -20,19 +20,13 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (the simulator, the inventory cut, the findings check and the phase table)
+from fleet import sample_while_running  # noqa: E402
 
 ENV = os.environ
 SIZES = [int(s) for s in ENV.get("BENCH_SIZES", "500,2000").split(",") if s]
 LOOPS = [int(s) for s in ENV.get("BENCH_LOOPS", "1,2").split(",") if s]
 LOOPS_N = int(ENV.get("BENCH_LOOPS_N", "500"))
 REPEAT = int(ENV.get("BENCH_REPEAT", "3"))
-
-
-def count(pid, what):
-    try:
-        return len(os.listdir(f"/proc/{pid}/{what}"))
-    except OSError:
-        return 0
 
 
 def measured(name, cmd, env):
@@ -42,23 +36,7 @@ def measured(name, cmd, env):
     start = time.monotonic()
     run = subprocess.Popen(bench.CLIENT_PREFIX + [bench.TIME, "-v", "-o", time_path] + cmd, env=env,
                            stdout=subprocess.DEVNULL, stderr=err)
-    samples, child = [], None
-    deadline = start + bench.RUN_TIMEOUT
-    while run.poll() is None:
-        if time.monotonic() > deadline:
-            run.kill()
-            raise RuntimeError(f"{name} did not finish within {bench.RUN_TIMEOUT} s")
-        if child is None:
-            try:
-                kids = open(f"/proc/{run.pid}/task/{run.pid}/children").read().split()
-                child = int(kids[0]) if kids else None
-            except OSError:
-                pass
-        if child:
-            fd, task = count(child, "fd"), count(child, "task")
-            if fd and task:
-                samples.append((fd, task))
-        time.sleep(0.02)
+    samples = sample_while_running(run, start + bench.RUN_TIMEOUT, name)
     wall = time.monotonic() - start
     r = bench.parse_time_v(time_path)
     r.update(wall_s=wall, exit=run.returncode,

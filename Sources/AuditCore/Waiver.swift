@@ -88,6 +88,7 @@ extension AuditReport {
             uses.append(WaiverUse(waiver: w, matched: matched, expired: expired))
         }
         report.waivers = uses
+        report.plans = report.plans.compactMap { report.withoutWaivedChanges($0) }
         report.waiverWarnings = uses.compactMap { u in
             let at = "\(inventoryPath):\(u.waiver.line)"
             if u.expired {
@@ -98,6 +99,54 @@ extension AuditReport {
             return nil
         }
         return report
+    }
+
+    /// `plan` without the changes only waived findings ask for: a waiver says the state is accepted, so neither the
+    /// runbook nor `--apply` types them (deleting an origin someone waived because a proxy still uses it would be the
+    /// outage the waiver was written to avoid). Restarts stay only where a finding still standing asks for them; a plan
+    /// left with no change is dropped (nil).
+    func withoutWaivedChanges(_ plan: RemediationPlan) -> RemediationPlan? {
+        let mine = findings.filter { $0.host == plan.host }
+        let waived = mine.filter { $0.waiver != nil }.flatMap(\.remediation)
+        guard !waived.isEmpty else { return plan }
+        let standing = mine.filter { $0.waiver == nil }.flatMap(\.remediation)
+        // Which list/origin pairs waived findings would add; a combined `add o1,o2` step loses only those.
+        let waivedAdds = Set(waived.flatMap { step -> [String] in
+            if case .add(let list, let origins) = step { return origins.map { "\(list.rawValue) \($0)" } } else { return [] }
+        })
+        let standingAdds = Set(standing.flatMap { step -> [String] in
+            if case .add(let list, let origins) = step { return origins.map { "\(list.rawValue) \($0)" } } else { return [] }
+        })
+        func waivedDelete(_ list: ListKind, _ origin: String) -> Bool {
+            waived.contains { if case .delete(list, _, origin) = $0 { true } else { false } }
+                && !standing.contains { if case .delete(list, _, origin) = $0 { true } else { false } }
+        }
+        var steps: [RemediationAction] = []
+        var removed = false
+        for step in plan.steps {
+            switch step {
+            case .add(let list, let origins):
+                let kept = origins.filter { !waivedAdds.contains("\(list.rawValue) \($0)") || standingAdds.contains("\(list.rawValue) \($0)") }
+                if kept.count < origins.count { removed = true }
+                if !kept.isEmpty { steps.append(.add(list, origins: kept)) }
+            case .delete(let list, _, let origin) where waivedDelete(list, origin):
+                removed = true
+            case .enable, .start, .addGadgetSource, .setPrivateNetworkAccess:
+                if waived.contains(step) && !standing.contains(step) { removed = true } else { steps.append(step) }
+            default:
+                steps.append(step)
+            }
+        }
+        guard removed else { return plan }
+        let changes = steps.filter { $0.changesNode && !$0.isRestart }
+        if changes.isEmpty { return nil }
+        // Restarts only for what still stands; a read-back that only a waived change asked for goes with it.
+        steps = steps.filter { step in
+            if step.isRestart { return standing.contains(step) }
+            if step.isVerification { return standing.contains(step) || !waived.contains(step) }
+            return true
+        }
+        return RemediationPlan(cluster: plan.cluster, host: plan.host, steps: steps)
     }
 
     /// Findings not waived: what the verdict, the exit code and the headline counts are made of.

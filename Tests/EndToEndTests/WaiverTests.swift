@@ -53,6 +53,9 @@ import TestSupport
         #expect(uses.map { $0["status"] as! String } == ["active", "active", "active", "unmatched"])
         #expect(uses.map { $0["matched"] as! Int } == [1, 1, 2, 0])
         #expect((json["waiver_warnings"] as? [String]) == [unmatched])
+        // Every change waived: nothing is planned, so neither a runbook nor --apply types it.
+        #expect((json["remediation"] as? [Any])?.isEmpty == true, "\(json["remediation"] ?? "")")
+        #expect(!r.stdout.contains("Fix (run at"))
 
         let md = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
         #expect(md.contains("- **waived** until 2026-12-31 (added at the next change window; inventory line 31) · **error** `missing-origin`"), "\(md)")
@@ -66,6 +69,27 @@ import TestSupport
         #expect(!prom.contains("cors_audit_findings{"), "\(prom)")
         #expect(prom.contains("cors_audit_findings_waived{cluster=\"uccelab\",host=\"cuicsub.uccelab.tac\",list=\"cuic\",kind=\"missing-origin\",severity=\"error\",expires=\"2026-12-31\"} 1"))
         #expect(prom.contains("cors_audit_waivers_expired 0"))
+    }
+
+    /// The stray origin waived (a tool still uses it): the runbook keeps the CUIC fix and its Reporting restart, and
+    /// neither deletes the waived entry nor restarts the Live Data service for it.
+    @Test func aWaivedDeleteIsNotPlannedNorItsRestart() throws {
+        let (dir, path) = try inventory("""
+          - {kind: unexpected-origin, host: cuicsub.uccelab.tac, origin: "http://127.0.0.1:5500", reason: a lab tool uses it, expires: 2026-12-31}
+
+        """)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try run(["audit", "--inventory", path, "--transcripts", "inventory/transcripts/lab", "--output", dir + "/run",
+                         "--format", "json"], environment: Self.epoch)
+        #expect(r.status == 1, "\(r.stderr)")
+        let plans = try readJSON(dir + "/run/report.json")["remediation"] as! [[String: Any]]
+        #expect(plans.count == 1)
+        let lines = (plans.first?["steps"] as? [[String: Any]] ?? []).compactMap { $0["line"] as? String }
+        #expect(lines == ["utils cuic cors allowed_origin add https://finessep.uccelab.tac:8445",
+                          "utils service restart Intelligence Center Reporting Service",
+                          "utils cuic cors allowed_origin list"], "\(plans)")
+        let runbook = try String(contentsOfFile: dir + "/run/remediation/cuicsub.uccelab.tac.txt", encoding: .utf8)
+        #expect(!runbook.contains("live-data cors allowed_origin delete") && !runbook.contains("Live Data NGINX"), "\(runbook)")
     }
 
     @Test func anExpiredWaiverBringsItsFindingBackWithAWarning() throws {
