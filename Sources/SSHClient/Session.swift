@@ -241,16 +241,15 @@ final class Session<D: ShellDriver> {
         cpu.charge(phase)
     }
 
-    /// The phase the next step's CPU is charged to.
+    /// The phase the next step's CPU is charged to: the error phases, with the CLI conversation and the close apart.
     var cpuPhase: SSHCPUPhase {
-        switch state {
-        case .queued, .resolving, .connecting: return .connect
-        case .handshaking, .probing: return .handshake
+        switch currentPhase {
+        case .connect: return .connect
+        case .handshake: return .handshake
         case .hostKey: return .hostKey
-        case .authList, .authenticating: return .auth
-        case .openingChannel, .requestingPTY, .startingShell: return .shell
-        case .interactive: return .conversation
-        case .closing, .finished: return .close
+        case .auth: return .auth
+        case .shell: return .shell
+        case .io: if case .interactive = state { return .conversation } else { return .close }
         }
     }
 
