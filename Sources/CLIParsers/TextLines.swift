@@ -203,6 +203,9 @@ func containsASCIICaseInsensitive(_ s: String, _ needle: String) -> Bool {
 
 func asciiCaseInsensitiveRange(of needle: String, in s: String, from: String.Index? = nil) -> Range<String.Index>? {
     guard !needle.isEmpty else { return nil }
+    // A match of Characters is a match of their bytes, so a text whose bytes hold no match has none: most lines hold no
+    // pager prompt or marker, and a byte scan rules them out at a fraction of the Character walk below.
+    guard asciiBytesMayContain(needle, s, from: from) else { return nil }
     let n = Array(needle).map(asciiLower)
     var start = from ?? s.startIndex
     while start < s.endIndex {
@@ -216,6 +219,25 @@ func asciiCaseInsensitiveRange(of needle: String, in s: String, from: String.Ind
         start = s.index(after: start)
     }
     return nil
+}
+
+/// Whether `s`'s UTF-8 from `from` holds `needle`'s bytes, ASCII letters compared without case.
+func asciiBytesMayContain(_ needle: String, _ s: String, from: String.Index?) -> Bool {
+    let n = Array(needle.utf8).map { (65...90).contains($0) ? $0 + 32 : $0 }
+    let bytes = from.map { s.utf8[$0...] } ?? s.utf8[...]
+    return bytes.withContiguousStorageIfAvailable { buffer -> Bool in
+        guard buffer.count >= n.count else { return false }
+        for start in 0...(buffer.count - n.count) {
+            var k = 0
+            while k < n.count {
+                let b = buffer[start + k]
+                if ((65...90).contains(b) ? b + 32 : b) != n[k] { break }
+                k += 1
+            }
+            if k == n.count { return true }
+        }
+        return false
+    } ?? true  // not contiguous (a bridged string): leave it to the Character walk
 }
 
 /// Lower-cased words (letters, digits, `_` and apostrophes), for matching whole words rather than substrings.
