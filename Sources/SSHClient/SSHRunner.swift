@@ -7,9 +7,10 @@ import Glibc
 ///
 /// Sessions are driven non-blocking from `poll()` loops on threads the runner creates, so the
 /// number of nodes in flight is not capped by Swift's cooperative pool and a slow node never
-/// delays the others. A large run is dealt round-robin to one loop per core (at most `maxLoops`):
-/// key exchanges are CPU work, and one thread would queue hundreds of them. Each libssh2
-/// session and each driver is confined to the thread of its loop.
+/// delays the others. One loop by default: dealing a large run round-robin to a loop per core measured
+/// no faster (N = 500 on 2 cores, simulator pinned or not: bench/README.md), so more loops (`maxLoops`,
+/// the benchmark's `--poll-loops`) are kept only to measure that again on bigger machines. Each
+/// libssh2 session and each driver is confined to the thread of its loop.
 public final class SSHRunner: Sendable {
     /// Most sessions open at once; nil means all jobs at once.
     public let concurrency: Int?
@@ -27,8 +28,8 @@ public final class SSHRunner: Sendable {
         self.cpuTally = cpuTally
     }
 
-    /// One loop per core, at most four.
-    public static var defaultMaxLoops: Int { min(4, ProcessInfo.processInfo.activeProcessorCount) }
+    /// One loop: the pinned A/B showed no gain from more (1 loop 5.05 s, 2 loops 4.97 s at N = 500).
+    public static let defaultMaxLoops = 1
 
     /// How many loops a run of `jobs` gets: one per `jobsPerLoop` jobs and per allowed session, within `maxLoops`.
     func loopCount(jobs: Int) -> Int {
