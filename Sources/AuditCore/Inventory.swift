@@ -127,6 +127,13 @@ public struct Cluster: Sendable, Equatable {
 
     /// Every node in report order: CUIC, standalone Live Data, Finesse.
     public var nodes: [InventoryNode] { cuic + liveData + finesse }
+
+    /// Changes every node in place, whatever its product.
+    public mutating func updateNodes(_ body: (inout InventoryNode) -> Void) {
+        for i in cuic.indices { body(&cuic[i]) }
+        for i in liveData.indices { body(&liveData[i]) }
+        for i in finesse.indices { body(&finesse[i]) }
+    }
 }
 
 public struct Inventory: Sendable, Equatable {
@@ -148,10 +155,8 @@ extension Inventory {
     public func acceptingNewHostKeys() -> Inventory {
         var out = self
         for i in out.clusters.indices {
-            for list in [\Cluster.finesse, \Cluster.cuic, \Cluster.liveData] {
-                for j in out.clusters[i][keyPath: list].indices where out.clusters[i][keyPath: list][j].connection.hostKeyPolicy == .strict {
-                    out.clusters[i][keyPath: list][j].connection.hostKeyPolicy = .acceptNew
-                }
+            out.clusters[i].updateNodes { node in
+                if node.connection.hostKeyPolicy == .strict { node.connection.hostKeyPolicy = .acceptNew }
             }
         }
         return out

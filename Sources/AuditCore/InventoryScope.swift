@@ -36,15 +36,10 @@ public struct InventoryScope: Sendable, Equatable {
                 && (wantedHosts.isEmpty || c.nodes.contains { wantedHosts.contains($0.host.lowercased()) })
         }
         for i in out.clusters.indices {
-            func narrow(_ nodes: inout [InventoryNode]) {
-                for j in nodes.indices {
-                    let host = nodes[j].host.lowercased()
-                    if dropped.contains(host) || (!wantedHosts.isEmpty && !wantedHosts.contains(host)) { nodes[j].audit = false }
-                }
+            out.clusters[i].updateNodes { node in
+                let host = node.host.lowercased()
+                if dropped.contains(host) || (!wantedHosts.isEmpty && !wantedHosts.contains(host)) { node.audit = false }
             }
-            narrow(&out.clusters[i].cuic)
-            narrow(&out.clusters[i].liveData)
-            narrow(&out.clusters[i].finesse)
         }
         // Waivers of clusters left out would all "match nothing": keep only those that can apply.
         let kept = Set(out.clusters.map { $0.name.lowercased() })

@@ -56,10 +56,6 @@ enum MembershipRules {
         }
     }
 
-    static func resolve(_ member: ClusterMember, in nodes: [InventoryNode]) -> InventoryNode? {
-        MemberIndex(nodes).resolve(member)
-    }
-
     static func groupKey(_ product: Product) -> String {
         switch product { case .cuic: "cuic"; case .livedata: "live_data"; case .finesse: "finesse" }
     }

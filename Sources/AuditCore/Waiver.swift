@@ -110,26 +110,27 @@ extension AuditReport {
         let waived = mine.filter { $0.waiver != nil }.flatMap(\.remediation)
         guard !waived.isEmpty else { return plan }
         let standing = mine.filter { $0.waiver == nil }.flatMap(\.remediation)
-        // Which list/origin pairs waived findings would add; a combined `add o1,o2` step loses only those.
-        let waivedAdds = Set(waived.flatMap { step -> [String] in
-            if case .add(let list, let origins) = step { return origins.map { "\(list.rawValue) \($0)" } } else { return [] }
-        })
-        let standingAdds = Set(standing.flatMap { step -> [String] in
-            if case .add(let list, let origins) = step { return origins.map { "\(list.rawValue) \($0)" } } else { return [] }
-        })
-        func waivedDelete(_ list: ListKind, _ origin: String) -> Bool {
-            waived.contains { if case .delete(list, _, origin) = $0 { true } else { false } }
-                && !standing.contains { if case .delete(list, _, origin) = $0 { true } else { false } }
+        // Which list/origin pairs the steps add or delete; a combined `add o1,o2` step loses only the waived origins.
+        func pairs(_ steps: [RemediationAction], added: Bool) -> Set<String> {
+            Set(steps.flatMap { step -> [String] in
+                switch step {
+                case .add(let list, let origins) where added: origins.map { "\(list.rawValue) \($0)" }
+                case .delete(let list, _, let origin) where !added: ["\(list.rawValue) \(origin)"]
+                default: []
+                }
+            })
         }
+        let waivedAdds = pairs(waived, added: true).subtracting(pairs(standing, added: true))
+        let waivedDeletes = pairs(waived, added: false).subtracting(pairs(standing, added: false))
         var steps: [RemediationAction] = []
         var removed = false
         for step in plan.steps {
             switch step {
             case .add(let list, let origins):
-                let kept = origins.filter { !waivedAdds.contains("\(list.rawValue) \($0)") || standingAdds.contains("\(list.rawValue) \($0)") }
+                let kept = origins.filter { !waivedAdds.contains("\(list.rawValue) \($0)") }
                 if kept.count < origins.count { removed = true }
                 if !kept.isEmpty { steps.append(.add(list, origins: kept)) }
-            case .delete(let list, _, let origin) where waivedDelete(list, origin):
+            case .delete(let list, _, let origin) where waivedDeletes.contains("\(list.rawValue) \(origin)"):
                 removed = true
             case .enable, .start, .addGadgetSource, .setPrivateNetworkAccess:
                 if waived.contains(step) && !standing.contains(step) { removed = true } else { steps.append(step) }

@@ -19,12 +19,16 @@ public final class SimulatorProcess {
         public var setup = false
     }
 
+    /// This binary's own path: vos-sim and the demo's lab are looked for beside it.
+    public static func executablePath() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
     /// The simulator's CA (PEM), which signs every node's HTTPS certificate.
     public var caFile: String { directory + "/ca.pem" }
 
     public static func start(inventory: String, state: String) throws -> SimulatorProcess {
-        let me = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-        let binary = me.deletingLastPathComponent().appendingPathComponent("vos-sim").path
+        let binary = URL(fileURLWithPath: executablePath()).deletingLastPathComponent().appendingPathComponent("vos-sim").path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw Failure(description: "vos-sim not found beside cors-audit (\(binary)); build it with `swift build --product vos-sim` or run `make demo`",
                           setup: true)

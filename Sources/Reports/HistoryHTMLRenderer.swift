@@ -122,8 +122,7 @@ public struct HistoryHTMLRenderer: Sendable {
             rows += "<tr><td class=\"num\">\(run.id)</td><td>\(h(run.generatedAt))</td><td class=\"num\">\(c.errors)</td>"
                 + "<td class=\"num\">\(c.warnings)</td><td class=\"num\">\(c.infos)</td><td>\(run.tag?.rawValue ?? "")</td></tr>"
         }
-        return "<details><summary>Findings per run</summary><div class=\"scroll\"><table><thead><tr><th>Run</th><th>Started</th><th>Errors</th>"
-            + "<th>Warnings</th><th>Info</th><th></th></tr></thead><tbody>\(rows)</tbody></table></div></details>"
+        return "<details><summary>Findings per run</summary>" + table(["Run", "Started", "Errors", "Warnings", "Info", ""], rows) + "</details>"
     }
 
     private func changesTable(_ cluster: HistoryTimeline.ClusterLine) -> String {
@@ -135,8 +134,7 @@ public struct HistoryHTMLRenderer: Sendable {
             rows += "<tr class=\"\(kind)\"><td class=\"num\">\(e.run)</td><td>\(h(e.at))</td><td>\(h(e.change.host))</td><td>\(h(label))</td>"
                 + "<td class=\"wrap\">\(h(text))</td><td>\(e.change.appliedBy.map { "apply run \($0)" } ?? "")</td></tr>"
         }
-        return "<h3>Changes</h3><div class=\"scroll\"><table><thead><tr><th>Run</th><th>Started</th><th>Node</th><th>What</th><th>Change</th>"
-            + "<th>Made by</th></tr></thead><tbody>\(rows)</tbody></table></div>"
+        return "<h3>Changes</h3>" + table(["Run", "Started", "Node", "What", "Change", "Made by"], rows)
     }
 
     private func openTable(_ cluster: HistoryTimeline.ClusterLine) -> String {
@@ -148,8 +146,13 @@ public struct HistoryHTMLRenderer: Sendable {
                 + "<td>\(h(f.list?.rawValue ?? ""))</td><td class=\"wrap\">\(h(f.origin ?? ""))</td>"
                 + "<td>run \(o.firstSeen) (\(h(o.firstSeenAt)))\(o.beforeWindow ? " or earlier" : "")</td></tr>"
         }
-        return "<h3>Open findings</h3><div class=\"scroll\"><table><thead><tr><th>Severity</th><th>Kind</th><th>Node</th><th>List</th><th>Origin</th>"
-            + "<th>First seen</th></tr></thead><tbody>\(rows)</tbody></table></div>"
+        return "<h3>Open findings</h3>" + table(["Severity", "Kind", "Node", "List", "Origin", "First seen"], rows)
+    }
+
+    /// A table that scrolls sideways on a narrow screen: the header cells (fixed texts) and the rows as rendered.
+    private func table(_ headers: [String], _ rows: String) -> String {
+        "<div class=\"scroll\"><table><thead><tr>" + headers.map { "<th>\($0)</th>" }.joined()
+            + "</tr></thead><tbody>\(rows)</tbody></table></div>"
     }
 
     static let css = """

@@ -172,9 +172,6 @@ final class PollLoop<D: ShellDriver> {
     /// libssh2 may hold already-read packets a poll cannot see; no session waits longer than this
     /// without being stepped.
     private static var maxIdle: Duration { .milliseconds(250) }
-    /// Sessions polled at once from which a wake-up waits `coalesceMicroseconds` to serve more of them in one pass.
-    static var coalesceFrom: Int { 64 }
-    static var coalesceMicroseconds: UInt32 { coalesceSetting }
 
     init(jobs: [SSHJob<D>], concurrency: Int?, loops: Int = 1, deadline: ContinuousClock.Instant?,
          progress: @escaping (Bool) -> Void, control: RunControl) {
@@ -233,10 +230,10 @@ final class PollLoop<D: ShellDriver> {
             let milliseconds = Int32(clamping: timeout.components.seconds * 1000
                                      + Int64((timeout.components.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000))
             var ready = poll(&pollFDs, nfds_t(pollFDs.count), milliseconds)
-            if ready > 0, polled.count >= Self.coalesceFrom {
+            if ready > 0, polled.count >= coalesceFrom {
                 // Many sessions: each wake-up costs a pass over all of them, so let the others' answers arrive
                 // for a moment and serve them in the same pass (a millisecond against 100 ms command replies).
-                usleep(Self.coalesceMicroseconds)
+                usleep(coalesceMicroseconds)
                 ready = poll(&pollFDs, nfds_t(pollFDs.count), 0)
             }
             now = ContinuousClock.now
@@ -297,5 +294,8 @@ final class PollLoop<D: ShellDriver> {
     }
 }
 
+/// Sessions polled at once from which a wake-up waits `coalesceMicroseconds` to serve more of them in one pass (stored
+/// here: a generic type has no stored statics).
+private let coalesceFrom = 64
 /// 1 ms by default (the benchmark's A/B: 0, 1 and 3 ms); `CORS_AUDIT_COALESCE_US` sets it for benchmarks only, capped at 10 ms.
-private let coalesceSetting: UInt32 = min(10_000, ProcessInfo.processInfo.environment["CORS_AUDIT_COALESCE_US"].flatMap(UInt32.init) ?? 1000)
+private let coalesceMicroseconds: UInt32 = min(10_000, ProcessInfo.processInfo.environment["CORS_AUDIT_COALESCE_US"].flatMap(UInt32.init) ?? 1000)

@@ -42,7 +42,7 @@ struct Demo: AsyncParsableCommand {
 
     /// The lab's two files: as given when both exist; for the defaults, else those of the checkout this binary was built
     /// in (it lives under the checkout's `.build`), so the demo runs from any folder. Otherwise exit 64 with what to do.
-    static func lab(inventory: String, state: String, executable: String = Self.executablePath()) throws -> (inventory: String, state: String) {
+    static func lab(inventory: String, state: String, executable: String = SimulatorProcess.executablePath()) throws -> (inventory: String, state: String) {
         let files = FileManager.default
         if files.fileExists(atPath: inventory) && files.fileExists(atPath: state) { return (inventory, state) }
         let defaults = inventory == "inventory/lab.yaml" && state == "inventory/lab.sim.yaml"
@@ -59,9 +59,5 @@ struct Demo: AsyncParsableCommand {
                        + (defaults ? " nor in a checkout holding this binary" : "")
                        + ": run it from the cors-audit checkout (`cd cors-audit && make demo`), or give --inventory and --state")
         throw ExitCode(64)
-    }
-
-    static func executablePath() -> String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 }

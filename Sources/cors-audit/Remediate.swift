@@ -71,16 +71,19 @@ struct Remediate: AsyncParsableCommand {
         let record = apply && !noHistory
         var fromReport: ReportReader.Read?
         var inventoryPath = self.inventory
+        // The inventory file once read, so the apply below does not read it again.
+        var loadedInventory: Inventory?
         if let from {
             let read = try ReportReader.read(path: from)
             fromReport = read
             plans = read.plans
             findings = read.findings
-            if apply { inventoryPath = try Self.inventoryForApply(report: read, from: from, given: self.inventory) }
+            if apply { (inventoryPath, loadedInventory) = try Self.inventoryForApply(report: read, from: from, given: self.inventory) }
             if record, let path = inventoryPath { planRun = recordedRun(of: from, inventory: path) }
             if folder == nil { folder = ((from as NSString).deletingLastPathComponent as NSString).appendingPathComponent("remediation") }
         } else if let path = self.inventory {
             let loaded = try loadInventory(path)
+            loadedInventory = loaded
             let inventory = try scoping.applied(to: planning.applied(to: loaded))
             let source: any ObservationSource
             if let transcripts {
@@ -113,7 +116,7 @@ struct Remediate: AsyncParsableCommand {
         guard let folder else { return }
         var scoped: Inventory?
         if apply, let path = inventoryPath {
-            let inventory = try scoping.applied(to: try loadInventory(path))
+            let inventory = try scoping.applied(to: try loadedInventory ?? loadInventory(path))
             scoped = inventory
             if scoping.label != nil {
                 // Only the plans of nodes in the scope are applied; the others are named, never typed.
@@ -148,7 +151,8 @@ struct Remediate: AsyncParsableCommand {
     /// The inventory an apply from `--from` reaches the nodes with: the one given, else the one the report names. Its
     /// content is checked against the report's `inventory_digest`: the report's own inventory, changed since, is refused
     /// (exit 64: the plan may not fit it); a given one that differs is said, then used as asked.
-    static func inventoryForApply(report: ReportReader.Read, from: String, given: String?) throws -> String {
+    /// Returns its path, and the inventory when it was read for the check.
+    static func inventoryForApply(report: ReportReader.Read, from: String, given: String?) throws -> (String, Inventory?) {
         guard let path = given ?? report.inventoryPath, FileManager.default.isReadableFile(atPath: path) else {
             if given == nil {
                 Terminal.error("\(Escaping.terminal(from)) names the inventory \(Escaping.terminal(report.inventoryPath ?? "(none)")), which cannot be read from here: "
@@ -160,17 +164,18 @@ struct Remediate: AsyncParsableCommand {
         }
         guard let recorded = report.inventoryDigest else {
             if given == nil { Terminal.error("note: \(Escaping.terminal(from)) records no inventory digest (an older report): \(Escaping.terminal(path)) is used unchecked") }
-            return path
+            return (path, nil)
         }
-        let now = InventoryIdentity.digest(try loadInventory(path))
-        guard now != recorded else { return path }
+        let inventory = try loadInventory(path)
+        let now = InventoryIdentity.digest(inventory)
+        guard now != recorded else { return (path, inventory) }
         if given == nil {
             Terminal.error("\(Escaping.terminal(path)) has changed since \(Escaping.terminal(from)) was made (digest \(recorded), now \(now)): "
                            + "audit again and plan from the new report, or pass --inventory \(Escaping.terminal(path)) to apply this plan with it anyway")
             throw ExitCode(64)
         }
         Terminal.error("warning: \(Escaping.terminal(path)) is not the inventory \(Escaping.terminal(from)) was made from as it was then (digest \(recorded), now \(now)); applying as asked")
-        return path
+        return (path, inventory)
     }
 
     /// The history's run of the report at `path` (same start time, same inventory); nil when it was not recorded there.
