@@ -4,8 +4,9 @@
 For each size in BENCH_SIZES (default 500,2000) a fresh `vos-sim fleet` (pinned to the last core, one event-loop
 thread) and cors-audit (pinned to the other cores) under /usr/bin/time -v with `--cpu-report`: wall, CPU per node
 by stage and SSH phase, peak RSS, descriptors and threads sampled every 20 ms, the drift found against
-planted.json. At BENCH_LOOPS_N (default 500) also one run per poll-loop count in BENCH_LOOPS (default 1,2), pinned
-and unpinned, to decide whether the per-core poll loops earn their threads. See bench/README.md.
+planted.json. BENCH_VARIANTS (e.g. "a:CORS_AUDIT_X=0;b:CORS_AUDIT_X=1", environment settings the binary reads) adds,
+at BENCH_VARIANTS_N (default 500), one row per variant: the same runs with those environment settings, for A/B
+tables. See bench/README.md.
 """
 import json
 import os
@@ -24,8 +25,10 @@ from fleet import sample_while_running  # noqa: E402
 
 ENV = os.environ
 SIZES = [int(s) for s in ENV.get("BENCH_SIZES", "500,2000").split(",") if s]
-LOOPS = [int(s) for s in ENV.get("BENCH_LOOPS", "1,2").split(",") if s]
-LOOPS_N = int(ENV.get("BENCH_LOOPS_N", "500"))
+# "label:NAME=VALUE,NAME=VALUE;label2:..." (empty: none)
+VARIANTS = [(label, dict(kv.split("=", 1) for kv in settings.split(",") if kv))
+            for label, _, settings in (v.partition(":") for v in ENV.get("BENCH_VARIANTS", "").split(";") if v)]
+VARIANTS_N = int(ENV.get("BENCH_VARIANTS_N", "500"))
 REPEAT = int(ENV.get("BENCH_REPEAT", "3"))
 # `--concurrency` for the size runs (empty: every node at once, the default; at 5,000 the simulator's one core cannot
 # finish 5,000 handshakes within the 10 s connect limit).
@@ -98,9 +101,9 @@ def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     password = secrets.token_urlsafe(18)
     env = dict(ENV, VOS_SIM_PASSWORD=password)
-    rows, phases, checks, loops_rows = [], [], [], []
+    rows, phases, checks, variant_rows = [], [], [], []
     t1 = None
-    for n in sorted(set(SIZES + ([LOOPS_N] if LOOPS else []))):
+    for n in sorted(set(SIZES + ([VARIANTS_N] if VARIANTS else []))):
         sim, out = fleet(n, password)
         try:
             inventory = os.path.join(out, "inventory.yaml")
@@ -119,14 +122,15 @@ def main():
                 phases.append((f"T{n}", r, n))
                 ok, problems, _ = bench.check_findings(r["report"], planted, bench.audited_hosts(inv))
                 checks.append((n, ok, problems))
-            if n == LOOPS_N:
-                for loops in LOOPS:
-                    for pinned in (True, False):
-                        label = f"{loops} loop{'s' if loops > 1 else ''}, " + ("client pinned" if pinned else "unpinned")
-                        runs = [audit(f"loops-{loops}-{'p' if pinned else 'u'}-{i}", inventory, env, sim,
-                                      extra=["--poll-loops", str(loops)], prefix=None if pinned else [])
-                                for i in range(REPEAT)]
-                        loops_rows.append((label, n, median_run(runs)))
+            if n == VARIANTS_N:
+                # Interleaved, so a drift of the machine over the runs does not favour one variant.
+                runs = {label: [] for label, _ in VARIANTS}
+                for i in range(REPEAT):
+                    for label, settings in VARIANTS:
+                        runs[label].append(audit(f"variant-{label}-{i}", inventory, dict(env, **settings), sim))
+                for label, settings in VARIANTS:
+                    desc = ", ".join(f"{k}={v}" for k, v in settings.items())
+                    variant_rows.append((f"{label} ({desc})", n, median_run(runs[label])))
         finally:
             sim.stop()
 
@@ -139,11 +143,11 @@ def main():
          f"- Whole run: {time.monotonic() - t0:.0f} s\n",
          "| run | nodes | wall s | wall / T1 | client CPU s | CPU ms/node | peak RSS MB | fds first/peak/last | threads peak/last | vos-sim CPU s |",
          "|---|---:|---:|---:|---:|---:|---:|---|---|---:|"]
-    for label, n, r in rows + loops_rows:
+    for label, n, r in rows + variant_rows:
         L.append(f"| {label} | {n} | {r['wall_s']:.2f} | {r['wall_s'] / t1['wall_s']:.2f} | {cpu(r):.2f} | {cpu(r) * 1000 / n:.2f} | "
                  f"{r['max_rss_mb']:.1f} | {r['fd_first']}/{r['fd_peak']}/{r['fd_last']} | {r['threads_peak']}/{r['threads_last']} | {r['sim_cpu_s']:.2f} |")
     L.append("\n## Client CPU by stage and SSH phase\n")
-    L.extend(bench.phase_table(phases + [(label, r, n) for label, n, r in loops_rows]))
+    L.extend(bench.phase_table(phases + [(label, r, n) for label, n, r in variant_rows]))
     L.append("\n## Findings versus planted.json\n")
     for n, ok, problems in checks:
         L.append(f"- N={n}: **{'PASS' if ok else 'FAIL'}**")

@@ -5,7 +5,10 @@ import CLIParsers
 ///
 /// Pure: the same inventory and observations always give the same report.
 public enum Auditor {
-    public static func audit(inventory: Inventory, observations: [String: NodeObservation], generatedAt: String) -> AuditReport {
+    /// - Parameter early: nodes already parsed as their sessions ended (`EarlyEvaluation`); each is used only when
+    ///   it was parsed from the very observation given here, so the report stays a function of the observations.
+    public static func audit(inventory: Inventory, observations: [String: NodeObservation], generatedAt: String,
+                             early: [String: EarlyEvaluation.Parsed] = [:]) -> AuditReport {
         var nodes: [NodeReport] = []
         var findings: [Finding] = []
         var plans: [RemediationPlan] = []
@@ -13,7 +16,10 @@ public enum Auditor {
         let work = inventory.clusters.enumerated().flatMap { c, cluster in cluster.nodes.map { (c, cluster, $0) } }
         // Parsing is most of the audit's CPU and each node's is independent: spread it over the cores.
         let evaluated = ConcurrentMap.map(work) { c, cluster, node in
-            evaluate(node: node, cluster: cluster, expected: expectedByCluster[c], observation: observations[node.host])
+            let observation = observations[node.host]
+            if let parsed = early[node.host], node.audit, let observation, parsed.report.cluster == cluster.name,
+               parsed.observation == observation { return parsed.report }
+            return evaluate(node: node, cluster: cluster, expected: expectedByCluster[c], observation: observation)
         }
         var next = 0
         for cluster in inventory.clusters {
@@ -172,6 +178,54 @@ public enum Auditor {
     }
 }
 
+/// Parses each node as its observation arrives (while the other nodes' sessions still run), off the caller's thread;
+/// `Auditor.audit` then takes what was parsed instead of parsing again.
+public final class EarlyEvaluation: @unchecked Sendable {
+    public struct Parsed: Sendable {
+        public var observation: NodeObservation
+        public var report: NodeReport
+    }
+
+    private let targets: [String: (node: InventoryNode, cluster: Cluster, expected: [Origin])]
+    private let queue = DispatchQueue(label: "cors-audit.parse", attributes: .concurrent)
+    private let group = DispatchGroup()
+    private let lock = NSLock()
+    private var parsed: [String: Parsed] = [:]
+
+    public init(_ inventory: Inventory) {
+        var targets: [String: (node: InventoryNode, cluster: Cluster, expected: [Origin])] = [:]
+        for cluster in inventory.clusters {
+            let expected = ExpectedOrigins.required(for: cluster)
+            for node in cluster.nodes where node.audit { targets[node.host] = (node, cluster, expected) }
+        }
+        self.targets = targets
+    }
+
+    /// Parses the node's observation in the background; an observation of a host the inventory does not audit is ignored.
+    public func submit(_ observation: NodeObservation) {
+        guard let target = targets[observation.host] else { return }
+        queue.async(group: group) { [self] in
+            let report = Auditor.evaluate(node: target.node, cluster: target.cluster, expected: target.expected, observation: observation)
+            lock.lock()
+            parsed[observation.host] = Parsed(observation: observation, report: report)
+            lock.unlock()
+        }
+    }
+
+    /// Everything submitted, once parsed.
+    public func finished() async -> [String: Parsed] {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            group.notify(queue: .global()) { continuation.resume() }
+        }
+        return taken()
+    }
+
+    private func taken() -> [String: Parsed] {
+        lock.lock(); defer { lock.unlock() }
+        return parsed
+    }
+}
+
 /// `map` over all cores, results in input order.
 enum ConcurrentMap {
     static func map<T: Sendable, R>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
@@ -217,6 +271,8 @@ public enum Escaping {
     /// white space other than the ASCII space) written as `\u{..}`, visibly, never dropped. Backslashes are
     /// left alone: the text may already be escaped for reading (details, messages).
     public static func terminal(_ text: String) -> String {
+        // Printable ASCII (the space included) is safe: most text is, and its bytes are checked faster than its scalars.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
         guard text.unicodeScalars.contains(where: isUnsafeOnTerminal) else { return text }
         var out = ""
         for scalar in text.unicodeScalars {

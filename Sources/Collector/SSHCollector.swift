@@ -20,8 +20,6 @@ public struct SSHCollector: Sendable {
         public var commands: [String]? = nil
         /// Where the SSH poll loops add their CPU by phase (the benchmark's `--cpu-report`); nil: not measured.
         public var cpuTally: SSHCPUTally?
-        /// Most poll-loop threads; nil: the runner's default (one per core, at most four).
-        public var pollLoops: Int?
         public init(concurrency: Int? = nil, runTimeout: Duration? = nil,
                     environment: [String: String] = ProcessInfo.processInfo.environment,
                     passwords: PromptedPasswords = .init(), insecureHostKeys: Bool = false) {
@@ -53,7 +51,10 @@ public struct SSHCollector: Sendable {
         self.options = options; self.logger = logger
     }
 
-    public func collect(_ inventory: Inventory, progress: (@Sendable (Progress) -> Void)? = nil) async -> [String: NodeResult] {
+    /// Every audited node's result. `each` hears each node's as soon as it is known (on the SSH thread, in the order
+    /// the sessions end), so its parsing can overlap the other sessions.
+    public func collect(_ inventory: Inventory, progress: (@Sendable (Progress) -> Void)? = nil,
+                        each: (@Sendable (NodeResult) -> Void)? = nil) async -> [String: NodeResult] {
         var results: [String: NodeResult] = [:]
         var jobs: [SSHJob<VOSDriver>] = []
         var jobNodes: [InventoryNode] = []
@@ -66,6 +67,7 @@ public struct SSHCollector: Sendable {
                     observation: NodeObservation(host: node.host, captures: [],
                         failure: CollectionFailure(status: .authFailed, detail: "phase auth: \(error.message); not contacted")),
                     transcript: nil, info: nil, phaseTimings: [])
+                each?(results[node.host]!)
                 continue
             }
             let target = SSHTarget(node: node, credential: credential, insecureHostKeys: options.insecureHostKeys)
@@ -80,14 +82,19 @@ public struct SSHCollector: Sendable {
         }
         let deadline = options.runTimeout.map { ContinuousClock.now + $0 }
         let skippedFailures = results.count
-        let outcomes = await SSHRunner(concurrency: options.concurrency, maxLoops: options.pollLoops, cpuTally: options.cpuTally)
+        let ended = EndedResults(count: jobs.count)
+        let outcomes = await SSHRunner(concurrency: options.concurrency, cpuTally: options.cpuTally)
             .run(jobs, deadline: deadline, progress: progress.map { report in
             { @Sendable (p: SSHProgress) in
                 report(Progress(done: p.done + skippedFailures, total: p.total + skippedFailures, failed: p.failed + skippedFailures))
             }
+        }, ended: { [jobNodes] index, outcome in
+            let result = Self.nodeResult(node: jobNodes[index], outcome: outcome)
+            ended.set(index, result)
+            each?(result)
         })
-        for (node, outcome) in zip(jobNodes, outcomes) {
-            let result = Self.nodeResult(node: node, outcome: outcome)
+        for (index, (node, outcome)) in zip(jobNodes, outcomes).enumerated() {
+            let result = ended.get(index) ?? Self.nodeResult(node: node, outcome: outcome)
             do {
                 let info = outcome.info
                 logger.debug("session", metadata: [
@@ -100,6 +107,15 @@ public struct SSHCollector: Sendable {
             results[node.host] = result
         }
         return results
+    }
+
+    /// Results as the sessions end, one slot per job.
+    private final class EndedResults: @unchecked Sendable {
+        private let lock = NSLock()
+        private var results: [NodeResult?]
+        init(count: Int) { results = Array(repeating: nil, count: count) }
+        func set(_ index: Int, _ result: NodeResult) { lock.lock(); results[index] = result; lock.unlock() }
+        func get(_ index: Int) -> NodeResult? { lock.lock(); defer { lock.unlock() }; return results[index] }
     }
 
     /// What to send once the node's version is read: the commands its release has (private network access).

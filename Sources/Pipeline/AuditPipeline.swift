@@ -64,8 +64,13 @@ public struct AuditPipeline: Sendable {
         var observed = Observed(observations: [:])
         var report: AuditReport
         if let source {
-            observed = await measure("collect") { await source.observe(inventory) }
-            report = await measure("audit") { Auditor.audit(inventory: inventory, observations: observed.observations, generatedAt: generatedAt) }
+            // Each node is parsed as its session ends, while the others are still being read.
+            let early = EarlyEvaluation(inventory)
+            observed = await measure("collect") { await source.observe(inventory, each: early.submit) }
+            report = await measure("audit") {
+                let parsed = await early.finished()
+                return Auditor.audit(inventory: inventory, observations: observed.observations, generatedAt: generatedAt, early: parsed)
+            }
         } else {
             report = Auditor.probeOnly(inventory: inventory, generatedAt: generatedAt)
         }

@@ -17,6 +17,18 @@ public struct Observed: Sendable {
 /// Where the pipeline's collect stage gets each node's command outputs.
 public protocol ObservationSource: Sendable {
     func observe(_ inventory: Inventory) async -> Observed
+    /// The same, telling `each` every node's observation as soon as it is known, so it can be parsed while the others
+    /// are still being read.
+    func observe(_ inventory: Inventory, each: @escaping @Sendable (NodeObservation) -> Void) async -> Observed
+}
+
+extension ObservationSource {
+    /// A source that has everything at once tells `each` at the end.
+    public func observe(_ inventory: Inventory, each: @escaping @Sendable (NodeObservation) -> Void) async -> Observed {
+        let observed = await observe(inventory)
+        for observation in observed.observations.values { each(observation) }
+        return observed
+    }
 }
 
 /// Every audited node over SSH (libssh2), all at once within the options' concurrency cap.
@@ -33,7 +45,12 @@ public struct LiveSSHSource: ObservationSource {
     }
 
     public func observe(_ inventory: Inventory) async -> Observed {
-        let results = await SSHCollector(options: options, logger: logger).collect(inventory, progress: progress)
+        await observe(inventory, each: { _ in })
+    }
+
+    public func observe(_ inventory: Inventory, each: @escaping @Sendable (NodeObservation) -> Void) async -> Observed {
+        let results = await SSHCollector(options: options, logger: logger).collect(inventory, progress: progress,
+                                                                                    each: { each($0.observation) })
         finished?()
         return Observed(observations: results.mapValues(\.observation), transcripts: results.compactMapValues(\.transcript))
     }

@@ -37,6 +37,9 @@ struct NonBlockingConnect {
         try startNext(lastError: 0)
     }
 
+    /// How many addresses were given up on: each gets a socket of its own (possibly under the same number).
+    var attempt: Int { index }
+
     /// The address being tried (the last one once all failed).
     var address: ResolvedAddress? {
         addresses.indices.contains(index) ? addresses[index] : addresses.last

@@ -1,3 +1,4 @@
+import CFileSync
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -5,96 +6,65 @@ import Glibc
 
 /// Runs SSH sessions to many nodes at once.
 ///
-/// Sessions are driven non-blocking from `poll()` loops on threads the runner creates, so the
-/// number of nodes in flight is not capped by Swift's cooperative pool and a slow node never
-/// delays the others. One loop by default: dealing a large run round-robin to a loop per core measured
-/// no faster (N = 500 on 2 cores, simulator pinned or not: bench/README.md), so more loops (`maxLoops`,
-/// the benchmark's `--poll-loops`) are kept only to measure that again on bigger machines. Each
-/// libssh2 session and each driver is confined to the thread of its loop.
+/// Sessions are driven non-blocking from one epoll loop on a thread the runner creates, so the number of nodes in
+/// flight is not capped by Swift's cooperative pool and a slow node never delays the others. One loop: dealing a
+/// large run to a loop per core measured no faster (N = 500 on 2 cores, the simulator pinned or not: bench/README.md).
+/// Each libssh2 session and each driver is confined to that thread.
 public final class SSHRunner: Sendable {
     /// Most sessions open at once; nil means all jobs at once.
     public let concurrency: Int?
-    /// Most poll loops (threads) of one run.
-    public let maxLoops: Int
-    /// Where the loops add the CPU they used, by phase; nil: not measured.
+    /// Where the loop adds the CPU it used, by phase; nil: not measured.
     public let cpuTally: SSHCPUTally?
 
-    /// Jobs a loop gets at the least before another loop is worth a thread.
-    static let jobsPerLoop = 32
-
-    public init(concurrency: Int? = nil, maxLoops: Int? = nil, cpuTally: SSHCPUTally? = nil) {
+    public init(concurrency: Int? = nil, cpuTally: SSHCPUTally? = nil) {
         self.concurrency = concurrency.map { max(1, $0) }
-        self.maxLoops = max(1, maxLoops ?? Self.defaultMaxLoops)
         self.cpuTally = cpuTally
     }
 
-    /// One loop: the pinned A/B showed no gain from more (1 loop 5.05 s, 2 loops 4.97 s at N = 500).
-    public static let defaultMaxLoops = 1
-
-    /// How many loops a run of `jobs` gets: one per `jobsPerLoop` jobs and per allowed session, within `maxLoops`.
-    func loopCount(jobs: Int) -> Int {
-        max(1, min(maxLoops, jobs / Self.jobsPerLoop, concurrency ?? jobs))
-    }
-
-    /// Runs every job on the runner's own threads; returns results in job order.
+    /// Runs every job on the runner's own thread; returns results in job order.
     ///
     /// - Parameters:
     ///   - deadline: when the whole run must end; unfinished jobs then fail with `.runDeadline`
     ///     (their drivers still `finish()`), after a close of at most a second.
     ///   - progress: called after each job ends, one call at a time, with the run's totals.
+    ///   - ended: called on the runner's thread as each job ends, with its index and result: work on one node's result
+    ///     can start while the others' sessions go on. It should hand heavy work elsewhere.
     ///
     /// Cancelling the calling task ends the run like its deadline.
     public func run<D: ShellDriver>(_ jobs: [SSHJob<D>], deadline: ContinuousClock.Instant? = nil,
-                                    progress: (@Sendable (SSHProgress) -> Void)? = nil) async -> [SSHJobResult<D.Result>] {
+                                    progress: (@Sendable (SSHProgress) -> Void)? = nil,
+                                    ended: (@Sendable (Int, SSHJobResult<D.Result>) -> Void)? = nil) async -> [SSHJobResult<D.Result>] {
         if jobs.isEmpty { return [] }
         LibSSH2.ensureInitialized()
-        let loops = loopCount(jobs: jobs.count)
-        let controls = (0..<loops).map { _ in RunControl() }
+        let control = RunControl()
         let tally = ProgressTally(total: jobs.count, progress: progress)
-        // Loop k gets jobs k, k + loops, ... and its share of the concurrency cap.
-        let shares = (0..<loops).map { k in Array(stride(from: k, to: jobs.count, by: loops)) }
-        let caps = (0..<loops).map { k in concurrency.map { $0 / loops + (k < $0 % loops ? 1 : 0) } }
-        let parts = await withTaskCancellationHandler {
-            await withTaskGroup(of: (Int, [SSHJobResult<D.Result>]).self) { group in
-                for k in 0..<loops {
-                    let share = shares[k].map { jobs[$0] }
-                    let control = controls[k], cap = caps[k], cpuTally = cpuTally
-                    group.addTask {
-                        let results = await withCheckedContinuation { (continuation: CheckedContinuation<[SSHJobResult<D.Result>], Never>) in
-                            // Only generic code is instantiated from D on the thread; everything that crosses
-                            // (jobs, results, callbacks) is Sendable. The box keeps the metatype out of the
-                            // @Sendable closure's captures.
-                            let body = UncheckedSendableBox {
-                                let loop = PollLoop(jobs: share, concurrency: cap, loops: loops, deadline: deadline,
-                                                    progress: { failed in tally.record(failed: failed) }, control: control)
-                                guard let cpuTally else { return continuation.resume(returning: loop.run()) }
-                                let started = CPUClock.thread()
-                                loop.context.cpu = LoopCPU()
-                                let results = loop.run()
-                                cpuTally.add(loopTotal: CPUClock.thread() &- started, phases: loop.context.cpu!.byPhase)
-                                continuation.resume(returning: results)
-                            }
-                            let thread = Thread {
-                                nameThisThread("cors-audit.ssh\(k)")
-                                body.value()
-                            }
-                            thread.start()
-                        }
-                        return (k, results)
-                    }
+        let concurrency = concurrency, cpuTally = cpuTally
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<[SSHJobResult<D.Result>], Never>) in
+                // Only generic code is instantiated from D on the thread; everything that crosses (jobs, results,
+                // callbacks) is Sendable. The box keeps the metatype out of the @Sendable closure's captures.
+                let body = UncheckedSendableBox {
+                    let loop = PollLoop(jobs: jobs, concurrency: concurrency, deadline: deadline,
+                                        progress: { index, result in
+                                            ended?(index, result)
+                                            tally.record(failed: result.error != nil)
+                                        }, control: control)
+                    guard let cpuTally else { return continuation.resume(returning: loop.run()) }
+                    let started = CPUClock.thread()
+                    loop.context.cpu = LoopCPU()
+                    let results = loop.run()
+                    cpuTally.add(loopTotal: CPUClock.thread() &- started, phases: loop.context.cpu!.byPhase)
+                    continuation.resume(returning: results)
                 }
-                var parts = [[SSHJobResult<D.Result>]](repeating: [], count: loops)
-                for await (k, results) in group { parts[k] = results }
-                return parts
+                let thread = Thread {
+                    nameThisThread("cors-audit.ssh")
+                    body.value()
+                }
+                thread.start()
             }
         } onCancel: {
-            for control in controls { control.cancel() }
+            control.cancel()
         }
-        var results = [SSHJobResult<D.Result>?](repeating: nil, count: jobs.count)
-        for k in 0..<loops {
-            for (offset, index) in shares[k].enumerated() { results[index] = parts[k][offset] }
-        }
-        return results.map { $0! }
     }
 }
 
@@ -152,111 +122,162 @@ final class RunControl: @unchecked Sendable {
     }
 }
 
-/// The poll loop of one run. Lives entirely on the runner's thread.
+/// The event loop of one run. Lives entirely on the runner's thread.
+///
+/// Each session's socket is registered with epoll (level-triggered) under the session's slot number, so a wake-up
+/// touches only the sessions whose sockets are ready. Timers (each session's deadline, and the idle limit below) are
+/// served by a sweep over every session, due at the earliest of them rather than on every wake-up.
 final class PollLoop<D: ShellDriver> {
     private let jobs: [SSHJob<D>]
     private let limit: Int
     private let deadline: ContinuousClock.Instant?
-    /// Told each time a job ends, and whether it failed.
-    private let progress: (Bool) -> Void
+    /// Told each time a job ends, with the job's index and result.
+    private let progress: (Int, SSHJobResult<D.Result>) -> Void
     private let control: RunControl
     let context: RunContext
+    private let epoll: EpollSet
 
     private var results: [SSHJobResult<D.Result>?]
     private var queue: ArraySlice<Int>
-    private var active: [Session<D>] = []
-    private var lastAdvanced: [ObjectIdentifier: ContinuousClock.Instant] = [:]
+    /// Open sessions by slot; the slot is the session's epoll tag.
+    private var slots: [Session<D>?] = []
+    private var freeSlots: [Int] = []
+    private var open = 0
+    /// Sessions waiting for the resolver, by the name they wait for.
+    private var resolving: [String: [Int]] = [:]
+    private var nextSweep: ContinuousClock.Instant = .now
     private var done = 0
     private var stopping = false
 
-    /// libssh2 may hold already-read packets a poll cannot see; no session waits longer than this
-    /// without being stepped.
+    /// libssh2 may hold already-read packets epoll cannot see; a session not stepped for this long is stepped at the
+    /// next sweep (sweeps come at least this often).
     private static var maxIdle: Duration { .milliseconds(250) }
+    /// The waker's tag: no slot has it.
+    private static var wakerTag: UInt64 { .max }
 
-    init(jobs: [SSHJob<D>], concurrency: Int?, loops: Int = 1, deadline: ContinuousClock.Instant?,
-         progress: @escaping (Bool) -> Void, control: RunControl) {
+    init(jobs: [SSHJob<D>], concurrency: Int?, deadline: ContinuousClock.Instant?,
+         progress: @escaping (Int, SSHJobResult<D.Result>) -> Void, control: RunControl) {
         self.jobs = jobs
         self.deadline = deadline
         self.progress = progress
         self.control = control
         context = RunContext(resolver: Resolver(waker: control.waker))
+        epoll = EpollSet()
         results = Array(repeating: nil, count: jobs.count)
         queue = ArraySlice(jobs.indices)
-        // One socket per session: the run's loops together stay clear of the descriptor limit whatever was asked.
-        let descriptors = max(16, (FileDescriptorLimit.raised - 64) / loops)
+        // One socket per session: stay clear of the descriptor limit whatever was asked.
+        let descriptors = max(16, FileDescriptorLimit.raised - 64)
         limit = max(1, min(concurrency ?? jobs.count, descriptors))
     }
 
     func run() -> [SSHJobResult<D.Result>] {
-        var pollFDs: [pollfd] = []
-        var polled: [Session<D>] = []
+        epoll.watch(control.waker.readFD, events: Int16(POLLIN), tag: Self.wakerTag)
+        var now = ContinuousClock.now
+        nextSweep = now + Self.maxIdle
         while done < jobs.count {
-            var now = ContinuousClock.now
             if !stopping, control.isCancelled || (deadline.map { now >= $0 } ?? false) {
                 stop(now: now, reason: control.isCancelled ? "the run was cancelled" : "the run's deadline passed")
             }
-            // Finished sessions free their slots before new ones start.
-            collectFinished()
-            while !stopping, active.count < limit, let next = queue.popFirst() {
-                let session = Session(index: next, job: jobs[next])
-                active.append(session)
-                context.cpu?.begin()
-                session.start(context, now: now)
-                context.cpu?.charge(.connect)
-                step(session, now: now)
+            while !stopping, open < limit, let next = queue.popFirst() {
+                startSession(next, now: now)
             }
-            for session in active {
-                let acted = session.tick(context, now: now)
-                if acted || now - (lastAdvanced[ObjectIdentifier(session)] ?? now) >= Self.maxIdle {
-                    step(session, now: now)
-                }
-            }
-            collectFinished()
+            if now >= nextSweep { sweep(now: now) }
             if done >= jobs.count { break }
 
-            pollFDs.removeAll(keepingCapacity: true)
-            polled.removeAll(keepingCapacity: true)
-            pollFDs.append(pollfd(fd: control.waker.readFD, events: Int16(POLLIN), revents: 0))
-            var wake = now + Self.maxIdle
+            var wake = nextSweep
             if let deadline, !stopping { wake = min(wake, deadline) }
-            for session in active {
-                if let request = session.pollRequest() {
-                    pollFDs.append(pollfd(fd: request.fd, events: request.events, revents: 0))
-                    polled.append(session)
-                }
-                if let next = session.nextDeadline { wake = min(wake, next) }
-            }
             let timeout = max(.zero, wake - now)
             let milliseconds = Int32(clamping: timeout.components.seconds * 1000
                                      + Int64((timeout.components.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000))
-            var ready = poll(&pollFDs, nfds_t(pollFDs.count), milliseconds)
-            if ready > 0, polled.count >= coalesceFrom {
-                // Many sessions: each wake-up costs a pass over all of them, so let the others' answers arrive
-                // for a moment and serve them in the same pass (a millisecond against 100 ms command replies).
-                usleep(coalesceMicroseconds)
-                ready = poll(&pollFDs, nfds_t(pollFDs.count), 0)
-            }
+            // Room for every watched socket (and the waker), so one call returns all that are ready.
+            // (Waiting a moment after a wake-up to serve more sockets in one pass paid off when each pass visited every
+            // session; here it measured no gain: bench/README.md.)
+            let ready = epoll.wait(timeoutMilliseconds: milliseconds, capacity: open + 1)
             now = ContinuousClock.now
-            if ready > 0 {
-                if pollFDs[0].revents != 0 { control.waker.drain() }
-                for (offset, session) in polled.enumerated() where pollFDs[offset + 1].revents != 0 {
+            for tag in ready {
+                if tag == Self.wakerTag {
+                    control.waker.drain()
+                } else if let session = slots[Int(tag)] {
                     step(session, now: now)
                 }
             }
             for (name, answer) in context.resolver.takeCompleted() {
-                for session in active where session.resolvingName == name {
+                for slot in resolving.removeValue(forKey: name) ?? [] {
+                    guard let session = slots[slot], session.resolvingName == name else { continue }
                     session.resolved(answer, context, now: now)
                     step(session, now: now)
                 }
             }
         }
         control.waker.close()
+        epoll.close()
         return results.map { $0! }
     }
 
-    private func step(_ session: Session<D>, now: ContinuousClock.Instant) {
+    private func startSession(_ index: Int, now: ContinuousClock.Instant) {
+        let session = Session(index: index, job: jobs[index])
+        let slot = freeSlots.popLast() ?? slots.count
+        if slot == slots.count { slots.append(nil) }
+        slots[slot] = session
+        session.slot = slot
+        open += 1
+        context.cpu?.begin()
+        session.start(context, now: now)
+        context.cpu?.charge(.connect)
+        if let name = session.resolvingName { resolving[name, default: []].append(slot) }
+        step(session, now: now)
+    }
+
+    /// Advances the session, then brings its epoll registration up to date (or records its end).
+    private func step(_ session: Session<D>, now: ContinuousClock.Instant, since earlier: Int? = nil) {
+        let before = earlier ?? session.stateOrdinal
         session.advance(context, now: now)
-        lastAdvanced[ObjectIdentifier(session)] = now
+        session.lastAdvanced = now
+        settle(session, stateChanged: session.stateOrdinal != before, now: now)
+    }
+
+    private func settle(_ session: Session<D>, stateChanged: Bool, now: ContinuousClock.Instant) {
+        let wanted = session.pollRequest()
+        if let watched = session.watched {
+            // A state change may have closed the socket and opened another under the same number (the next address
+            // of a connect, the offer probe): register afresh. The closed one left the set by itself, so removing it
+            // may fail, harmlessly.
+            if wanted == nil || wanted!.fd != watched.fd || stateChanged {
+                epoll.unwatch(watched.fd)
+                session.watched = nil
+            } else if wanted!.events != watched.events {
+                epoll.change(watched.fd, events: wanted!.events, tag: UInt64(session.slot))
+                session.watched = wanted
+            }
+        }
+        if session.watched == nil, let wanted {
+            epoll.watch(wanted.fd, events: wanted.events, tag: UInt64(session.slot))
+            session.watched = wanted
+        }
+        if let result = session.result {
+            slots[session.slot] = nil
+            freeSlots.append(session.slot)
+            open -= 1
+            record(session.index, result)
+        } else if let next = session.nextDeadline, next < nextSweep {
+            nextSweep = next
+        }
+    }
+
+    /// Serves timers: each session's deadline, and a step for any not stepped within the idle limit.
+    private func sweep(now: ContinuousClock.Instant) {
+        var earliest = now + Self.maxIdle
+        for slot in slots.indices {
+            guard let session = slots[slot] else { continue }
+            let before = session.stateOrdinal
+            // A deadline that passed moves the session on (failing or closing it): step it from there.
+            let acted = session.tick(context, now: now)
+            if acted || now - session.lastAdvanced >= Self.maxIdle {
+                step(session, now: now, since: before)
+            }
+            if slots[slot] != nil, let next = session.nextDeadline { earliest = min(earliest, next) }
+        }
+        nextSweep = earliest
     }
 
     /// The deadline passed or the run was cancelled: queued jobs fail at once, running ones close
@@ -271,31 +292,68 @@ final class PollLoop<D: ShellDriver> {
                                                       message: "not started: \(reason)"),
                                       info: SSHSessionInfo(), driverResult: nil))
         }
-        for session in active { session.abort(context, now: now, message: reason) }
-    }
-
-    private func collectFinished() {
-        var still: [Session<D>] = []
-        for session in active {
-            if let result = session.result {
-                lastAdvanced[ObjectIdentifier(session)] = nil
-                record(session.index, result)
-            } else {
-                still.append(session)
-            }
+        for session in slots.compactMap({ $0 }) {
+            let before = session.stateOrdinal
+            session.abort(context, now: now, message: reason)
+            session.lastAdvanced = now
+            settle(session, stateChanged: session.stateOrdinal != before, now: now)
         }
-        active = still
+        nextSweep = now
     }
 
     private func record(_ index: Int, _ result: SSHJobResult<D.Result>) {
         results[index] = result
         done += 1
-        progress(result.error != nil)
+        progress(index, result)
     }
 }
 
-/// Sessions polled at once from which a wake-up waits `coalesceMicroseconds` to serve more of them in one pass (stored
-/// here: a generic type has no stored statics).
-private let coalesceFrom = 64
-/// 1 ms by default (the benchmark's A/B: 0, 1 and 3 ms); `CORS_AUDIT_COALESCE_US` sets it for benchmarks only, capped at 10 ms.
-private let coalesceMicroseconds: UInt32 = min(10_000, ProcessInfo.processInfo.environment["CORS_AUDIT_COALESCE_US"].flatMap(UInt32.init) ?? 1000)
+/// An epoll set of the loop's sockets, each under a tag. Loop thread only.
+final class EpollSet {
+    private var fd: Int32
+    private var tags: [UInt64] = []
+    private var scratch: [UInt8] = []
+
+    init() {
+        fd = cors_audit_epoll_create()
+        precondition(fd >= 0, "epoll_create1 failed: errno \(errno)")
+    }
+
+    deinit { close() }
+
+    func watch(_ socket: Int32, events wanted: Int16, tag: UInt64) {
+        if cors_audit_epoll_ctl(fd, 0, socket, UInt32(UInt16(bitPattern: wanted)), tag) != 0, errno == EEXIST {
+            _ = cors_audit_epoll_ctl(fd, 1, socket, UInt32(UInt16(bitPattern: wanted)), tag)
+        }
+    }
+
+    func change(_ socket: Int32, events wanted: Int16, tag: UInt64) {
+        if cors_audit_epoll_ctl(fd, 1, socket, UInt32(UInt16(bitPattern: wanted)), tag) != 0, errno == ENOENT {
+            _ = cors_audit_epoll_ctl(fd, 0, socket, UInt32(UInt16(bitPattern: wanted)), tag)
+        }
+    }
+
+    func unwatch(_ socket: Int32) {
+        _ = cors_audit_epoll_ctl(fd, 2, socket, 0, 0)
+    }
+
+    /// The tags of the ready sockets, all of them when `capacity` covers every watched one (errors and hang-ups count
+    /// as ready: the session's step finds out which).
+    func wait(timeoutMilliseconds: Int32, capacity: Int) -> ArraySlice<UInt64> {
+        if tags.count < capacity {
+            tags = [UInt64](repeating: 0, count: capacity)
+            scratch = [UInt8](repeating: 0, count: capacity * Int(cors_audit_epoll_event_size()))
+        }
+        while true {
+            let n = scratch.withUnsafeMutableBytes {
+                cors_audit_epoll_wait(fd, $0.baseAddress, &tags, Int32(clamping: tags.count), timeoutMilliseconds)
+            }
+            if n < 0, errno == EINTR { continue }
+            return tags[0..<Int(max(0, n))]
+        }
+    }
+
+    func close() {
+        if fd >= 0 { Glibc.close(fd); fd = -1 }
+    }
+}

@@ -74,6 +74,11 @@ final class Session<D: ShellDriver> {
     var phaseStart: ContinuousClock.Instant = .now
     /// Answers keyboard-interactive prompts: the libssh2 session points to it for its whole life.
     let auth: AuthContext
+    /// The loop's bookkeeping: the session's slot (its epoll tag), the socket and events registered for it, and
+    /// when it was last stepped.
+    var slot = -1
+    var watched: (fd: Int32, events: Int16)?
+    var lastAdvanced: ContinuousClock.Instant = .now
 
     init(index: Int, job: SSHJob<D>) {
         self.index = index
@@ -93,6 +98,27 @@ final class Session<D: ShellDriver> {
     }
 
     var isFinished: Bool { result != nil }
+
+    /// Which state the session is in, without what it holds (but with the connect's attempt, as each has its own
+    /// socket): the loop re-registers the socket when this changes.
+    var stateOrdinal: Int {
+        switch state {
+        case .queued: return 0
+        case .resolving: return 1
+        case .connecting(let connect, _): return 100 + connect.attempt
+        case .handshaking: return 3
+        case .probing: return 4
+        case .hostKey: return 5
+        case .authList: return 6
+        case .authenticating: return 7
+        case .openingChannel: return 8
+        case .requestingPTY: return 9
+        case .startingShell: return 10
+        case .interactive: return 11
+        case .closing: return 12
+        case .finished: return 13
+        }
+    }
 
     var isClosing: Bool {
         if case .closing = state { return true }

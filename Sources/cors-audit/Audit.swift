@@ -53,12 +53,8 @@ struct Audit: AsyncParsableCommand {
     @Option(name: .customLong("cpu-report"), help: ArgumentHelp("Write where the run's CPU went (per pipeline stage and per SSH phase, peak RSS) as JSON to FILE; for the benchmark.", valueName: "FILE"))
     var cpuReport: String?
 
-    @Option(name: .customLong("poll-loops"), help: .hidden)
-    var pollLoops: Int?
-
     func validate() throws {
         if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
-        if let pollLoops, pollLoops < 1 { throw ValidationError("--poll-loops must be at least 1") }
         try checkTimeout(timeout)
         if !probe && (tls.caFile != nil || tls.insecure) { throw ValidationError("--ca-file and --insecure need --probe") }
         if transcripts != nil && insecureHostKeys { throw ValidationError("--insecure-host-keys goes with a live audit, not --transcripts") }
@@ -77,7 +73,6 @@ struct Audit: AsyncParsableCommand {
             var options = SSHCollector.Options(concurrency: concurrency, runTimeout: timeout.map { .milliseconds(Int($0 * 1000)) },
                                                insecureHostKeys: insecureHostKeys)
             options.cpuTally = profile?.ssh
-            options.pollLoops = pollLoops
             source = liveSource(inventory, options: options, quiet: reporting.quiet, verbose: verbose)
         }
         // The probe keeps the concurrency cap; the run's time limit starts again for the web side. Entries the last
