@@ -72,8 +72,16 @@ public enum ServiceListParser {
 
     /// `Name[STATE] tail`, `Name [ STATE ] tail`.
     static func service(_ line: String) -> ServiceStatus? {
-        guard let open = line.firstIndex(of: "["),
-              let close = line[open...].firstIndex(of: "]") else { return nil }
+        let open: String.Index, close: String.Index
+        if line.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII (lines hold no CR LF pair): each byte is a Character, and the bytes find the same brackets faster.
+            guard let o = line.utf8.firstIndex(of: UInt8(ascii: "[")),
+                  let c = line.utf8[o...].firstIndex(of: UInt8(ascii: "]")) else { return nil }
+            (open, close) = (o, c)
+        } else {
+            guard let o = line.firstIndex(of: "["), let c = line[o...].firstIndex(of: "]") else { return nil }
+            (open, close) = (o, c)
+        }
         let name = TextLines.trim(line[..<open])
         let raw = TextLines.trim(line[line.index(after: open)..<close])
         // A state is a word or two in capitals or letters (`STARTED`, `STOPPED`, `STARTING`); anything

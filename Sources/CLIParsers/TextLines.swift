@@ -29,61 +29,112 @@ enum TextLines {
                 swallowing = true
             }
         }
-        let stripped = String(decoding: bytes, as: UTF8.self)
+        // Decoded once so invalid input is repaired as a whole (U+FFFD); its UTF-8 is then valid, and the line walk
+        // below works on those bytes: every control character is one byte below 0x80, never inside a multi-byte scalar.
+        var stripped = String(decoding: bytes, as: UTF8.self)
         // Without any LF the text cannot be terminal output with overwrites: CR is then the line end
         // (old Mac files, some clipboard paths), and treating it as an overwrite would lose all but one line.
-        let crEndsLines = !stripped.unicodeScalars.contains("\n")
+        return stripped.withUTF8 { utf8 in
+            var walk = LineWalk(crEndsLines: !utf8.contains(0x0A))
+            return walk.lines(of: utf8)
+        }
+    }
+
+    /// The overwrite model over UTF-8 bytes: `\r` starts a new segment of the same line, the last non-empty segment is
+    /// what stayed visible. Only non-empty earlier segments are kept (an empty one can neither show nor hide text).
+    private struct LineWalk {
+        let crEndsLines: Bool
         var lines: [Line] = []
-        var segments: [[Unicode.Scalar]] = [[]]
-        var hidden: [Bool] = [false]
-        func endLine() {
-            // Simple overwrite model: the last non-empty segment is what stayed visible.
-            let index = segments.lastIndex(where: { !$0.isEmpty })
-            var view = String.UnicodeScalarView()
-            if let index { view.append(contentsOf: segments[index]) }
-            // Text overwritten on the same line (other than blanks or a pager prompt) was sent, and may be
-            // part of what is stored, but is not what the screen shows.
-            let overwritten = segments.indices.contains { i in
-                guard i != index, !segments[i].isEmpty else { return false }
-                var other = String.UnicodeScalarView()
-                other.append(contentsOf: segments[i])
-                return removingPager(String(other)).map { !trim($0).isEmpty } ?? false
-            }
-            lines.append(Line(text: String(view), hidden: overwritten || (index.map { hidden[$0] } ?? false)))
-            segments = [[]]
-            hidden = [false]
+        var current: [UInt8] = []
+        var currentHidden = false
+        var earlier: [[UInt8]] = []
+        var earlierHidden: [Bool] = []
+        /// A `\r` since the line began: the line exists even when all its segments are empty.
+        var segmented = false
+
+        init(crEndsLines: Bool) {
+            self.crEndsLines = crEndsLines
+            current.reserveCapacity(256)
         }
-        for scalar in stripped.unicodeScalars {
-            switch scalar.value {
-            case 0x0A:
-                endLine()
-            case 0x0D:
-                if crEndsLines { endLine() } else { segments.append([]); hidden.append(false) }
-            case 0x08:
-                // Echoed erase (`\b \b`) from someone correcting a typo at the prompt.
-                if !segments[segments.count - 1].isEmpty { segments[segments.count - 1].removeLast() }
-                hidden[hidden.count - 1] = true
-            case 0x09:
-                segments[segments.count - 1].append(scalar)
-            case 0x00..<0x20, 0x7F:
-                // Bells, NULs and the like are invisible on a terminal and only get in the way of matching.
-                hidden[hidden.count - 1] = true
-            default:
-                segments[segments.count - 1].append(scalar)
+
+        mutating func lines(of utf8: UnsafeBufferPointer<UInt8>) -> [Line] {
+            for byte in utf8 {
+                switch byte {
+                case 0x0A:
+                    endLine()
+                case 0x0D:
+                    if crEndsLines { endLine() } else { newSegment() }
+                case 0x08:
+                    // Echoed erase (`\b \b`) from someone correcting a typo at the prompt: one scalar goes.
+                    while let last = current.last, last & 0xC0 == 0x80 { current.removeLast() }
+                    if !current.isEmpty { current.removeLast() }
+                    currentHidden = true
+                case 0x09:
+                    current.append(byte)
+                case 0x00..<0x20, 0x7F:
+                    // Bells, NULs and the like are invisible on a terminal and only get in the way of matching.
+                    currentHidden = true
+                default:
+                    current.append(byte)
+                }
             }
+            if segmented || !current.isEmpty { endLine() }
+            return lines
         }
-        if segments.count > 1 || !segments[0].isEmpty { endLine() }
-        return lines
+
+        mutating func newSegment() {
+            if !current.isEmpty {
+                earlier.append(current)
+                earlierHidden.append(currentHidden)
+                current.removeAll(keepingCapacity: true)
+            }
+            currentHidden = false
+            segmented = true
+        }
+
+        mutating func endLine() {
+            let text: String, hidden: Bool
+            var others = earlier[...]
+            if !current.isEmpty {
+                text = String(decoding: current, as: UTF8.self)
+                hidden = currentHidden
+            } else if let last = earlier.last {
+                text = String(decoding: last, as: UTF8.self)
+                hidden = earlierHidden[earlier.count - 1]
+                others = others.dropLast()
+            } else {
+                text = ""
+                hidden = false
+            }
+            // Text overwritten on the same line (other than blanks or a pager prompt) was sent, and may be part of what
+            // is stored, but is not what the screen shows.
+            let overwritten = others.contains { segment in
+                TextLines.removingPager(String(decoding: segment, as: UTF8.self)).map { !TextLines.trim($0).isEmpty } ?? false
+            }
+            lines.append(Line(text: text, hidden: overwritten || hidden))
+            current.removeAll(keepingCapacity: true)
+            currentHidden = false
+            earlier.removeAll(keepingCapacity: true)
+            earlierHidden.removeAll(keepingCapacity: true)
+            segmented = false
+        }
     }
 
     /// The line without the padding VOS prints around it: ASCII spaces, tabs and carriage returns. Any other
     /// white-space or format character (a pasted U+00A0, U+200B, U+FEFF) is content: a stored origin
     /// holding one never matches, and trimming it would report the entry clean.
     static func trim<S: StringProtocol>(_ s: S) -> String {
-        var scalars = Substring(s).unicodeScalars[...]
-        while let f = scalars.first, isPadding(f) { scalars.removeFirst() }
-        while let l = scalars.last, isPadding(l) { scalars.removeLast() }
-        return String(String.UnicodeScalarView(scalars))
+        // Padding is ASCII, so its bytes never sit inside a multi-byte scalar: the first kept byte starts a scalar and
+        // the byte after the last kept one ends one.
+        let s = Substring(s), utf8 = s.utf8
+        if let first = utf8.first, let last = utf8.last, !isPaddingByte(first), !isPaddingByte(last) { return String(s) }
+        guard let start = utf8.firstIndex(where: { !isPaddingByte($0) }) else { return "" }
+        let last = utf8.lastIndex(where: { !isPaddingByte($0) })!
+        return String(s[start..<utf8.index(after: last)])
+    }
+
+    static func isPaddingByte(_ b: UInt8) -> Bool {
+        b == 0x20 || b == 0x09 || b == 0x0D
     }
 
     static func isPadding(_ s: Unicode.Scalar) -> Bool {
@@ -92,6 +143,23 @@ enum TextLines {
 
     /// For a prompt line (`admin:` or `admin[N]:`, after leading whitespace) the command typed after it, trimmed; else nil.
     static func promptCommand(_ line: String) -> String? {
+        // Bytes first: nearly every line is not a prompt, and that shows in its first bytes.
+        let utf8 = line.utf8
+        guard var i = utf8.firstIndex(where: { !isPaddingByte($0) }) else { return nil }
+        for byte in promptNameBytes {
+            guard i < utf8.endIndex, utf8[i] == byte else { return nil }
+            i = utf8.index(after: i)
+        }
+        if i < utf8.endIndex, utf8[i] == UInt8(ascii: "[") {
+            i = utf8.index(after: i)
+            let digits = i
+            while i < utf8.endIndex, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(utf8[i]) { i = utf8.index(after: i) }
+            guard i > digits, i < utf8.endIndex, utf8[i] == UInt8(ascii: "]") else { return nil }
+            i = utf8.index(after: i)
+        }
+        guard i < utf8.endIndex, utf8[i] == UInt8(ascii: ":") else { return nil }
+        // The bytes match, which Characters matching requires: the few prompt lines are now read as Characters (a
+        // combining mark after `:` makes another Character, and the line no prompt).
         let trimmed = trim(line)
         var rest = Substring(trimmed)
         guard rest.hasPrefix(VOSText.promptName) else { return nil }
@@ -104,6 +172,8 @@ enum TextLines {
         guard rest.first == ":" else { return nil }
         return trim(rest.dropFirst())
     }
+
+    private static let promptNameBytes = Array(VOSText.promptName.utf8)
 
     /// The line with the pager prompts removed: nil when nothing else was on the line, else the remaining text.
     static func removingPager(_ line: String) -> String? {
