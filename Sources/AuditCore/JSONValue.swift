@@ -17,12 +17,26 @@ public indirect enum JSONValue: Sendable, Equatable {
     public func serialized() -> String {
         var out = ""
         write(into: &out, indent: 0)
-        return out + "\n"
+        out += "\n"
+        return out
     }
 
-    private func write(into out: inout String, indent: Int) {
-        let pad = String(repeating: "  ", count: indent + 1)
-        let closePad = String(repeating: "  ", count: indent)
+    /// The same text as `serialized()`, handed to `emit` in pieces of about `chunk` bytes: a large report is never
+    /// whole in memory.
+    public func serialize(chunk: Int = 1 << 16, _ emit: (inout String) -> Void) {
+        var out = ""
+        out.reserveCapacity(chunk + chunk / 4)
+        write(into: &out, indent: 0) { out in
+            guard out.utf8.count >= chunk else { return }
+            emit(&out)
+            out.removeAll(keepingCapacity: true)
+        }
+        out += "\n"
+        emit(&out)
+    }
+
+    /// `flush` is offered the text after each element of an array or object.
+    private func write(into out: inout String, indent: Int, flush: (inout String) -> Void = { _ in }) {
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
@@ -30,22 +44,26 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .string(let s): JSONValue.quote(s, into: &out)
         case .array(let items):
             if items.isEmpty { out += "[]"; return }
+            let pad = String(repeating: "  ", count: indent + 1), closePad = String(repeating: "  ", count: indent)
             out += "[\n"
             for (i, item) in items.enumerated() {
                 out += pad
-                item.write(into: &out, indent: indent + 1)
+                item.write(into: &out, indent: indent + 1, flush: flush)
                 out += i == items.count - 1 ? "\n" : ",\n"
+                flush(&out)
             }
             out += closePad + "]"
         case .object(let pairs):
             if pairs.isEmpty { out += "{}"; return }
+            let pad = String(repeating: "  ", count: indent + 1), closePad = String(repeating: "  ", count: indent)
             out += "{\n"
             for (i, (key, value)) in pairs.enumerated() {
                 out += pad
                 JSONValue.quote(key, into: &out)
                 out += ": "
-                value.write(into: &out, indent: indent + 1)
+                value.write(into: &out, indent: indent + 1, flush: flush)
                 out += i == pairs.count - 1 ? "\n" : ",\n"
+                flush(&out)
             }
             out += closePad + "}"
         }
@@ -53,6 +71,12 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     static func quote(_ s: String, into out: inout String) {
         out += "\""
+        // Most report text is printable ASCII without a quote or backslash: it goes in as it is.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

@@ -109,7 +109,11 @@ public struct RunFolder {
         // before report.json vouches for them.
         Self.syncFileSystem(containing: target)
         try beforeReportJSON?(target)
-        try Self.atomicWrite(report.json(failOn: failOn).serialized(), to: "\(target)/report.json")
+        // In pieces: a fleet's report.json runs to megabytes, and the whole text beside its tree was the run's peak memory.
+        let json = report.json(failOn: failOn)
+        try Self.atomicWrite(to: "\(target)/report.json") { write in
+            json.serialize { piece in piece.withUTF8 { write(UnsafeRawBufferPointer($0)) } }
+        }
         if isDefault {
             guard rename(target, directory) == 0 else { throw Self.posixError("cannot move the run into \(directory)", errno) }
             Self.syncDirectory(reportsDir)
@@ -265,7 +269,11 @@ public struct RunFolder {
 
     public static func atomicWrite(_ text: String, to path: String) throws { try atomicWrite(Data(text.utf8), to: path) }
 
-    /// Writes `data` to a temporary file beside `path` and renames it over `path`: readers see the old
+    public static func atomicWrite(_ data: Data, to path: String, durable: Bool = true) throws {
+        try atomicWrite(to: path, durable: durable) { write in data.withUnsafeBytes { write($0) } }
+    }
+
+    /// Writes what `produce` hands its `write` (in as many pieces as it likes, so a large file is never whole in memory) to a temporary file beside `path` and renames it over `path`: readers see the old
     /// file or the new one, never a part, even after a kill. `durable` also syncs the file and its folder
     /// (a power cut then keeps it too); callers writing many files sync once instead.
     ///
@@ -273,7 +281,8 @@ public struct RunFolder {
     /// others can write (node_exporter's textfile folder), a link planted at a guessable name cannot turn the write
     /// into an overwrite of another file. New files are made 0640 with the folder's group; a file replaced keeps its
     /// group and read bits.
-    public static func atomicWrite(_ data: Data, to path: String, durable: Bool = true) throws {
+    public static func atomicWrite(to path: String, durable: Bool = true,
+                                   _ produce: (_ write: (UnsafeRawBufferPointer) -> Void) -> Void) throws {
         let folder = (path as NSString).deletingLastPathComponent
         var temp = ""
         var fd: Int32 = -1
@@ -293,9 +302,9 @@ public struct RunFolder {
             _ = fchown(fd, uid_t.max, parent.st_gid)
         }
         var failure: Int32 = 0
-        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+        produce { buffer in
             var offset = 0
-            while offset < buffer.count {
+            while failure == 0, offset < buffer.count {
                 let n = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
                 if n < 0 { if errno == EINTR { continue }; failure = errno; return }
                 offset += n

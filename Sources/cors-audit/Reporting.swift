@@ -94,7 +94,8 @@ struct ReportingOptions: ParsableArguments {
                 if matrix { text = MatrixRenderer(color: color).render(report) + text }
                 print(text, terminator: "")
             } else if format.formats.contains(.json) {
-                print(report.json(failOn: failOn).serialized(), terminator: "")
+                // In pieces, as report.json is written: the whole text of a fleet's report is megabytes.
+                report.json(failOn: failOn).serialize { piece in print(piece, terminator: "") }
             } else if format.formats.contains(.mail) {
                 // Ready to pipe into a mailer: the Subject: line first.
                 print(MailRenderer(failOn: failOn).render(report), terminator: "")
