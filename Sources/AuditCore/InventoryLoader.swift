@@ -48,7 +48,9 @@ public enum InventoryLoader {
         }
         let root: Node?
         do {
-            root = try Yams.compose(yaml: yaml)
+            // Every value is read as its text (`scalar.string`), so no tag needs resolving: the basic resolver skips the
+            // default one's regular expressions on every scalar, the most of a large inventory's load time.
+            root = try Yams.compose(yaml: yaml, .basic)
         } catch let error as YamlError {
             throw InventoryErrors(errors: [yamlSyntaxError(error, path: path)])
         }

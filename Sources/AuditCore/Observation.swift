@@ -139,7 +139,14 @@ public struct NodeObservation: Sendable, Equatable {
 
 extension VOSCommand {
     static func normalize(_ s: String) -> String {
-        s.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+        // Commands as sent are already in this form (lower-case ASCII, single spaces): a byte check finds that, and
+        // the audit looks commands up a few hundred times per node.
+        var previous: UInt8 = 0x20
+        if s.utf8.last != 0x20, s.utf8.allSatisfy({ byte in
+            defer { previous = byte }
+            return byte > 0x20 && byte < 0x7F && !(0x41...0x5A).contains(byte) || (byte == 0x20 && previous != 0x20)
+        }) { return s }
+        return s.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
     }
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The CORS origin grammar the audit enforces: `http[s]://host[:port]`, host a DNS name or an IP address.
 ///
 /// Browsers send origins lower-case, without path, trailing slash or default port; an allowed-origin
@@ -34,6 +36,26 @@ public struct Origin: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 }
 
+/// `OriginAnalysis.analyze`'s answers by entry; the function is pure, so a cached answer is the answer. Bounded: emptied
+/// when full, as a run with that many distinct entries gains nothing from it.
+final class AnalysisMemo: @unchecked Sendable {
+    static let shared = AnalysisMemo()
+    private let lock = NSLock()
+    private var answers: [String: OriginAnalysis] = [:]
+    private static let capacity = 50_000
+
+    func value(for entry: String) -> OriginAnalysis? {
+        lock.lock(); defer { lock.unlock() }
+        return answers[entry]
+    }
+
+    func store(_ analysis: OriginAnalysis, for entry: String) {
+        lock.lock(); defer { lock.unlock() }
+        if answers.count >= Self.capacity { answers.removeAll(keepingCapacity: true) }
+        answers[entry] = analysis
+    }
+}
+
 /// What an allowed-origin entry as stored on a node means to a browser.
 public enum OriginAnalysis: Sendable, Equatable {
     /// Exactly the form a browser sends.
@@ -43,6 +65,16 @@ public enum OriginAnalysis: Sendable, Equatable {
 
     /// Classifies one stored entry.
     public static func analyze(_ entry: String) -> OriginAnalysis {
+        // A fleet's lists repeat the same few origins node after node: each distinct entry is classified once. ASCII
+        // only: Swift compares Strings by canonical equivalence, and only for ASCII is that equality of the bytes.
+        guard entry.utf8.allSatisfy({ $0 < 0x80 }) else { return classify(entry) }
+        if let known = AnalysisMemo.shared.value(for: entry) { return known }
+        let analysis = classify(entry)
+        AnalysisMemo.shared.store(analysis, for: entry)
+        return analysis
+    }
+
+    private static func classify(_ entry: String) -> OriginAnalysis {
         if entry.isEmpty { return .ineffective(reason: "is empty", meant: nil) }
         // Scalars, not Characters: a zero-width joiner or a variation selector merges into the character
         // before it, and would hide there.

@@ -59,7 +59,9 @@ public struct RunFolder {
     /// Staging folders are `.partial-<pid>-<run>`.
     public static let stagingPrefix = ".partial-"
 
-    public func write(_ report: AuditReport, formats: [ReportFormat], failOn: Severity, transcripts: [String: [UInt8]]) throws {
+    /// - Parameter json: the report's JSON when the caller already built it (`report.json(failOn:)`).
+    public func write(_ report: AuditReport, formats: [ReportFormat], failOn: Severity, transcripts: [String: [UInt8]],
+                      json: JSONValue? = nil) throws {
         let target: String
         if isDefault {
             try Self.makeDirectory(reportsDir)
@@ -110,7 +112,7 @@ public struct RunFolder {
         Self.syncFileSystem(containing: target)
         try beforeReportJSON?(target)
         // In pieces: a fleet's report.json runs to megabytes, and the whole text beside its tree was the run's peak memory.
-        let json = report.json(failOn: failOn)
+        let json = json ?? report.json(failOn: failOn)
         try Self.atomicWrite(to: "\(target)/report.json") { write in
             json.serialize { piece in piece.withUTF8 { write(UnsafeRawBufferPointer($0)) } }
         }

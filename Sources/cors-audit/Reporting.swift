@@ -68,8 +68,10 @@ struct ReportingOptions: ParsableArguments {
             files.beforeReportJSON = { _ in Thread.sleep(forTimeInterval: pause) }
         }
         var runbooks = "\(files.displayPath)/remediation/"
+        // Built once for report.json and stdout alike.
+        let json = report.json(failOn: failOn)
         do {
-            try files.write(report, formats: format.formats, failOn: failOn, transcripts: transcripts)
+            try files.write(report, formats: format.formats, failOn: failOn, transcripts: transcripts, json: json)
             if let prometheusFile { try RunFolder.atomicWrite(PrometheusRenderer().render(report), to: prometheusFile) }
         } catch {
             Terminal.error("could not write the reports: \(error)")
@@ -95,7 +97,7 @@ struct ReportingOptions: ParsableArguments {
                 print(text, terminator: "")
             } else if format.formats.contains(.json) {
                 // In pieces, as report.json is written: the whole text of a fleet's report is megabytes.
-                report.json(failOn: failOn).serialize { piece in print(piece, terminator: "") }
+                json.serialize { piece in print(piece, terminator: "") }
             } else if format.formats.contains(.mail) {
                 // Ready to pipe into a mailer: the Subject: line first.
                 print(MailRenderer(failOn: failOn).render(report), terminator: "")
