@@ -171,6 +171,18 @@ final class PollLoop<D: ShellDriver> {
     }
 
     func run() -> [SSHJobResult<D.Result>] {
+        guard epoll.isOpen else {
+            // No epoll set (out of descriptors, say): no node can be read, and each says why.
+            let reason = "cannot watch sockets: epoll_create1 failed: \(String(cString: strerror(epoll.openError)))"
+            for (index, job) in jobs.enumerated() {
+                record(index, SSHJobResult(host: job.target.host,
+                                           error: SSHError(host: job.target.host, phase: .connect, kind: .io, function: "epoll_create1",
+                                                           code: epoll.openError, message: reason),
+                                           info: SSHSessionInfo(), driverResult: nil))
+            }
+            control.waker.close()
+            return results.map { $0! }
+        }
         epoll.watch(control.waker.readFD, events: Int16(POLLIN), tag: Self.wakerTag)
         var now = ContinuousClock.now
         nextSweep = now + Self.maxIdle
@@ -314,10 +326,15 @@ final class EpollSet {
     private var tags: [UInt64] = []
     private var scratch: [UInt8] = []
 
+    /// The errno of a failed `epoll_create1`, else 0.
+    let openError: Int32
+
     init() {
         fd = cors_audit_epoll_create()
-        precondition(fd >= 0, "epoll_create1 failed: errno \(errno)")
+        openError = fd < 0 ? errno : 0
     }
+
+    var isOpen: Bool { fd >= 0 }
 
     deinit { close() }
 
