@@ -466,7 +466,7 @@ def render(R, ok, problems, stats, ok3, problems3, peer_diffs, served, total, pl
     L.append(f"- Per node, cors-audit: `set cli pagination off` + up to 12 read commands (status, list and both header "
              f"lists per CORS list, version, services, `show network cluster`, private network access on 12.6) ⇒ "
              f"physical floor ≈ {STARTUP:g} + 13 × {CMD_DELAY:g} = {STARTUP + 13 * CMD_DELAY:.1f} s for a co-resident "
-             f"CUIC node; the peer still sends the older 4–6 (status + list per CORS list, version, services)")
+             f"CUIC node; the peer sends the same commands")
     L.append(f"- Peer: bench/peer.py (paramiko {peer_version()}, invoke_shell, blocking recv to `admin:`), "
              f"host keys from the simulator's known_hosts with RejectPolicy")
     L.append(f"- Load average (1/5/15 min) before: {LOAD_BEFORE}, after: {loadavg()} "

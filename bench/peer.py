@@ -2,9 +2,10 @@
 """The peer: how an engineer scripts the VOS CLI today, written for the benchmark.
 
 paramiko, one SSH connection and one interactive shell (`invoke_shell`) per node, wait for
-`admin:`, `set cli pagination off`, then the same read commands cors-audit runs (per node:
-status + list for each CORS list it holds, `show version active`, `utils service list`), each read
-to the next prompt, then `exit`. Nodes run on a ThreadPoolExecutor with --workers threads.
+`admin:`, `set cli pagination off`, then the same read commands cors-audit runs (per node: status,
+list and both header lists for each CORS list it holds, the gadget source check on Finesse, `show version
+active`, `utils service list`, `show network cluster`, then private network access on a CUIC node whose
+version is 12.6 or later), each read to the next prompt, then `exit`. Nodes run on a ThreadPoolExecutor with --workers threads.
 
 Host keys: the known_hosts the simulator wrote is loaded and unknown keys are rejected
 (RejectPolicy), looked up by the inventory host name while the socket goes to its address, as
@@ -64,8 +65,22 @@ def nodes_from_inventory(path):
 def commands_for(lists):
     cmds = []
     for name in lists:
-        cmds += [f"utils {name} cors status", f"utils {name} cors allowed_origin list"]
-    return cmds + ["show version active", "utils service list"]
+        cmds += [f"utils {name} cors status", f"utils {name} cors allowed_origin list",
+                 f"utils {name} cors allowed_headers list", f"utils {name} cors exposed_headers list"]
+    if "finesse" in lists:
+        cmds += ["utils finesse gadget_source_check status", "utils finesse gadget_source_check allowed_list list"]
+    return cmds + ["show version active", "utils service list", "show network cluster"]
+
+
+VERSION = re.compile(r"Active Master Version:\s*(\d+)\.(\d+)")
+
+
+def release_commands(lists, version_output):
+    """What cors-audit sends once the version is read: private network access on CUIC 12.6 and later."""
+    m = VERSION.search(version_output or "")
+    if "cuic" in lists and m and (int(m.group(1)), int(m.group(2))) >= (12, 6):
+        return ["utils cuic cors private-network-access status"]
+    return []
 
 
 def read_to_prompt(chan, deadline):
@@ -97,6 +112,9 @@ def audit_node(node, password, login_timeout=90, command_timeout=60):
         read_to_prompt(chan, time.monotonic() + command_timeout)
         outputs = {}
         for cmd in commands_for(node["lists"]):
+            chan.send(cmd + "\n")
+            outputs[cmd] = read_to_prompt(chan, time.monotonic() + command_timeout)
+        for cmd in release_commands(node["lists"], outputs.get("show version active")):
             chan.send(cmd + "\n")
             outputs[cmd] = read_to_prompt(chan, time.monotonic() + command_timeout)
         chan.send("exit\n")
