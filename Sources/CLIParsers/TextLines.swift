@@ -137,10 +137,6 @@ enum TextLines {
         b == 0x20 || b == 0x09 || b == 0x0D
     }
 
-    static func isPadding(_ s: Unicode.Scalar) -> Bool {
-        s == " " || s == "\t" || s == "\r"
-    }
-
     /// For a prompt line (`admin:` or `admin[N]:`, after leading whitespace) the command typed after it, trimmed; else nil.
     static func promptCommand(_ line: String) -> String? {
         // Bytes first: nearly every line is not a prompt, and that shows in its first bytes.

@@ -275,8 +275,9 @@ public struct RunFolder {
         try atomicWrite(to: path, durable: durable) { write in data.withUnsafeBytes { write($0) } }
     }
 
-    /// Writes what `produce` hands its `write` (in as many pieces as it likes, so a large file is never whole in memory) to a temporary file beside `path` and renames it over `path`: readers see the old
-    /// file or the new one, never a part, even after a kill. `durable` also syncs the file and its folder
+    /// Writes what `produce` hands its `write` (in as many pieces as it likes, so a large file is never whole in memory)
+    /// to a temporary file beside `path` and renames it over `path`: readers see the old file or the new one, never a
+    /// part, even after a kill. `durable` also syncs the file and its folder
     /// (a power cut then keeps it too); callers writing many files sync once instead.
     ///
     /// The temporary file is created new (`O_EXCL`, never through a symbolic link) under a random name: in a folder

@@ -240,15 +240,21 @@ final class PollLoop<D: ShellDriver> {
         step(session, now: now)
     }
 
-    /// Advances the session, then brings its epoll registration up to date (or records its end).
-    private func step(_ session: Session<D>, now: ContinuousClock.Instant, since earlier: Int? = nil) {
+    /// Advances the session (or, with `aborting`, stops it), then brings its epoll registration up to date or records
+    /// its end. `earlier`: the state it was in before something else moved it (a deadline's tick).
+    private func step(_ session: Session<D>, now: ContinuousClock.Instant, since earlier: Int? = nil,
+                      aborting reason: String? = nil) {
         let before = earlier ?? session.stateOrdinal
-        session.advance(context, now: now)
+        if let reason {
+            session.abort(context, now: now, message: reason)
+        } else {
+            session.advance(context, now: now)
+        }
         session.lastAdvanced = now
-        settle(session, stateChanged: session.stateOrdinal != before, now: now)
+        settle(session, stateChanged: session.stateOrdinal != before)
     }
 
-    private func settle(_ session: Session<D>, stateChanged: Bool, now: ContinuousClock.Instant) {
+    private func settle(_ session: Session<D>, stateChanged: Bool) {
         let wanted = session.pollRequest()
         if let watched = session.watched {
             // A state change may have closed the socket and opened another under the same number (the next address
@@ -304,12 +310,7 @@ final class PollLoop<D: ShellDriver> {
                                                       message: "not started: \(reason)"),
                                       info: SSHSessionInfo(), driverResult: nil))
         }
-        for session in slots.compactMap({ $0 }) {
-            let before = session.stateOrdinal
-            session.abort(context, now: now, message: reason)
-            session.lastAdvanced = now
-            settle(session, stateChanged: session.stateOrdinal != before, now: now)
-        }
+        for session in slots.compactMap({ $0 }) { step(session, now: now, aborting: reason) }
         nextSweep = now
     }
 
@@ -322,6 +323,9 @@ final class PollLoop<D: ShellDriver> {
 
 /// An epoll set of the loop's sockets, each under a tag. Loop thread only.
 final class EpollSet {
+    /// The operations `cors_audit_epoll_ctl` takes.
+    private enum Operation: Int32 { case add = 0, modify = 1, remove = 2 }
+
     private var fd: Int32
     private var tags: [UInt64] = []
     private var scratch: [UInt8] = []
@@ -339,19 +343,20 @@ final class EpollSet {
     deinit { close() }
 
     func watch(_ socket: Int32, events wanted: Int16, tag: UInt64) {
-        if cors_audit_epoll_ctl(fd, 0, socket, UInt32(UInt16(bitPattern: wanted)), tag) != 0, errno == EEXIST {
-            _ = cors_audit_epoll_ctl(fd, 1, socket, UInt32(UInt16(bitPattern: wanted)), tag)
-        }
+        if control(.add, socket, wanted, tag) != 0, errno == EEXIST { _ = control(.modify, socket, wanted, tag) }
     }
 
     func change(_ socket: Int32, events wanted: Int16, tag: UInt64) {
-        if cors_audit_epoll_ctl(fd, 1, socket, UInt32(UInt16(bitPattern: wanted)), tag) != 0, errno == ENOENT {
-            _ = cors_audit_epoll_ctl(fd, 0, socket, UInt32(UInt16(bitPattern: wanted)), tag)
-        }
+        if control(.modify, socket, wanted, tag) != 0, errno == ENOENT { _ = control(.add, socket, wanted, tag) }
     }
 
     func unwatch(_ socket: Int32) {
-        _ = cors_audit_epoll_ctl(fd, 2, socket, 0, 0)
+        _ = control(.remove, socket, 0, 0)
+    }
+
+    /// poll(2) event bits are epoll's (EPOLLIN == POLLIN, ...).
+    private func control(_ operation: Operation, _ socket: Int32, _ events: Int16, _ tag: UInt64) -> Int32 {
+        cors_audit_epoll_ctl(fd, operation.rawValue, socket, UInt32(UInt16(bitPattern: events)), tag)
     }
 
     /// The tags of the ready sockets, all of them when `capacity` covers every watched one (errors and hang-ups count
